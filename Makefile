@@ -1,0 +1,59 @@
+# pkicourse: two commands for learners and instructors (see README.md).
+#   make lab    set everything up, open the course in JupyterLab at notebooks/00-index.ipynb
+#   make test   set everything up, run every test (lint, types, benchmark, unit tests, lessons)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# nbgrader calls the `alembic` command it installs into the venv.
+export PATH := $(abspath $(BIN)):$(PATH)
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+# Open a browser only where there is a screen; headless machines just print the URL.
+ifeq ($(shell uname -s),Darwin)
+LAB_FLAGS ?=
+else ifneq ($(DISPLAY)$(WAYLAND_DISPLAY),)
+LAB_FLAGS ?=
+else
+LAB_FLAGS ?= --no-browser
+endif
+
+# Jupyter refuses to run as root (containers, CI) unless told that this is on purpose.
+ifeq ($(shell id -u),0)
+ROOT_FLAGS := --allow-root
+endif
+
+.PHONY: lab test bench lint notebooks clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "pkicourse needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
+	$(PYTHON) -m venv $(VENV)
+
+# One stamp per extra: re-installs only when pyproject.toml changes.
+$(VENV)/.lab: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[lab]'
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test]'
+	@touch $@ $(VENV)/.lab
+
+lab: $(VENV)/.lab
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(ROOT_FLAGS) notebooks/00-index.ipynb
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+bench: $(VENV)/.test
+	$(BIN)/python benchmarks/lessons.py
+
+test: lint bench
+	$(BIN)/python -m pytest tests notebooks course/source --nbval-lax
+
+notebooks: $(VENV)/.test
+	$(BIN)/python tools/learner_copies.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache course/release course/gradebook.db

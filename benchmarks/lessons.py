@@ -1,0 +1,181 @@
+"""How fast the lessons feel, measured: `make bench` (or `python benchmarks/lessons.py`).
+
+1. Executes every lesson headless, with its solutions, as "Run All" would, and prints per lesson:
+   the wall time (kernel start included), the slowest cell, and the kernel's peak memory
+   (its own maximum resident set size, read inside the kernel after the last cell).
+2. Times each helper against the `cryptography` calls it wraps, and prints the helper's overhead.
+
+Targets on a 2-core machine: a lesson <= 10 s, any cell <= 2 s, the kernel <= 300 MB, helper
+overhead <= 5 %. Exits 1 when a target is missed, so `make test` fails too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import timeit
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "course" / "source"
+MAX_LESSON_S, MAX_CELL_S, MAX_KERNEL_MB, MAX_OVERHEAD = 10.0, 2.0, 300.0, 0.05
+
+PEAK_RSS_CELL = """\
+import resource, sys
+_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(_kb / 1024 if sys.platform != "darwin" else _kb / 2**20)
+"""
+
+
+def _cell_seconds(cell: nbformat.NotebookNode) -> float:
+    timing = cell.metadata.get("execution", {})
+    start, end = timing.get("iopub.execute_input"), timing.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    return (datetime.fromisoformat(end[:26]) - datetime.fromisoformat(start[:26])).total_seconds()
+
+
+def run_lesson(path: Path) -> tuple[float, float, int, float]:
+    """Execute one lesson: (wall seconds, slowest cell seconds, its index, kernel peak MB)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(PEAK_RSS_CELL))
+    client = NotebookClient(nb, timeout=120, resources={"metadata": {"path": str(path.parent)}})
+    start = time.perf_counter()
+    client.execute()
+    wall = time.perf_counter() - start
+    peak_mb = float(nb.cells[-1].outputs[0]["text"])
+    times = [_cell_seconds(c) if c.cell_type == "code" else 0.0 for c in nb.cells[:-1]]
+    slowest = max(range(len(times)), key=times.__getitem__)
+    return wall, times[slowest], slowest, peak_mb
+
+
+def _best_time(fn: Callable[[], object], number: int) -> float:
+    return min(timeit.repeat(fn, number=number, repeat=1)) / number
+
+
+def overhead(helper: Callable[[], object], direct: Callable[[], object]) -> float:
+    """Helper's extra time over the direct call, as a fraction; best of interleaved rounds."""
+    number = max(1, int(0.02 / max(_best_time(direct, 1), 1e-7)))  # about 20 ms a round
+    best_helper = best_direct = float("inf")
+    for _ in range(9):
+        best_helper = min(best_helper, _best_time(helper, number))
+        best_direct = min(best_direct, _best_time(direct, number))
+    return best_helper / best_direct - 1
+
+
+def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
+    """(helper, the direct cryptography calls it stands for), on the same inputs."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from pkicourse import asymmetric, keys, session_keys
+
+    rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    rsa_pem = keys.private_key_pem(rsa_key)
+    ed_key = ed25519.Ed25519PrivateKey.generate()
+    message = b"x" * 190
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
+    pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+    ciphertext = rsa_key.public_key().encrypt(message, oaep)
+    session_key, payload = AESGCM.generate_key(bit_length=256), os.urandom(64 * 1024)
+    mine, theirs = x25519.X25519PrivateKey.generate(), x25519.X25519PrivateKey.generate()
+    info = b"pkicourse session key"
+
+    def spki_der(key: rsa.RSAPrivateKey) -> bytes:
+        return key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def hkdf(secret: bytes) -> bytes:
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
+
+    return {
+        "keys.generate_private_key ec-p256": (
+            lambda: keys.generate_private_key("ec-p256"),
+            lambda: ec.generate_private_key(ec.SECP256R1()),
+        ),
+        "keys.load_private_key rsa-2048": (
+            lambda: keys.load_private_key(rsa_pem),
+            lambda: serialization.load_pem_private_key(rsa_pem, password=None),
+        ),
+        "keys.fingerprint rsa-2048": (
+            lambda: keys.fingerprint(rsa_key),
+            lambda: ":".join(f"{b:02x}" for b in hashlib.sha256(spki_der(rsa_key)).digest()),
+        ),
+        "asymmetric.encrypt rsa-2048 oaep": (
+            lambda: asymmetric.encrypt(rsa_key.public_key(), message),
+            lambda: rsa_key.public_key().encrypt(message, oaep),
+        ),
+        "asymmetric.decrypt rsa-2048 oaep": (
+            lambda: asymmetric.decrypt(rsa_key, ciphertext),
+            lambda: rsa_key.decrypt(ciphertext, oaep),
+        ),
+        "asymmetric.sign rsa-2048 pss": (
+            lambda: asymmetric.sign(rsa_key, message),
+            lambda: rsa_key.sign(message, pss, hashes.SHA256()),
+        ),
+        "asymmetric.sign ed25519": (
+            lambda: asymmetric.sign(ed_key, message),
+            lambda: ed_key.sign(message),
+        ),
+        "session_keys.seal 64 KiB aes-gcm": (
+            lambda: session_keys.seal(session_key, payload),
+            lambda: (n := os.urandom(12)) + AESGCM(session_key).encrypt(n, payload, None),
+        ),
+        "session_keys.derive_session_key x25519": (
+            lambda: session_keys.derive_session_key(mine, theirs.public_key()),
+            lambda: hkdf(mine.exchange(theirs.public_key())),
+        ),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("lessons", nargs="*", help="lesson names (default: all)")
+    args = parser.parse_args(argv)
+    names = args.lessons or sorted(p.name for p in SOURCE.iterdir() if p.is_dir())
+    failures = []
+
+    print(f"{'lesson':<24}{'wall s':>8}{'slowest cell s':>18}{'kernel peak MB':>16}")
+    for name in names:
+        wall, slowest, index, peak = run_lesson(SOURCE / name / f"{name}.ipynb")
+        print(f"{name:<24}{wall:>8.2f}{slowest:>12.2f} (#{index:<3}){peak:>16.0f}", flush=True)
+        if wall > MAX_LESSON_S:
+            failures.append(f"{name} took {wall:.1f} s (target {MAX_LESSON_S:.0f} s)")
+        if slowest > MAX_CELL_S:
+            failures.append(f"{name} cell #{index} took {slowest:.1f} s (target {MAX_CELL_S} s)")
+        if peak > MAX_KERNEL_MB:
+            failures.append(f"{name} kernel peaked at {peak:.0f} MB (target {MAX_KERNEL_MB} MB)")
+
+    print(f"\n{'helper vs direct cryptography call':<44}{'overhead':>10}")
+    for label, (helper, direct) in overhead_cases().items():
+        extra = overhead(helper, direct)
+        for _ in range(2):  # noise only ever adds time: a miss is measured again
+            if extra <= MAX_OVERHEAD:
+                break
+            extra = min(extra, overhead(helper, direct))
+        print(f"{label:<44}{extra:>+9.1%}", flush=True)
+        if extra > MAX_OVERHEAD:
+            failures.append(f"{label}: helper overhead {extra:.1%} (target 5 %)")
+
+    targets = "lesson <= 10 s, cell <= 2 s, kernel <= 300 MB, helper overhead <= 5 %"
+    print(f"\ntargets: {targets}")
+    for failure in failures:
+        print(f"MISSED: {failure}", file=sys.stderr)
+    print("all targets met" if not failures else f"{len(failures)} target(s) missed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

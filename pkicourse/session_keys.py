@@ -1,0 +1,240 @@
+"""Session keys: how TLS uses both kinds of encryption, as lesson 02-session-keys teaches it.
+
+The note's story (TLS 1.2's ``TLS_RSA_*`` cipher suites, "RSA key transport"):
+
+1. The browser makes a random symmetric *session key*: :func:`new_session_key`.
+2. It locks the session key with the server's RSA public key: :func:`wrap_session_key`.
+3. The server opens it with its private key: :func:`unwrap_session_key`.
+4. Both sides protect the data with the fast symmetric key: :func:`seal` / :func:`open_sealed`
+   (AES-GCM).
+
+The modern truth (TLS 1.3): nobody sends the session key. Each side makes a throw-away
+(ephemeral) X25519 key pair, they swap public keys, and both *derive* the same session key:
+:func:`new_ephemeral_key`, :func:`derive_session_key`. :func:`measure_speeds` shows why the
+data itself never goes through RSA.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from pkicourse.asymmetric import PrivateKey, PublicKey, decrypt, encrypt
+from pkicourse.errors import DecryptionError, UnknownKeyTypeError, WrongKeyTypeError
+
+__all__ = [
+    "SpeedResult",
+    "derive_session_key",
+    "measure_speeds",
+    "new_ephemeral_key",
+    "new_session_key",
+    "open_sealed",
+    "seal",
+    "unwrap_session_key",
+    "wrap_session_key",
+]
+
+_AES_KEY_BITS = (128, 192, 256)
+_NONCE_SIZE = 12  # bytes: the size GCM is designed for
+_TAG_SIZE = 16  # bytes: GCM's authentication tag
+
+
+# --- The symmetric part: one session key protects all the data ------------------------------
+
+
+def new_session_key(bits: int = 256) -> bytes:
+    """A fresh random AES key of 128, 192 or 256 bits (16, 24 or 32 bytes).
+
+    Lesson 02-session-keys. Raises UnknownKeyTypeError for any other size.
+    """
+    if bits not in _AES_KEY_BITS:
+        raise UnknownKeyTypeError(
+            f"AES keys are 128, 192 or 256 bits, not {bits!r}. Use new_session_key(256)."
+        )
+    return AESGCM.generate_key(bit_length=bits)
+
+
+def _aesgcm(session_key: bytes) -> AESGCM:
+    if not isinstance(session_key, bytes):
+        raise WrongKeyTypeError(
+            f"a session key is 16, 24 or 32 random bytes, not {type(session_key).__name__}. "
+            "Make one with new_session_key()."
+        )
+    if len(session_key) * 8 not in _AES_KEY_BITS:
+        raise UnknownKeyTypeError(
+            f"this session key is {len(session_key)} bytes; AES keys are 16, 24 or 32 bytes. "
+            "Make one with new_session_key()."
+        )
+    return AESGCM(session_key)
+
+
+def seal(session_key: bytes, plaintext: bytes, associated_data: bytes | None = None) -> bytes:
+    """Encrypt and authenticate with AES-GCM; returns ``nonce (12) || ciphertext || tag (16)``.
+
+    Every call draws a fresh random 12-byte nonce. Never reuse a nonce with the same key:
+    two messages under one (key, nonce) pair leak the XOR of their plaintexts, and let an
+    attacker recover GCM's authentication key and forge messages. ``associated_data`` is
+    authenticated but not encrypted (TLS puts its record header there). Lesson 02-session-keys.
+    """
+    nonce = os.urandom(_NONCE_SIZE)
+    return nonce + _aesgcm(session_key).encrypt(nonce, plaintext, associated_data)
+
+
+def open_sealed(session_key: bytes, sealed: bytes, associated_data: bytes | None = None) -> bytes:
+    """Check and decrypt what :func:`seal` made. Lesson 02-session-keys.
+
+    Raises:
+        DecryptionError: the wrong session key, a changed byte anywhere, different associated
+            data, or a truncated blob. GCM does not say which: check all four.
+    """
+    aesgcm = _aesgcm(session_key)
+    if len(sealed) < _NONCE_SIZE + _TAG_SIZE:
+        raise DecryptionError(
+            f"the sealed data is {len(sealed)} bytes, shorter than a nonce and a tag "
+            f"({_NONCE_SIZE + _TAG_SIZE} bytes): it was truncated. Pass the whole output of seal()."
+        )
+    nonce, ciphertext = sealed[:_NONCE_SIZE], sealed[_NONCE_SIZE:]
+    try:
+        return aesgcm.decrypt(nonce, ciphertext, associated_data)
+    except InvalidTag:
+        raise DecryptionError(
+            "the authentication tag does not match. Check that the session key is the one "
+            "used to seal, that the associated data is the same, and that the sealed bytes "
+            "arrived complete and unchanged."
+        ) from None
+
+
+# --- The note's story: RSA key transport (TLS 1.2 TLS_RSA_*) ----------------------------------
+
+
+def wrap_session_key(server_public_key: PublicKey, session_key: bytes) -> bytes:
+    """The browser locks the session key with the server's RSA public key (RSA-OAEP).
+
+    This is the note's story, and what TLS 1.2's ``TLS_RSA_*`` cipher suites did. TLS 1.3
+    removed it: anyone who records the traffic and later steals the server's private key can
+    unwrap every recorded session key (no forward secrecy). Lesson 02-session-keys.
+    """
+    _aesgcm(session_key)  # only real AES keys travel this way
+    return encrypt(server_public_key, session_key)
+
+
+def unwrap_session_key(server_private_key: PrivateKey, wrapped: bytes) -> bytes:
+    """The server opens the wrapped session key with its private key. Lesson 02-session-keys.
+
+    Raises DecryptionError for the wrong private key or an altered wrapped key.
+    """
+    return decrypt(server_private_key, wrapped)
+
+
+# --- The modern truth: ephemeral key agreement (TLS 1.3) --------------------------------------
+
+
+def new_ephemeral_key() -> x25519.X25519PrivateKey:
+    """A throw-away X25519 key pair for one handshake. Lesson 02-session-keys."""
+    return x25519.X25519PrivateKey.generate()
+
+
+def derive_session_key(
+    own_private: x25519.X25519PrivateKey,
+    peer_public: x25519.X25519PublicKey,
+    *,
+    info: bytes = b"pkicourse session key",
+    length: int = 32,
+) -> bytes:
+    """Agree on a session key: X25519 gives both sides the same secret, HKDF-SHA256 shapes it.
+
+    The browser calls it with its private key and the server's public key, the server with
+    its private key and the browser's public key: both get the same bytes, and the key never
+    crosses the network. The ephemeral keys are thrown away after the handshake, so a
+    server key stolen later cannot recover recorded sessions: forward secrecy (TLS 1.3).
+    Lesson 02-session-keys.
+    """
+    if not isinstance(own_private, x25519.X25519PrivateKey):
+        raise WrongKeyTypeError(
+            f"own_private must be your X25519 private key (new_ephemeral_key()), "
+            f"not {type(own_private).__name__}."
+        )
+    if isinstance(peer_public, x25519.X25519PrivateKey):
+        raise WrongKeyTypeError(
+            "peer_public is a private key, but each side only ever sends its public key. "
+            "Pass peer_key.public_key()."
+        )
+    if not isinstance(peer_public, x25519.X25519PublicKey):
+        raise WrongKeyTypeError(
+            f"peer_public must be the other side's X25519 public key, "
+            f"not {type(peer_public).__name__}."
+        )
+    shared_secret = own_private.exchange(peer_public)
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info)
+    return hkdf.derive(shared_secret)
+
+
+# --- Why the data never goes through RSA: measured speeds -------------------------------------
+
+
+@dataclass(frozen=True)
+class SpeedResult:
+    """One measured operation: how many bytes it processed in how many seconds (lesson 02)."""
+
+    operation: str
+    bytes_processed: int
+    seconds: float
+
+    @property
+    def megabytes_per_second(self) -> float:
+        """Throughput in MB/s (1 MB = 1,000,000 bytes)."""
+        return self.bytes_processed / self.seconds / 1_000_000
+
+
+@functools.cache
+def _measurement_rsa_key() -> rsa.RSAPrivateKey:
+    """The RSA-2048 key measure_speeds uses: made on first use, never at import."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _time(
+    operation: str, bytes_per_call: int, call: Callable[[], object], seconds: float
+) -> SpeedResult:
+    """Repeat ``call`` for about ``seconds`` (at least once) and count the bytes it handled."""
+    calls = 0
+    start = now = time.perf_counter()
+    while calls == 0 or now - start < seconds:
+        call()
+        calls += 1
+        now = time.perf_counter()
+    return SpeedResult(operation, calls * bytes_per_call, now - start)
+
+
+def measure_speeds(*, budget_seconds: float = 0.6) -> list[SpeedResult]:
+    """Time AES-GCM against RSA-2048 and X25519 on this machine, within ``budget_seconds``.
+
+    Measured for real with ``time.perf_counter``: AES-256-GCM sealing 1 MiB buffers,
+    RSA-2048 OAEP encrypting and decrypting 190-byte blocks (the most one block carries),
+    and X25519 agreements, each counted as the 32-byte shared secret it produces. Keys are
+    made before the clock starts; the RSA key is made once, on the first call, and its time
+    comes out of the budget. Lesson 02-session-keys.
+    """
+    start = time.perf_counter()
+    rsa_key = _measurement_rsa_key()
+    rsa_public = rsa_key.public_key()
+    block = os.urandom(190)
+    wrapped = encrypt(rsa_public, block)
+    session_key, buffer = new_session_key(256), os.urandom(1 << 20)
+    ours, theirs = new_ephemeral_key(), new_ephemeral_key().public_key()
+
+    share = max(budget_seconds - (time.perf_counter() - start), 0.0) / 4
+    return [
+        _time("AES-256-GCM seal", len(buffer), lambda: seal(session_key, buffer), share),
+        _time("RSA-2048 OAEP encrypt", len(block), lambda: encrypt(rsa_public, block), share),
+        _time("RSA-2048 OAEP decrypt", len(block), lambda: decrypt(rsa_key, wrapped), share),
+        _time("X25519 agreement", 32, lambda: ours.exchange(theirs), share),
+    ]

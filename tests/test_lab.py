@@ -1,0 +1,72 @@
+"""The README's first command, `make lab`, headless: JupyterLab serves the lessons folder.
+
+Given a notebook to open, JupyterLab makes its folder (notebooks/) the root a learner sees.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - 127.0.0.1 only
+        return response.status, response.read()
+
+
+def test_make_lab_serves_the_index(tmp_path: Path) -> None:
+    port, token = _free_port(), "pkicourse-test"
+    flags = f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    env = {**os.environ, "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    lab = subprocess.Popen(
+        ["make", "-s", "lab", f"VENV={sys.prefix}", f"LAB_FLAGS={flags}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                status, body = _get(f"{base}/api/contents/00-index.ipynb?token={token}")
+                break
+            except OSError:
+                if lab.poll() is not None:
+                    raise AssertionError(f"make lab exited: {lab.communicate()[0]}") from None
+                time.sleep(0.5)
+        else:
+            raise AssertionError(f"JupyterLab did not answer on {base} within 90 s")
+        assert status == 200
+        assert json.loads(body)["content"]["cells"][0]["source"].startswith("# 00 ·")
+        status, page = _get(f"{base}/lab/tree/00-index.ipynb?token={token}")
+        assert status == 200 and b"JupyterLab" in page
+        try:  # the twin: a lesson that does not exist is not served
+            _get(f"{base}/api/contents/99-missing.ipynb?token={token}")
+            raise AssertionError("a missing notebook was served")
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
+    finally:
+        if lab.poll() is None:
+            os.killpg(lab.pid, signal.SIGTERM)
+        output = lab.communicate(timeout=30)[0]
+    assert f"127.0.0.1:{port}/lab" in output, "the URL is printed for headless use"

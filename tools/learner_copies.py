@@ -1,0 +1,107 @@
+"""Generate the learner copies in notebooks/ from the nbgrader sources in course/source/.
+
+    python tools/learner_copies.py            # write notebooks/NN-name.ipynb
+    python tools/learner_copies.py --check    # exit 1 if notebooks/ drifted from the source
+
+Each lesson's single source is `course/source/NN-name/NN-name.ipynb` (with solutions). nbgrader's
+own `generate_assignment` strips the solutions and hidden tests; this script then makes one
+addition: every graded test cell gets the `raises-exception` tag, because in the learner copy
+those cells call a function whose body is still `raise NotImplementedError()`. nbval reads the
+tag, so the learner copies also run under `pytest --nbval-lax`.
+
+The generation runs in a temporary copy of the course folder, so it never touches the gradebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader.apps import NbGraderAPI
+from traitlets.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "course" / "source"
+NOTEBOOKS = ROOT / "notebooks"
+RAISES = "raises-exception"
+
+
+def lesson_names() -> list[str]:
+    """The lessons, in course order: the folders of course/source/."""
+    return sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").exists())
+
+
+def is_graded_test(cell: nbformat.NotebookNode) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _tag_graded_tests(nb: nbformat.NotebookNode) -> None:
+    for cell in nb.cells:
+        if cell.cell_type == "code" and is_graded_test(cell):
+            tags = cell.metadata.setdefault("tags", [])
+            if RAISES not in tags:
+                tags.append(RAISES)
+
+
+def generate(out_dir: Path) -> list[Path]:
+    """Run nbgrader generate_assignment for every lesson; write the learner copies to out_dir."""
+    written = []
+    # nbgrader runs the `alembic` command installed beside this Python: make sure it is found.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    with tempfile.TemporaryDirectory(prefix="pkicourse-nbgrader-") as tmp:
+        course = Path(tmp)
+        shutil.copytree(SOURCE, course / "source")
+        config = Config()
+        config.CourseDirectory.root = str(course)
+        config.CourseDirectory.course_id = "pkicourse"
+        config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+        api = NbGraderAPI(config=config)
+        for name in lesson_names():
+            result = api.generate_assignment(name, force=True)
+            if not result["success"]:
+                raise SystemExit(f"nbgrader could not generate {name}:\n{result['log']}")
+            nb = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
+            _tag_graded_tests(nb)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            target = out_dir / f"{name}.ipynb"
+            nbformat.write(nb, target)
+            written.append(target)
+    return written
+
+
+def drifted(generated_dir: Path) -> list[str]:
+    """The learner copies in notebooks/ that differ from freshly generated ones."""
+    problems = []
+    for fresh in sorted(generated_dir.glob("*.ipynb")):
+        committed = NOTEBOOKS / fresh.name
+        if not committed.exists():
+            problems.append(f"{committed.relative_to(ROOT)} is missing")
+        elif committed.read_text(encoding="utf-8") != fresh.read_text(encoding="utf-8"):
+            problems.append(f"{committed.relative_to(ROOT)} differs from its source")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only report drift, write nothing")
+    args = parser.parse_args(argv)
+    if not args.check:
+        for path in generate(NOTEBOOKS):
+            print(f"wrote {path.relative_to(ROOT)}")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(Path(tmp))
+        problems = drifted(Path(tmp))
+    for problem in problems:
+        print(f"{problem}: run `make notebooks` and commit the result", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
