@@ -13,6 +13,7 @@ __all__ = [
     "CourseError",
     "DecryptionError",
     "KeyFileExistsError",
+    "KeyFileNotFoundError",
     "KeyFileNameError",
     "MessageTooLongError",
     "NotPEMError",
@@ -46,6 +47,10 @@ class PassphraseError(CourseError, ValueError):
 
 class KeyFileExistsError(CourseError, FileExistsError):
     """Saving would overwrite an existing file."""
+
+
+class KeyFileNotFoundError(CourseError, FileNotFoundError):
+    """The key file to load is not there."""
 
 
 class KeyFileNameError(CourseError, ValueError):

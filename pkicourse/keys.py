@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from pkicourse.errors import (
     KeyFileExistsError,
     KeyFileNameError,
+    KeyFileNotFoundError,
     NotPEMError,
     PassphraseError,
     UnknownKeyTypeError,
@@ -459,6 +460,11 @@ def _read_pem(source: object, function_name: str) -> tuple[bytes, str]:
         return source.encode("utf-8"), "The text you gave"
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        if not path.is_file():
+            raise KeyFileNotFoundError(
+                f"There is no file {str(path)!r} (looked in {str(Path.cwd())!r}). Check the "
+                f"name, or give the full path; files this lesson wrote are under WORK."
+            )
         return path.read_bytes(), f"The file {str(path)!r}"
     raise _not_a_file_error(source, function_name)
 

@@ -26,6 +26,7 @@ from pkicourse.errors import (
     CourseError,
     KeyFileExistsError,
     KeyFileNameError,
+    KeyFileNotFoundError,
     NotPEMError,
     PassphraseError,
     UnknownKeyTypeError,
@@ -539,3 +540,16 @@ def test_openssl_fingerprint_differs_for_another_key(
     printed = _run(openssl_fingerprint_command(public_file))
     assert printed.stdout.split("= ")[-1].strip() != fingerprint(key)
     assert printed.stdout.split("= ")[-1].strip() == fingerprint(other_key)
+
+
+def test_loading_a_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileNotFoundError) as info:
+        load_private_key(tmp_path / "nope.key")
+    assert isinstance(info.value, FileNotFoundError)
+    with pytest.raises(KeyFileNotFoundError):
+        load_public_key(str(tmp_path / "nope.pem"))
+
+
+def test_loading_an_existing_file_by_str_path_works(tmp_path: Path) -> None:
+    path = save_public_key(generate_private_key("ed25519"), tmp_path / "server.pem")
+    assert key_type_of(load_public_key(str(path))) == "ed25519"
