@@ -77,21 +77,20 @@ class EnvironmentReport:
 
     def _repr_html_(self) -> str:
         e = html.escape
+        td = '<td style="text-align:left">'  # JupyterLab right-aligns table cells by default
         show_hints = any(row.hint for row in self.rows)  # no empty column on a ready machine
         cells = "".join(
-            f'<tr><td style="color:{_COLOURS[row.mark]}">{row.mark}</td><td>{e(row.name)}</td>'
-            f"<td><code>{e(row.value)}</code></td>"
-            + (f"<td>{_hint_html(row.hint)}</td>" if show_hints else "")
+            f'<tr><td style="color:{_COLOURS[row.mark]}">{row.mark}</td>{td}{e(row.name)}</td>'
+            f"{td}<code>{e(row.value)}</code></td>"
+            + (f"{td}{_hint_html(row.hint)}</td>" if show_hints else "")
             + "</tr>"
             for row in self.rows
         )
-        head = "<th></th><th>check</th><th>found</th>" + (
-            "<th>what to do</th>" if show_hints else ""
-        )
+        heads = ["", "check", "found"] + (["what to do"] if show_hints else [])
+        head = "".join(f'<th style="text-align:left">{h}</th>' for h in heads)
         return (
             f"<p><b>{e(self._summary())}</b></p>"
-            f'<table style="text-align:left"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{cells}</tbody></table>"
+            f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>"
         )
 
 
