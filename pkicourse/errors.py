@@ -18,6 +18,7 @@ __all__ = [
     "MessageTooLongError",
     "NotPEMError",
     "PassphraseError",
+    "QuestionError",
     "SignatureMismatchError",
     "TextbookRSAError",
     "UnknownKeyTypeError",
@@ -71,3 +72,7 @@ class SignatureMismatchError(CourseError, ValueError):
 
 class TextbookRSAError(CourseError, ValueError):
     """Numbers textbook RSA cannot use: p or q not prime, p == q, e with no inverse, m < 0."""
+
+
+class QuestionError(CourseError, ValueError):
+    """A self-check that cannot be asked: its answer is not one of its options."""

@@ -1,0 +1,435 @@
+"""Pictures for the lessons: padlocks, keys, handshakes and measured speeds.
+
+The note's own pictures are missing, so the course draws its own. Every function returns a
+:class:`matplotlib.figure.Figure` built directly (never ``pyplot``, no global settings touched);
+make it the last expression of a notebook cell and ``%matplotlib inline`` shows it.
+
+Lessons: 01-asymmetric-keys (:func:`draw_lock_and_key`, :func:`draw_users`) and
+02-session-keys (:func:`draw_key_transport`, :func:`draw_ecdhe`, :func:`draw_speeds`,
+:func:`draw_who_knows_what`).
+
+Colours come from the Okabe-Ito palette, which stays readable with colour blindness; every
+colour is backed by a word or a mark (✔ / ✘), never used alone.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from matplotlib.figure import Figure
+from matplotlib.patches import (
+    Circle,
+    FancyArrowPatch,
+    FancyBboxPatch,
+    Polygon,
+    Rectangle,
+    Wedge,
+)
+from matplotlib.ticker import FuncFormatter
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from pkicourse.session_keys import SpeedResult
+
+__all__ = [
+    "draw_ecdhe",
+    "draw_key_transport",
+    "draw_lock_and_key",
+    "draw_speeds",
+    "draw_users",
+    "draw_who_knows_what",
+]
+
+# Okabe-Ito colours.
+_INK = "#222222"
+_GREY = "#8C8C8C"
+_ORANGE = "#E69F00"
+_SKY = "#56B4E9"
+_GREEN = "#009E73"
+_BLUE = "#0072B2"
+_VERMILLION = "#D55E00"
+_PURPLE = "#CC79A7"
+_YELLOW = "#F0E442"
+_USER_COLOURS = (_ORANGE, _SKY, _GREEN, _PURPLE, _YELLOW, _VERMILLION)
+_PAPER = "#FFFFFF"
+_NOTE = "#F4F4F4"
+_GOOD_FILL = "#CCEBE3"  # light bluish green
+_BAD_FILL = "#F6D5C0"  # light vermillion
+
+_BROWSER_X = 1.4
+_SERVER_X = 7.6
+
+
+# --- drawing pieces -----------------------------------------------------------------------
+
+
+def _canvas(width: float, height: float) -> tuple[Figure, Axes]:
+    """A blank figure whose data coordinates are inches: (0, 0) bottom left."""
+    fig = Figure(figsize=(width, height), facecolor="white")
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+def _draw_padlock(ax: Axes, x: float, y: float, size: float, color: str, *, closed: bool) -> None:
+    """A padlock whose body is centred on (x, y); open locks have a raised shackle."""
+    body_height, radius, thickness = 0.8 * size, 0.3 * size, 0.11 * size
+    top = y + body_height / 2
+    centre_y = top + 0.2 * size + (0.0 if closed else 0.22 * size)
+    shackle: dict[str, Any] = {"facecolor": _GREY, "edgecolor": _INK, "lw": 1.0, "zorder": 2}
+    ax.add_patch(Wedge((x, centre_y), radius, 0, 180, width=thickness, **shackle))
+    leg_height = centre_y - top + 0.05
+    ax.add_patch(Rectangle((x + radius - thickness, top - 0.05), thickness, leg_height, **shackle))
+    left_bottom = top - 0.05 if closed else centre_y - 0.1 * size
+    left_leg = Rectangle((x - radius, left_bottom), thickness, centre_y - left_bottom, **shackle)
+    ax.add_patch(left_leg)
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - size / 2, y - body_height / 2),
+            size,
+            body_height,
+            boxstyle=f"round,pad=0,rounding_size={0.12 * size}",
+            facecolor=color,
+            edgecolor=_INK,
+            lw=1.2,
+            zorder=3,
+        )
+    )
+    ax.add_patch(Circle((x, y + 0.08 * size), 0.09 * size, color=_INK, zorder=4))
+    slot = [(x - 0.04 * size, y + 0.06 * size), (x + 0.04 * size, y + 0.06 * size)]
+    slot += [(x + 0.07 * size, y - 0.22 * size), (x - 0.07 * size, y - 0.22 * size)]
+    ax.add_patch(Polygon(slot, color=_INK, zorder=4))
+
+
+def _draw_key(ax: Axes, x: float, y: float, size: float, color: str) -> None:
+    """A key lying flat, centred on (x, y), ``size`` long."""
+    style: dict[str, Any] = {"facecolor": color, "edgecolor": _INK, "lw": 1.2}
+    ax.add_patch(Rectangle((x - 0.2 * size, y - 0.045 * size), 0.7 * size, 0.09 * size, **style))
+    ax.add_patch(Rectangle((x + 0.3 * size, y - 0.18 * size), 0.07 * size, 0.14 * size, **style))
+    ax.add_patch(Rectangle((x + 0.42 * size, y - 0.15 * size), 0.07 * size, 0.11 * size, **style))
+    ax.add_patch(Circle((x - 0.32 * size, y), 0.18 * size, zorder=3, **style))
+    ax.add_patch(Circle((x - 0.37 * size, y), 0.06 * size, color="white", zorder=4))
+
+
+def _draw_person(ax: Axes, x: float, y: float, size: float, color: str, name: str) -> None:
+    """A head and shoulders centred on (x, y), with the name underneath."""
+    style: dict[str, Any] = {"facecolor": color, "edgecolor": _INK, "lw": 1.2}
+    ax.add_patch(Wedge((x, y - 0.25 * size), 0.32 * size, 0, 180, **style))
+    ax.add_patch(Circle((x, y + 0.25 * size), 0.17 * size, **style))
+    ax.text(x, y - 0.4 * size, name, ha="center", va="top", fontsize=13, weight="bold")
+
+
+def _draw_box(ax: Axes, x: float, y: float, text: str, **style: Any) -> None:
+    """Text in a rounded box centred on (x, y)."""
+    box = {"boxstyle": "round,pad=0.35", "facecolor": _NOTE, "edgecolor": _INK, "lw": 1.0}
+    box.update(style.pop("box", {}))
+    options: dict[str, Any] = {"ha": "center", "va": "center", "fontsize": 10, "zorder": 5}
+    options.update(style)
+    ax.text(x, y, text, bbox=box, **options)
+
+
+def _draw_arrow(
+    ax: Axes, start: tuple[float, float], end: tuple[float, float], **style: Any
+) -> None:
+    """An arrow from ``start`` to ``end``; ``style`` may set color, lw, arrowstyle."""
+    options: dict[str, Any] = {"arrowstyle": "-|>", "mutation_scale": 18, "color": _INK, "lw": 1.8}
+    options.update(style)
+    ax.add_patch(FancyArrowPatch(start, end, shrinkA=0, shrinkB=0, zorder=4, **options))
+
+
+def _draw_paper(ax: Axes, x: float, y: float, text: str, *, fontsize: float = 11) -> None:
+    """A small sheet of paper carrying a message, centred on (x, y)."""
+    _draw_box(
+        ax, x, y, text, family="monospace", fontsize=fontsize, box={"facecolor": _PAPER, "pad": 0.5}
+    )
+
+
+def _sequence_canvas(height: float, title: str) -> tuple[Figure, Axes]:
+    """A canvas with a title and two lifelines, "browser" (left) and "server" (right)."""
+    fig, ax = _canvas(9.0, height)
+    ax.text(4.5, height - 0.3, title, ha="center", va="center", fontsize=13, weight="bold")
+    for x, name, colour in ((_BROWSER_X, "browser", _SKY), (_SERVER_X, "server", _ORANGE)):
+        ax.plot([x, x], [1.0, height - 0.9], color=_GREY, lw=1.2, ls="--", zorder=1)
+        _draw_box(ax, x, height - 0.85, name, fontsize=12, weight="bold", box={"facecolor": colour})
+    return fig, ax
+
+
+def _draw_message(
+    ax: Axes, y: float, text: str, *, to_server: bool, color: str = _INK, both_ways: bool = False
+) -> None:
+    """A labelled arrow between the lifelines at height ``y``."""
+    start, end = (_BROWSER_X, _SERVER_X) if to_server else (_SERVER_X, _BROWSER_X)
+    style = "<|-|>" if both_ways else "-|>"
+    _draw_arrow(
+        ax, (start, y), (end, y), color=color, arrowstyle=style, lw=2.4 if both_ways else 1.8
+    )
+    ax.text((start + end) / 2, y + 0.07, text, ha="center", va="bottom", fontsize=10.5)
+
+
+def _draw_carried_padlock(ax: Axes, y: float, *, to_server: bool, closed: bool) -> None:
+    """A small padlock riding on a message arrow, just after it leaves the sender."""
+    x = _BROWSER_X + 0.55 if to_server else _SERVER_X - 0.55
+    _draw_padlock(ax, x, y + 0.2, 0.3, _ORANGE, closed=closed)
+
+
+def _draw_caption(ax: Axes, text: str) -> None:
+    """A wrapped caption in a pale box along the bottom of a 9-inch-wide canvas."""
+    wrapped = textwrap.fill(text, width=105)
+    _draw_box(
+        ax, 4.5, 0.5, wrapped, fontsize=9.5, box={"facecolor": "#FFF8E0", "edgecolor": _ORANGE}
+    )
+
+
+# --- lesson 01 ---------------------------------------------------------------------------
+
+
+def draw_lock_and_key() -> Figure:
+    """The public key is an open padlock anyone can snap shut; only the private key opens it.
+
+    Lesson 01-asymmetric-keys: the note's "Public lock (anyone can lock it) & Private Key".
+    """
+    fig, ax = _canvas(9.0, 3.6)
+    titles = ("Public key = an open padlock", "A locked message", "The private key opens it")
+    captions = (
+        "Hand out copies to anyone:\nanyone can snap one shut.",
+        "Safe to send over the internet:\nnobody else can read it.",
+        "Kept secret by its owner,\nnever sent anywhere.",
+    )
+    for x, title, caption in zip((1.5, 4.5, 7.5), titles, captions, strict=True):
+        ax.text(x, 3.3, title, ha="center", va="center", fontsize=12, weight="bold")
+        ax.text(x, 0.55, caption, ha="center", va="center", fontsize=10.5, color="#444444")
+    _draw_padlock(ax, 1.5, 1.6, 1.0, _SKY, closed=False)
+    _draw_paper(ax, 4.25, 1.95, "hello")
+    _draw_padlock(ax, 4.8, 1.45, 0.7, _SKY, closed=True)
+    _draw_key(ax, 6.85, 1.9, 1.0, _SKY)
+    _draw_paper(ax, 8.3, 1.9, "hello")
+    for x, label in ((3.0, "anyone\nlocks"), (6.0, "only the\nowner opens")):
+        _draw_arrow(ax, (x - 0.45, 1.9), (x + 0.45, 1.9))
+        ax.text(x, 2.05, label, ha="center", va="bottom", fontsize=9.5)
+    return fig
+
+
+def draw_users(
+    names: Sequence[str] = ("alice", "bob", "carol"), recipient: str | None = None
+) -> Figure:
+    """Several users, each with their own pair: anyone can lock for bob, only bob opens it.
+
+    Lesson 01-asymmetric-keys: the note's "Multiple users". ``recipient`` is whom the message
+    at the bottom is locked for (default: the second name).
+    """
+    names = list(names)
+    if not 1 <= len(names) <= 6 or len(set(names)) != len(names):
+        raise ValueError(
+            f"draw_users needs 1 to 6 different names, got {names!r}: pass e.g. ('alice', 'bob')."
+        )
+    recipient = recipient if recipient is not None else names[min(1, len(names) - 1)]
+    if recipient not in names:
+        raise ValueError(f"recipient {recipient!r} is not one of {names!r}: choose one of them.")
+    colours = dict(zip(names, _USER_COLOURS[: len(names)], strict=True))
+    width = max(9.0, 2.0 * len(names) + 1.0)
+    fig, ax = _canvas(width, 5.6)
+    ax.text(0.3, 5.3, "Each user has their own key pair", va="center", fontsize=12, weight="bold")
+    for i, name in enumerate(names):
+        x = width / 2 + (i - (len(names) - 1) / 2) * 2.0
+        _draw_person(ax, x, 4.55, 0.8, colours[name], name)
+        _draw_padlock(ax, x - 0.45, 3.3, 0.5, colours[name], closed=False)
+        _draw_key(ax, x + 0.45, 3.4, 0.6, colours[name])
+        ax.text(x - 0.45, 2.95, "public", ha="center", va="center", fontsize=9)
+        ax.text(x + 0.45, 2.95, "private", ha="center", va="center", fontsize=9)
+    ax.plot([0.2, width - 0.2], [2.65, 2.65], color=_GREY, lw=1.0)
+    ax.text(
+        0.3,
+        2.35,
+        f"Anyone can lock a message for {recipient} with {recipient}'s public key."
+        f" Only {recipient}'s private key opens it:",
+        va="center",
+        fontsize=11,
+    )
+    _draw_paper(ax, 0.9, 1.3, "hi")
+    _draw_padlock(ax, 1.3, 1.05, 0.5, colours[recipient], closed=True)
+    _draw_arrow(ax, (1.8, 1.3), (2.6, 1.3))
+    step = (width - 4.2) / max(len(names) - 1, 1)
+    for i, name in enumerate(names):
+        x = 3.4 + i * step
+        opens = name == recipient
+        _draw_key(ax, x, 1.5, 0.6, colours[name])
+        ax.text(x, 0.95, f"{name}'s\nprivate key", ha="center", va="center", fontsize=10)
+        mark, colour = ("✔ opens it", _GREEN) if opens else ("✘ does not fit", _VERMILLION)
+        ax.text(x, 0.4, mark, ha="center", va="center", fontsize=11, weight="bold", color=colour)
+    return fig
+
+
+# --- lesson 02 ---------------------------------------------------------------------------
+
+
+def draw_key_transport() -> Figure:
+    """The note's story: the browser sends a session key locked with the server's public key.
+
+    Lesson 02-session-keys. This is RSA key transport (TLS 1.2 ``TLS_RSA_*`` suites); the
+    caption says that TLS 1.3 replaced it with ECDHE (see :func:`draw_ecdhe`).
+    """
+    fig, ax = _sequence_canvas(6.0, "The note's story: RSA key transport")
+    _draw_message(ax, 4.55, "ClientHello: “hello, let's talk TLS”", to_server=True)
+    _draw_message(ax, 3.85, "certificate with the server's public key", to_server=False)
+    _draw_carried_padlock(ax, 3.85, to_server=False, closed=False)
+    _draw_box(ax, _BROWSER_X, 3.25, "makes a random\nsymmetric session key")
+    _draw_key(ax, 2.65, 3.25, 0.45, _GREEN)
+    _draw_message(ax, 2.5, "session key, locked with the server's public key", to_server=True)
+    _draw_carried_padlock(ax, 2.5, to_server=True, closed=True)
+    _draw_box(ax, _SERVER_X, 1.95, "opens it with its\nprivate key")
+    _draw_key(ax, 6.65, 1.95, 0.45, _ORANGE)
+    _draw_message(
+        ax,
+        1.3,
+        "all data encrypted with the session key (AES)",
+        to_server=True,
+        color=_GREEN,
+        both_ways=True,
+    )
+    _draw_caption(
+        ax,
+        "This is how TLS 1.2 worked with TLS_RSA_* cipher suites. Its weakness: whoever records "
+        "the traffic and later steals the server's private key can open the session key, and "
+        "with it every recorded conversation. TLS 1.3 removed key transport: both sides agree "
+        "on the key with ephemeral ECDHE instead (next picture).",
+    )
+    return fig
+
+
+def draw_ecdhe() -> Figure:
+    """TLS 1.3's key agreement: ephemeral X25519 shares, the same secret, HKDF, forward secrecy.
+
+    Lesson 02-session-keys: what replaced the note's story.
+    """
+    fig, ax = _sequence_canvas(6.6, "TLS 1.3: ephemeral key agreement (ECDHE)")
+    left, right = _BROWSER_X, _SERVER_X
+    _draw_box(ax, left, 5.05, "new ephemeral key pair:\nprivate a, public A")
+    _draw_box(ax, right, 5.05, "new ephemeral key pair:\nprivate b, public B")
+    _draw_message(ax, 4.35, "ClientHello + key share: public A", to_server=True)
+    _draw_message(
+        ax, 3.65, "ServerHello + key share: public B\n+ certificate, signed", to_server=False
+    )
+    _draw_box(ax, left, 2.95, "X25519(a, B) = secret S\nHKDF(S) → session keys")
+    _draw_box(ax, right, 2.95, "X25519(b, A) = same S\nHKDF(S) → session keys")
+    for x, secret in ((left, "a"), (right, "b")):
+        _draw_box(
+            ax,
+            x,
+            2.15,
+            f"deletes {secret}",
+            color=_VERMILLION,
+            weight="bold",
+            box={"facecolor": _BAD_FILL, "edgecolor": _VERMILLION},
+        )
+    ax.text(
+        4.5, 2.95, "same secret,\nnever sent", ha="center", va="center", fontsize=10, color=_GREEN
+    )
+    _draw_message(
+        ax,
+        1.45,
+        "all data encrypted with the session keys (AES-GCM)",
+        to_server=True,
+        color=_GREEN,
+        both_ways=True,
+    )
+    _draw_caption(
+        ax,
+        "An eavesdropper sees only A and B, and cannot compute S from them. a and b never leave "
+        "their computers and are deleted after the handshake, so even the server's stolen "
+        "long-term key cannot open recorded sessions: forward secrecy. The server's long-term "
+        "key only signs, to prove who it is.",
+    )
+    return fig
+
+
+def _format_speed(megabytes_per_second: float) -> str:
+    if megabytes_per_second >= 100:
+        return f"{megabytes_per_second:,.0f} MB/s"
+    if megabytes_per_second >= 1:
+        return f"{megabytes_per_second:.1f} MB/s"
+    return f"{megabytes_per_second:.3g} MB/s"
+
+
+def draw_speeds(results: Sequence[SpeedResult]) -> Figure:
+    """Horizontal log-scale bars of megabytes per second, one per measured operation.
+
+    Lesson 02-session-keys: why TLS uses a symmetric session key for the data. Pass the list
+    from :func:`pkicourse.session_keys.measure_speeds`.
+    """
+    if not results:
+        raise ValueError("draw_speeds needs at least one result: pass measure_speeds().")
+    speeds = [result.megabytes_per_second for result in results]
+    if min(speeds) <= 0:
+        raise ValueError("every speed must be above 0 MB/s to go on a log scale: measure again.")
+    fastest = max(speeds)
+    fig = Figure(figsize=(8.5, 1.3 + 0.55 * len(results)), layout="constrained")
+    ax = fig.add_subplot()
+    rows = range(len(results))
+    colours = [(_BLUE, _VERMILLION, _GREEN, _ORANGE, _PURPLE, _SKY)[i % 6] for i in rows]
+    ax.barh(rows, speeds, color=colours, height=0.6)
+    ax.set_xscale("log")
+    ax.set_xlim(min(speeds) / 3, fastest * 40)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.10g}"))
+    ax.set_yticks(list(rows), [result.operation for result in results], fontsize=11)
+    ax.invert_yaxis()
+    for row, speed in enumerate(speeds):
+        label = _format_speed(speed)
+        if speed < fastest:
+            label += f"  ({fastest / speed:,.0f}× slower)"
+        ax.text(speed * 1.2, row, label, va="center", fontsize=10)
+    ax.set_xlabel("megabytes per second (log scale: each step is 10× faster)")
+    ax.set_title("Measured on this computer", fontsize=12, weight="bold")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+def _draw_grid_cell(
+    ax: Axes, corner: tuple[float, float], size: tuple[float, float], knows: bool, gid: str
+) -> None:
+    """One coloured cell of the who-knows-what grid with its ✔ or ✘ (text gid ``gid``)."""
+    fill, colour, mark = (_GOOD_FILL, _GREEN, "✔") if knows else (_BAD_FILL, _VERMILLION, "✘")
+    ax.add_patch(Rectangle(corner, *size, facecolor=fill, edgecolor="white", lw=2))
+    x, y = corner[0] + size[0] / 2, corner[1] + size[1] / 2
+    text = ax.text(x, y, mark, ha="center", va="center", fontsize=15, weight="bold", color=colour)
+    text.set_gid(gid)
+
+
+def draw_who_knows_what(
+    rows: Mapping[str, Mapping[str, bool]], title: str = "Who knows what?"
+) -> Figure:
+    """A grid of parties (rows) and secrets (columns): ✔ knows it, ✘ does not.
+
+    Lesson 02-session-keys: e.g. ``{"browser": {"session key": True}, "eavesdropper":
+    {"session key": False}}``. A secret missing from a row counts as not known. Each mark's
+    text has the gid ``"party/secret"``, so a test can find it.
+    """
+    if not rows:
+        raise ValueError("draw_who_knows_what needs at least one party: pass {'browser': {...}}.")
+    secrets = list(dict.fromkeys(secret for known in rows.values() for secret in known))
+    if not secrets:
+        raise ValueError("draw_who_knows_what needs at least one secret in the rows.")
+    longest = max(len(party) for party in rows)
+    label_width, cell_width, cell_height, header = 0.4 + 0.1 * longest, 1.6, 0.5, 0.75
+    width = label_width + cell_width * len(secrets) + 0.2
+    height = 0.5 + header + cell_height * len(rows) + 0.15
+    fig, ax = _canvas(width, height)
+    ax.text(width / 2, height - 0.28, title, ha="center", va="center", fontsize=13, weight="bold")
+    top = height - 0.5 - header
+    for j, secret in enumerate(secrets):
+        x = label_width + (j + 0.5) * cell_width
+        heading = textwrap.fill(secret, width=16)
+        ax.text(x, top + 0.1, heading, ha="center", va="bottom", fontsize=10.5, weight="bold")
+    for i, (party, known) in enumerate(rows.items()):
+        y = top - (i + 0.5) * cell_height
+        ax.text(label_width - 0.15, y, party, ha="right", va="center", fontsize=11, weight="bold")
+        for j, secret in enumerate(secrets):
+            corner = (label_width + j * cell_width, y - cell_height / 2)
+            knows = bool(known.get(secret, False))
+            _draw_grid_cell(ax, corner, (cell_width, cell_height), knows, f"{party}/{secret}")
+    return fig

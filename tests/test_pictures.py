@@ -1,0 +1,146 @@
+"""Tests for pkicourse.pictures: every picture is a real Figure that renders to PNG, fast."""
+
+from __future__ import annotations
+
+import ast
+import io
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib
+import pytest
+from matplotlib.container import BarContainer
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from pkicourse import pictures
+from pkicourse.session_keys import SpeedResult
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+SPEEDS = [
+    SpeedResult("AES-256-GCM seal", 200_000_000, 0.1),
+    SpeedResult("RSA-2048 OAEP encrypt", 190 * 1_000, 0.05),
+    SpeedResult("RSA-2048 OAEP decrypt", 190 * 100, 0.1),
+]
+
+WHO_KNOWS = {
+    "browser": {"session key": True, "server's private key": False},
+    "server": {"session key": True, "server's private key": True},
+    "eavesdropper": {"session key": False, "server's private key": False},
+}
+
+DRAWINGS: dict[str, Callable[[], Figure]] = {
+    "lock_and_key": pictures.draw_lock_and_key,
+    "users": lambda: pictures.draw_users(["alice", "bob", "carol"]),
+    "key_transport": pictures.draw_key_transport,
+    "ecdhe": pictures.draw_ecdhe,
+    "speeds": lambda: pictures.draw_speeds(SPEEDS),
+    "who_knows_what": lambda: pictures.draw_who_knows_what(WHO_KNOWS),
+}
+
+
+def _render_png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _mark_of(fig: Figure, gid: str) -> str:
+    texts = [text for ax in fig.axes for text in ax.texts if text.get_gid() == gid]
+    assert len(texts) == 1, f"expected one mark with gid {gid!r}"
+    return texts[0].get_text()
+
+
+def _all_text(fig: Figure) -> str:
+    return "\n".join(text.get_text() for text in fig.findobj(Text))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up_fonts() -> None:
+    """The first render loads fonts; time the pictures, not the font cache."""
+    _render_png(pictures.draw_who_knows_what({"a": {"b": True}}))
+
+
+@pytest.mark.parametrize("name", list(DRAWINGS))
+def test_picture_is_a_figure_that_renders_to_png_quickly(name: str) -> None:
+    started = time.perf_counter()
+    fig = DRAWINGS[name]()
+    png = _render_png(fig)
+    seconds = time.perf_counter() - started
+    assert isinstance(fig, Figure)
+    assert fig.axes
+    assert png.startswith(PNG_MAGIC)
+    assert seconds < 1.0, f"{name} took {seconds:.2f} s (target: under 0.3 s)"
+
+
+def test_pictures_leave_matplotlib_global_state_alone() -> None:
+    pyplot_loaded_before = "matplotlib.pyplot" in sys.modules
+    settings_before = matplotlib.rcParams.copy()  # .copy() does not resolve the backend
+    for draw in DRAWINGS.values():
+        draw()
+    assert matplotlib.rcParams.copy() == settings_before
+    if not pyplot_loaded_before:
+        assert "matplotlib.pyplot" not in sys.modules
+    tree = ast.parse(Path(pictures.__file__).read_text(encoding="utf-8"))
+    imported = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    assert not any("pyplot" in name for name in imported)
+
+
+def test_who_knows_what_marks_each_cell() -> None:
+    fig = pictures.draw_who_knows_what(WHO_KNOWS)
+    assert _mark_of(fig, "browser/session key") == "✔"
+    assert _mark_of(fig, "server/server's private key") == "✔"
+
+
+def test_who_knows_what_marks_unknown_and_missing_cells_with_a_cross() -> None:
+    fig = pictures.draw_who_knows_what({"browser": {"session key": True}, "eve": {"data": True}})
+    assert _mark_of(fig, "browser/session key") == "✔"
+    assert _mark_of(fig, "browser/data") == "✘"  # missing from the row: not known
+    assert _mark_of(fig, "eve/session key") == "✘"
+
+
+def test_who_knows_what_rejects_an_empty_grid() -> None:
+    with pytest.raises(ValueError):
+        pictures.draw_who_knows_what({})
+
+
+def test_draw_speeds_has_one_bar_per_result_with_labels() -> None:
+    fig = pictures.draw_speeds(SPEEDS)
+    (ax,) = fig.axes
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 1 and len(bars[0]) == len(SPEEDS)
+    assert ax.get_xscale() == "log"
+    assert "2,000 MB/s" in _all_text(fig)  # 200 MB in 0.1 s
+
+
+def test_draw_speeds_rejects_an_empty_list() -> None:
+    with pytest.raises(ValueError):
+        pictures.draw_speeds([])
+
+
+def test_draw_users_marks_only_the_recipient_key_as_opening() -> None:
+    fig = pictures.draw_users(["alice", "bob", "carol"], recipient="carol")
+    text = _all_text(fig)
+    assert text.count("✔ opens it") == 1
+    assert text.count("✘ does not fit") == 2
+    assert "lock a message for carol with carol's public key" in text
+
+
+def test_draw_users_rejects_an_unknown_recipient_and_repeated_names() -> None:
+    with pytest.raises(ValueError):
+        pictures.draw_users(["alice", "bob"], recipient="mallory")
+    with pytest.raises(ValueError):
+        pictures.draw_users(["bob", "bob"])
+
+
+def test_sequence_diagrams_tell_their_story() -> None:
+    transport = _all_text(pictures.draw_key_transport())
+    assert "ClientHello" in transport and "TLS 1.3" in transport and "ECDHE" in transport
+    ecdhe = _all_text(pictures.draw_ecdhe())
+    assert "HKDF" in ecdhe and "forward secrecy" in ecdhe
