@@ -6,8 +6,10 @@
 Each lesson's single source is `course/source/NN-name/NN-name.ipynb` (with solutions). nbgrader's
 own `generate_assignment` strips the solutions and hidden tests; this script then makes one
 addition: every graded test cell gets the `raises-exception` tag, because in the learner copy
-those cells call a function whose body is still `raise NotImplementedError()`. nbval reads the
-tag, so the learner copies also run under `pytest --nbval-lax`.
+those cells call a function whose body is still `raise NotImplementedError()`. JupyterLab reads
+the tag: "Run All" runs on past an unsolved exercise instead of stopping there, so the rest of
+the lesson still runs (tests/test_browser.py checks it). nbval reads it too, so the learner
+copies also run under `pytest --nbval-lax`.
 
 The generation runs in a temporary copy of the course folder, so it never touches the gradebook.
 """
