@@ -207,7 +207,7 @@ def check_environment() -> EnvironmentReport:
     return EnvironmentReport(
         (
             _check_python(),
-            _check_package("cryptography", (42,)),
+            _check_package("cryptography", (47,)),
             _check_cryptography_openssl(),
             _check_ssl_openssl(),
             _check_tls13(),
