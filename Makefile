@@ -39,7 +39,8 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.lab
 
 lab: $(VENV)/.lab
-	$(BIN)/jupyter lab $(LAB_FLAGS) $(ROOT_FLAGS) notebooks/00-index.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) $(ROOT_FLAGS) \
+		--ServerApp.root_dir=notebooks --ServerApp.default_url=/lab/tree/00-index.ipynb
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .

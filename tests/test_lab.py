@@ -1,6 +1,7 @@
 """The README's first command, `make lab`, headless: JupyterLab serves the lessons folder.
 
-Given a notebook to open, JupyterLab makes its folder (notebooks/) the root a learner sees.
+The lessons folder (notebooks/) is the root a learner sees, and the URL that `make lab` opens or
+prints goes straight to 00-index.
 """
 
 from __future__ import annotations
@@ -69,4 +70,4 @@ def test_make_lab_serves_the_index(tmp_path: Path) -> None:
         if lab.poll() is None:
             os.killpg(lab.pid, signal.SIGTERM)
         output = lab.communicate(timeout=30)[0]
-    assert f"127.0.0.1:{port}/lab" in output, "the URL is printed for headless use"
+    assert f"127.0.0.1:{port}/lab/tree/00-index.ipynb?token=" in output, "print the URL"
