@@ -40,7 +40,7 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 
 lab: $(VENV)/.lab
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(ROOT_FLAGS) \
-		--ServerApp.root_dir=notebooks --ServerApp.default_url=/lab/tree/00-index.ipynb
+		--ServerApp.root_dir=notebooks --LabApp.default_url=/lab/tree/00-index.ipynb
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
