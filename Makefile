@@ -30,12 +30,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # One stamp per extra: re-installs only when pyproject.toml changes.
-$(VENV)/.lab: pyproject.toml | $(BIN)/python
+# The course runs offline: JupyterLab is told not to ask for news or check for updates.
+SETTINGS := $(VENV)/share/jupyter/lab/settings
+
+$(VENV)/.lab: pyproject.toml binder/overrides.json | $(BIN)/python
 	$(PIP) -e '.[lab]'
+	@mkdir -p $(SETTINGS) && cp binder/overrides.json $(SETTINGS)/overrides.json
 	@touch $@
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
+$(VENV)/.test: pyproject.toml binder/overrides.json | $(BIN)/python
 	$(PIP) -e '.[test]'
+	@mkdir -p $(SETTINGS) && cp binder/overrides.json $(SETTINGS)/overrides.json
 	@touch $@ $(VENV)/.lab
 
 lab: $(VENV)/.lab

@@ -61,6 +61,12 @@ def test_make_lab_serves_the_index(tmp_path: Path) -> None:
         assert json.loads(body)["content"]["cells"][0]["source"].startswith("# 00 ·")
         status, page = _get(f"{base}/lab/tree/00-index.ipynb?token={token}")
         assert status == 200 and b"JupyterLab" in page
+        notification = "@jupyterlab/apputils-extension:notification"
+        status, body = _get(f"{base}/lab/api/settings/{notification}?token={token}")
+        defaults = {
+            k: v.get("default") for k, v in json.loads(body)["schema"]["properties"].items()
+        }
+        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
         try:  # the twin: a lesson that does not exist is not served
             _get(f"{base}/api/contents/99-missing.ipynb?token={token}")
             raise AssertionError("a missing notebook was served")
