@@ -154,16 +154,19 @@ def encrypt(public_key: PublicKey, plaintext: bytes) -> bytes:
         MessageTooLongError: the message does not fit in one block (see :func:`max_plaintext_size`).
         WrongKeyTypeError: an EC or Ed25519 key, or a private key instead of the public one.
     """
-    key = _rsa_public_key(public_key, "encrypt()")
-    limit = _oaep_limit(key)
-    if len(plaintext) > limit:
-        raise MessageTooLongError(
-            f"{len(plaintext)} bytes given, but an RSA-{key.key_size} key with OAEP-SHA256 "
-            f"carries at most {limit} bytes. That limit is exactly why TLS encrypts only a "
-            "short symmetric session key with RSA, and the data itself with AES "
-            "(lesson 02-session-keys)."
-        )
-    return key.encrypt(plaintext, _OAEP)
+    try:  # the checks below run only when cryptography refuses: no cost when all is well
+        return public_key.encrypt(plaintext, _OAEP)  # type: ignore[union-attr]
+    except (AttributeError, TypeError, ValueError):
+        key = _rsa_public_key(public_key, "encrypt()")  # an EC, Ed25519 or private key?
+        limit = _oaep_limit(key)
+        if len(plaintext) <= limit:
+            raise
+    raise MessageTooLongError(
+        f"{len(plaintext)} bytes given, but an RSA-{key.key_size} key with OAEP-SHA256 "
+        f"carries at most {limit} bytes. That limit is exactly why TLS encrypts only a "
+        "short symmetric session key with RSA, and the data itself with AES "
+        "(lesson 02-session-keys)."
+    )
 
 
 def decrypt(private_key: PrivateKey, ciphertext: bytes) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 __all__ = [
     "CourseError",
     "DecryptionError",
+    "InvalidChoiceError",
     "KeyFileExistsError",
     "KeyFileNotFoundError",
     "KeyFileNameError",
@@ -76,3 +77,7 @@ class TextbookRSAError(CourseError, ValueError):
 
 class QuestionError(CourseError, ValueError):
     """A self-check that cannot be asked: its answer is not one of its options."""
+
+
+class InvalidChoiceError(CourseError, ValueError):
+    """A name that is not among the choices offered (a user, a recipient), or none to draw."""

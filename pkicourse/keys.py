@@ -81,7 +81,14 @@ _CERTIFICATE_LABELS = ("CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE")
 _CSR_LABELS = ("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST")
 _PEM_BEGIN_LINE = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----")
 
-_OPENSSH_PRIVATE_KEY_NAMES = ("id_rsa", "id_ecdsa", "id_ed25519")
+_OPENSSH_PRIVATE_KEY_NAMES = (
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ecdsa_sk",
+    "id_ed25519",
+    "id_ed25519_sk",
+)
 _GIVEN_BYTES = "The data you gave"
 
 

@@ -29,6 +29,8 @@ from matplotlib.patches import (
 )
 from matplotlib.ticker import FuncFormatter
 
+from pkicourse.errors import InvalidChoiceError
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
@@ -225,12 +227,14 @@ def draw_users(
     """
     names = list(names)
     if not 1 <= len(names) <= 6 or len(set(names)) != len(names):
-        raise ValueError(
+        raise InvalidChoiceError(
             f"draw_users needs 1 to 6 different names, got {names!r}: pass e.g. ('alice', 'bob')."
         )
     recipient = recipient if recipient is not None else names[min(1, len(names) - 1)]
     if recipient not in names:
-        raise ValueError(f"recipient {recipient!r} is not one of {names!r}: choose one of them.")
+        raise InvalidChoiceError(
+            f"recipient {recipient!r} is not one of {names!r}: choose one of them."
+        )
     colours = dict(zip(names, _USER_COLOURS[: len(names)], strict=True))
     width = max(9.0, 2.0 * len(names) + 1.0)
     fig, ax = _canvas(width, 5.6)
@@ -363,10 +367,12 @@ def draw_speeds(results: Sequence[SpeedResult]) -> Figure:
     from :func:`pkicourse.session_keys.measure_speeds`.
     """
     if not results:
-        raise ValueError("draw_speeds needs at least one result: pass measure_speeds().")
+        raise InvalidChoiceError("draw_speeds needs at least one result: pass measure_speeds().")
     speeds = [result.megabytes_per_second for result in results]
     if min(speeds) <= 0:
-        raise ValueError("every speed must be above 0 MB/s to go on a log scale: measure again.")
+        raise InvalidChoiceError(
+            "every speed must be above 0 MB/s to go on a log scale: measure again."
+        )
     fastest = max(speeds)
     fig = Figure(figsize=(8.5, 1.3 + 0.55 * len(results)), layout="constrained")
     ax = fig.add_subplot()
@@ -380,7 +386,9 @@ def draw_speeds(results: Sequence[SpeedResult]) -> Figure:
     ax.invert_yaxis()
     for row, speed in enumerate(speeds):
         label = _format_speed(speed)
-        if speed < fastest:
+        if "agreement" in results[row].operation:  # happens once per connection, not per byte
+            label += "  (once per connection: 32 bytes per agreement)"
+        elif speed < fastest:
             label += f"  ({fastest / speed:,.0f}× slower)"
         ax.text(speed * 1.2, row, label, va="center", fontsize=10)
     ax.set_xlabel("megabytes per second (log scale: each step is 10× faster)")
@@ -410,10 +418,12 @@ def draw_who_knows_what(
     text has the gid ``"party/secret"``, so a test can find it.
     """
     if not rows:
-        raise ValueError("draw_who_knows_what needs at least one party: pass {'browser': {...}}.")
+        raise InvalidChoiceError(
+            "draw_who_knows_what needs at least one party: pass {'browser': {...}}."
+        )
     secrets = list(dict.fromkeys(secret for known in rows.values() for secret in known))
     if not secrets:
-        raise ValueError("draw_who_knows_what needs at least one secret in the rows.")
+        raise InvalidChoiceError("draw_who_knows_what needs at least one secret in the rows.")
     longest = max(len(party) for party in rows)
     label_width, cell_width, cell_height, header = 0.4 + 0.1 * longest, 1.6, 0.5, 0.75
     width = label_width + cell_width * len(secrets) + 0.2

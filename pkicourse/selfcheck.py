@@ -82,10 +82,15 @@ def _validate(options: list[str], answer: str) -> None:
 
 
 def check(name: str, got: object, expected: object, explanation: str = "") -> bool:
-    """Print "✔ name", or "✘ name — expected X, got Y" and the explanation; return the result."""
+    """Print "✔ name", or "✘ name — expected X, got Y" and the explanation; return the result.
+
+    ``got`` of ``None`` means "not answered yet": the expected value is not given away.
+    """
     ok = bool(got == expected)
     if ok:
         print(f"✔ {name}")
+    elif got is None:
+        print(f"… {name}: no answer yet. Replace None with your answer and run the cell again.")
     else:
         print(f"✘ {name} — expected {expected!r}, got {got!r}")
         if explanation:

@@ -158,24 +158,29 @@ def derive_session_key(
     server key stolen later cannot recover recorded sessions: forward secrecy (TLS 1.3).
     Lesson 02-session-keys.
     """
+    try:  # checked only when it fails: the happy path costs nothing extra
+        shared_secret = own_private.exchange(peer_public)
+    except (AttributeError, TypeError):
+        raise _agreement_error(own_private, peer_public) from None
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info)
+    return hkdf.derive(shared_secret)
+
+
+def _agreement_error(own_private: object, peer_public: object) -> WrongKeyTypeError:
+    """Which of the two keys given to derive_session_key is not what it should be."""
     if not isinstance(own_private, x25519.X25519PrivateKey):
-        raise WrongKeyTypeError(
+        return WrongKeyTypeError(
             f"own_private must be your X25519 private key (new_ephemeral_key()), "
             f"not {type(own_private).__name__}."
         )
     if isinstance(peer_public, x25519.X25519PrivateKey):
-        raise WrongKeyTypeError(
+        return WrongKeyTypeError(
             "peer_public is a private key, but each side only ever sends its public key. "
             "Pass peer_key.public_key()."
         )
-    if not isinstance(peer_public, x25519.X25519PublicKey):
-        raise WrongKeyTypeError(
-            f"peer_public must be the other side's X25519 public key, "
-            f"not {type(peer_public).__name__}."
-        )
-    shared_secret = own_private.exchange(peer_public)
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info)
-    return hkdf.derive(shared_secret)
+    return WrongKeyTypeError(
+        f"peer_public must be the other side's X25519 public key, not {type(peer_public).__name__}."
+    )
 
 
 # --- Why the data never goes through RSA: measured speeds -------------------------------------

@@ -22,7 +22,12 @@ import ipywidgets as widgets
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkicourse.asymmetric import decrypt, encrypt
-from pkicourse.errors import DecryptionError, MessageTooLongError, UnknownKeyTypeError
+from pkicourse.errors import (
+    DecryptionError,
+    InvalidChoiceError,
+    MessageTooLongError,
+    UnknownKeyTypeError,
+)
 from pkicourse.keys import (
     KEY_TYPES,
     PrivateKey,
@@ -81,7 +86,15 @@ class KeyExplorer(widgets.VBox):  # type: ignore[misc]
     def _make_key_showing_progress(self, key_type: str) -> tuple[PrivateKey, float]:
         """Make the key in a background thread; meanwhile count the seconds in ``progress``."""
         made: list[PrivateKey] = []
-        worker = threading.Thread(target=lambda: made.append(generate_private_key(key_type)))
+        failed: list[Exception] = []
+
+        def work() -> None:
+            try:
+                made.append(generate_private_key(key_type))
+            except Exception as err:  # handed to the main thread, raised there
+                failed.append(err)
+
+        worker = threading.Thread(target=work)
         started = time.perf_counter()
         worker.start()
         tick = 0
@@ -91,8 +104,8 @@ class KeyExplorer(widgets.VBox):  # type: ignore[misc]
             tick += 1
             worker.join(timeout=self.update_seconds)
         seconds = time.perf_counter() - started
-        if not made:  # the thread failed; its traceback has been printed
-            raise RuntimeError(f"making a {key_type} key failed: see the error printed above.")
+        if failed:
+            raise failed[0]
         return made[0], seconds
 
 
@@ -142,7 +155,10 @@ class WhoCanOpen(widgets.VBox):  # type: ignore[misc]
     def __init__(self, users: Sequence[str] = ("alice", "bob", "carol")) -> None:
         users = list(users)
         if not users or len(set(users)) != len(users):
-            raise ValueError(f"who_can_open needs different user names, got {users!r}.")
+            raise InvalidChoiceError(
+                f"who_can_open needs one or more different user names, got {users!r}: "
+                'try who_can_open(("alice", "bob", "carol")).'
+            )
         self.private_keys = {name: generate_private_key("rsa-2048") for name in users}
         self.message = widgets.Text(value="hello", description="Message:")
         default = users[min(1, len(users) - 1)]
@@ -167,7 +183,9 @@ class WhoCanOpen(widgets.VBox):  # type: ignore[misc]
         for name in (recipient, opener):
             if name not in self.private_keys:
                 users = ", ".join(self.private_keys)
-                raise ValueError(f"{name!r} is not one of the users: choose one of {users}.")
+                raise InvalidChoiceError(
+                    f"{name!r} is not one of the users: choose one of {users}."
+                )
         self.recipient.value, self.opener.value = recipient, opener
         public_key = self.private_keys[recipient].public_key()
         try:

@@ -553,3 +553,9 @@ def test_loading_a_missing_file_says_so(tmp_path: Path) -> None:
 def test_loading_an_existing_file_by_str_path_works(tmp_path: Path) -> None:
     path = save_public_key(generate_private_key("ed25519"), tmp_path / "server.pem")
     assert key_type_of(load_public_key(str(path))) == "ed25519"
+
+
+@pytest.mark.parametrize("name", ["id_dsa", "id_ecdsa_sk", "id_ed25519_sk", "/home/a/.ssh/id_rsa"])
+def test_openssh_private_key_names_look_private(name: str) -> None:
+    assert looks_like_private_key_file(name)
+    assert not looks_like_private_key_file(name + ".pub")

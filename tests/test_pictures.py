@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from pkicourse import pictures
+from pkicourse.errors import InvalidChoiceError
 from pkicourse.session_keys import SpeedResult
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -106,7 +107,7 @@ def test_who_knows_what_marks_unknown_and_missing_cells_with_a_cross() -> None:
 
 
 def test_who_knows_what_rejects_an_empty_grid() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidChoiceError):
         pictures.draw_who_knows_what({})
 
 
@@ -120,7 +121,7 @@ def test_draw_speeds_has_one_bar_per_result_with_labels() -> None:
 
 
 def test_draw_speeds_rejects_an_empty_list() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidChoiceError):
         pictures.draw_speeds([])
 
 
@@ -133,9 +134,9 @@ def test_draw_users_marks_only_the_recipient_key_as_opening() -> None:
 
 
 def test_draw_users_rejects_an_unknown_recipient_and_repeated_names() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidChoiceError):
         pictures.draw_users(["alice", "bob"], recipient="mallory")
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidChoiceError):
         pictures.draw_users(["bob", "bob"])
 
 
@@ -144,3 +145,15 @@ def test_sequence_diagrams_tell_their_story() -> None:
     assert "ClientHello" in transport and "TLS 1.3" in transport and "ECDHE" in transport
     ecdhe = _all_text(pictures.draw_ecdhe())
     assert "HKDF" in ecdhe and "forward secrecy" in ecdhe
+
+
+def test_key_agreement_is_not_called_slower_per_byte() -> None:
+    """X25519 runs once per connection: its bar says so instead of 'N× slower'."""
+    results = [
+        SpeedResult("AES-256-GCM seal", 10_000_000, 0.01),
+        SpeedResult("RSA-2048 OAEP decrypt", 10_000, 0.01),
+        SpeedResult("X25519 agreement", 3_200, 0.01),
+    ]
+    texts = [t.get_text() for t in pictures.draw_speeds(results).axes[0].texts]
+    assert any("RSA" not in t and "once per connection" in t for t in texts)
+    assert sum("× slower" in t for t in texts) == 1  # RSA only

@@ -89,3 +89,18 @@ def test_check_prints_expected_and_got_and_returns_false(
     out = capsys.readouterr().out
     assert out.startswith("✘ the key is 2048 bits — expected 2048, got 1024\n")
     assert "rsa-2048" in out
+
+
+def test_check_without_an_answer_keeps_the_expected_value_secret(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert check("seconds per MB", None, 1.56) is False
+    out = capsys.readouterr().out
+    assert "no answer yet" in out and "1.56" not in out
+
+
+def test_check_with_a_wrong_answer_shows_the_expected_value(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert check("seconds per MB", 2.0, 1.56) is False
+    assert "1.56" in capsys.readouterr().out

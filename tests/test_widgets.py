@@ -6,7 +6,7 @@ import ipywidgets
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from pkicourse.errors import UnknownKeyTypeError
+from pkicourse.errors import InvalidChoiceError, UnknownKeyTypeError
 from pkicourse.keys import describe_key, fingerprint, key_type_of
 from pkicourse.widgets import KeyExplorer, WhoCanOpen, key_explorer, who_can_open
 
@@ -126,10 +126,10 @@ def test_a_message_too_long_for_rsa_is_explained(widget: WhoCanOpen) -> None:
 
 
 def test_try_open_rejects_an_unknown_user(widget: WhoCanOpen) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidChoiceError):
         widget.try_open("bob", "mallory")
 
 
 def test_who_can_open_rejects_repeated_names() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(InvalidChoiceError):
         WhoCanOpen(["bob", "bob"])
