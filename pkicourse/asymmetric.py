@@ -38,6 +38,7 @@ from pkicourse.errors import (
     UnknownKeyTypeError,
     WrongKeyTypeError,
 )
+from pkicourse.keys import PrivateKey, PublicKey
 
 __all__ = [
     "TextbookRSA",
@@ -54,9 +55,6 @@ __all__ = [
     "verify",
 ]
 
-# The same unions as pkicourse.keys; written out here so this module stands on its own.
-PrivateKey: TypeAlias = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
-PublicKey: TypeAlias = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
 StrPath: TypeAlias = "str | os.PathLike[str]"
 
 # RSA-OAEP with SHA-256 for the label hash and for MGF1: what TLS-era tools call "OAEP-SHA256".

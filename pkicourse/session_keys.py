@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from pkicourse.asymmetric import PrivateKey, PublicKey, decrypt, encrypt
+from pkicourse.asymmetric import decrypt, encrypt
 from pkicourse.errors import DecryptionError, UnknownKeyTypeError, WrongKeyTypeError
+from pkicourse.keys import PrivateKey, PublicKey
 
 __all__ = [
     "SpeedResult",
