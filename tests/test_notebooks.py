@@ -152,3 +152,71 @@ def test_check_mode_of_the_tool_passes() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+
+
+OFFLINE_GUARD = """
+import socket as _socket
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _host(address):
+    return address[0] if isinstance(address, tuple) else address
+
+
+def _guard(real):
+    def loopback_only(self, address):
+        if _host(address) not in _LOOPBACK:
+            raise ConnectionRefusedError(f"OFFLINE GUARD: tried to reach {address!r}")
+        return real(self, address)
+    return loopback_only
+
+
+def _no_lookup(host, *args, real=_socket.getaddrinfo, **kwargs):
+    if host is not None and host not in _LOOPBACK:
+        raise ConnectionRefusedError(f"OFFLINE GUARD: tried to look up {host!r}")
+    return real(host, *args, **kwargs)
+
+
+_socket.socket.connect = _guard(_socket.socket.connect)
+_socket.socket.connect_ex = _guard(_socket.socket.connect_ex)
+_socket.getaddrinfo = _no_lookup
+"""
+
+
+def _run_guarded(nb: nbformat.NotebookNode, path: Path) -> list[str]:
+    """Run a notebook whose kernel may only reach 127.0.0.1; return the guard's complaints."""
+    nb.cells.insert(0, nbformat.v4.new_code_cell(OFFLINE_GUARD))
+    client = NotebookClient(
+        nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(path)}}
+    )
+    client.execute()
+    return [
+        f"{out.get('ename')}: {out.get('evalue')}"
+        for cell in nb.cells
+        for out in cell.get("outputs", [])
+        if "OFFLINE GUARD" in str(out.get("evalue", "")) + str(out.get("text", ""))
+        or out.get("output_type") == "error"
+    ]
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_runs_offline(name: str) -> None:
+    """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly."""
+    path = SOURCE / name
+    assert _run_guarded(_source(name), path) == []
+
+
+def test_offline_guard_catches_a_lesson_that_goes_online(tmp_path: Path) -> None:
+    """The twin: a cell that looks up a public name is caught before any packet leaves."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [
+        nbformat.v4.new_code_cell("import socket\nsocket.create_connection(('example.org', 443))")
+    ]
+    complaints = _run_guarded(nb, tmp_path)
+    assert len(complaints) == 1 and "OFFLINE GUARD" in complaints[0]
