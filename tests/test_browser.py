@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 pytestmark = pytest.mark.skipif(
@@ -42,12 +41,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TOKEN = "pkicourse-browser-test"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _api(base: str, path: str) -> object:
@@ -76,7 +69,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             }
         )
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [
             str(Path(sys.executable).parent / "jupyter"),

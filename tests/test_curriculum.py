@@ -8,12 +8,10 @@ in a cell the learner runs in the *learner copy*: not in prose, not only in an e
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+from support import NOTEBOOKS
 
 # (lesson, point, regexes that must all match the lesson's runnable code)
 POINTS = [

@@ -9,22 +9,14 @@ Three learners hand in every lesson:
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
-from nbgrader.apps import NbGraderAPI
-from traitlets.config import Config
-
-ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "course" / "source"
-NOTEBOOKS = ROOT / "notebooks"
-LESSONS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir())
+from support import LESSONS, SOURCE, learner_copies
 
 
 def _hand_in(course: Path, student: str, lesson: str, nb: nbformat.NotebookNode) -> None:
@@ -44,13 +36,7 @@ def _without_asserts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebook]:
     course = tmp_path_factory.mktemp("course")
     shutil.copytree(SOURCE, course / "source")
-    config = Config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.course_id = "pkicourse"
-    db_url = f"sqlite:///{course / 'gradebook.db'}"
-    config.CourseDirectory.db_url = db_url
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
-    api = NbGraderAPI(config=config)
+    api = learner_copies.nbgrader_api(course)
     for lesson in LESSONS:
         assert api.generate_assignment(lesson, force=True)["success"]
         learner_copy = course / "release" / lesson / f"{lesson}.ipynb"
@@ -60,7 +46,7 @@ def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebook]:
         for student in ("alice", "bob", "mallory"):
             result = api.autograde(lesson, student, force=True, create=True)
             assert result["success"], result["log"]
-    with Gradebook(db_url) as gb:
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         yield gb
 
 

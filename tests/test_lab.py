@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,13 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from support import ROOT, free_port
 
 
 def _get(url: str) -> tuple[int, bytes]:
@@ -32,7 +25,7 @@ def _get(url: str) -> tuple[int, bytes]:
 
 
 def test_make_lab_serves_the_index(tmp_path: Path) -> None:
-    port, token = _free_port(), "pkicourse-test"
+    port, token = free_port(), "pkicourse-test"
     flags = f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
     env = {**os.environ, "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
     lab = subprocess.Popen(

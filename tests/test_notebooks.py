@@ -17,14 +17,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-
-ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "course" / "source"
-NOTEBOOKS = ROOT / "notebooks"
-LESSONS = sorted(p.name for p in SOURCE.iterdir() if p.is_dir())
-
-sys.path.insert(0, str(ROOT / "tools"))
-import learner_copies  # noqa: E402
+from support import LESSONS, NOTEBOOKS, ROOT, SOURCE, learner_copies
 
 
 def _source(name: str) -> nbformat.NotebookNode:

@@ -51,19 +51,24 @@ def _tag_graded_tests(nb: nbformat.NotebookNode) -> None:
                 tags.append(RAISES)
 
 
+def nbgrader_api(course: Path) -> NbGraderAPI:
+    """nbgrader's Python API for a course folder (source/, release/, submitted/ ...)."""
+    # nbgrader runs the `alembic` command installed beside this Python: make sure it is found.
+    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    config = Config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.course_id = "pkicourse"
+    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
+    return NbGraderAPI(config=config)
+
+
 def generate(out_dir: Path) -> list[Path]:
     """Run nbgrader generate_assignment for every lesson; write the learner copies to out_dir."""
     written = []
-    # nbgrader runs the `alembic` command installed beside this Python: make sure it is found.
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
     with tempfile.TemporaryDirectory(prefix="pkicourse-nbgrader-") as tmp:
         course = Path(tmp)
         shutil.copytree(SOURCE, course / "source")
-        config = Config()
-        config.CourseDirectory.root = str(course)
-        config.CourseDirectory.course_id = "pkicourse"
-        config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
-        api = NbGraderAPI(config=config)
+        api = nbgrader_api(course)
         for name in lesson_names():
             result = api.generate_assignment(name, force=True)
             if not result["success"]:

@@ -1,0 +1,23 @@
+"""What several test modules share: where things are, the lessons, a free port on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "course" / "source"
+NOTEBOOKS = ROOT / "notebooks"
+
+sys.path.insert(0, str(ROOT / "tools"))
+import learner_copies  # noqa: E402  (tools/ is not a package)
+
+LESSONS = learner_copies.lesson_names()
+
+
+def free_port() -> int:
+    """A port the OS says is free on 127.0.0.1 (for servers that must be told one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
