@@ -17,6 +17,7 @@ The generation runs in a temporary copy of the course folder, so it never touche
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -83,15 +84,23 @@ def generate(out_dir: Path) -> list[Path]:
 
 
 def drifted(generated_dir: Path) -> list[str]:
-    """The learner copies in notebooks/ that differ from freshly generated ones."""
+    """The learner copies in notebooks/ that differ from freshly generated ones.
+
+    The notebooks are compared as JSON documents, so a new nbformat that only lays out the file
+    differently is not drift; any change to a cell, its metadata or the notebook's is.
+    """
     problems = []
     for fresh in sorted(generated_dir.glob("*.ipynb")):
         committed = NOTEBOOKS / fresh.name
         if not committed.exists():
             problems.append(f"{committed.relative_to(ROOT)} is missing")
-        elif committed.read_text(encoding="utf-8") != fresh.read_text(encoding="utf-8"):
+        elif _json(committed) != _json(fresh):
             problems.append(f"{committed.relative_to(ROOT)} differs from its source")
     return problems
+
+
+def _json(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:
