@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import timeit
@@ -62,18 +63,21 @@ def run_lesson(path: Path) -> tuple[float, float, int, float]:
     return wall, times[slowest], slowest, peak_mb
 
 
-def _best_time(fn: Callable[[], object], number: int) -> float:
-    return min(timeit.repeat(fn, number=number, repeat=1)) / number
-
-
 def overhead(helper: Callable[[], object], direct: Callable[[], object]) -> tuple[float, float]:
-    """(helper's seconds per call, direct seconds per call), best of interleaved rounds."""
-    number = max(1, int(0.02 / max(_best_time(direct, 1), 1e-7)))  # about 20 ms a round
-    best_helper = best_direct = float("inf")
-    for _ in range(15):
-        best_helper = min(best_helper, _best_time(helper, number))
-        best_direct = min(best_direct, _best_time(direct, number))
-    return best_helper, best_direct
+    """(helper's seconds per call, direct seconds per call), from 31 paired rounds.
+
+    Each round times the helper and the direct call back to back (about 20 ms each, the order
+    alternating), so a machine that speeds up or slows down affects both alike; the overhead
+    is the median of the rounds' ratios.
+    """
+    number = max(1, timeit.Timer(direct).autorange()[0] // 10)
+    pairs = []
+    for i in range(31):
+        first, second = (helper, direct) if i % 2 == 0 else (direct, helper)
+        a, b = (timeit.timeit(fn, number=number) / number for fn in (first, second))
+        pairs.append((a, b) if i % 2 == 0 else (b, a))
+    direct_s = statistics.median(d for _, d in pairs)
+    return direct_s * statistics.median(h / d for h, d in pairs), direct_s
 
 
 def _within_target(helper_s: float, direct_s: float) -> bool:
@@ -179,11 +183,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'helper vs direct cryptography call':<42}" + "".join(f"{c:>10}" for c in columns))
     for label, (helper, direct) in overhead_cases().items():
         helper_s, direct_s = overhead(helper, direct)
-        for _ in range(3):  # noise only ever adds time: a miss is measured again
+        for _ in range(3):  # a miss is measured again: a burst of load can span many rounds
             if _within_target(helper_s, direct_s):
                 break
-            again = overhead(helper, direct)
-            helper_s, direct_s = min(helper_s, again[0]), min(direct_s, again[1])
+            helper_s, direct_s = min((helper_s, direct_s), overhead(helper, direct))
         extra = helper_s / direct_s - 1
         extra_us = (helper_s - direct_s) * 1e6
         print(f"{label:<42}{direct_s * 1e6:>10.1f}{extra_us:>+10.2f}{extra:>+10.1%}", flush=True)
