@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import os
-import shlex
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -38,7 +37,13 @@ from pkicourse.errors import (
     UnknownKeyTypeError,
     WrongKeyTypeError,
 )
-from pkicourse.keys import PrivateKey, PublicKey
+from pkicourse.keys import (
+    _PRIVATE_KEY_CLASSES,
+    _PUBLIC_KEY_CLASSES,
+    PrivateKey,
+    PublicKey,
+    _quote,
+)
 
 __all__ = [
     "TextbookRSA",
@@ -80,8 +85,6 @@ _SIGNING_ONLY = (
     ed25519.Ed25519PrivateKey,
     ed25519.Ed25519PublicKey,
 )
-_PRIVATE = (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey)
-_PUBLIC = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)
 
 
 def _describe(key: object) -> str:
@@ -214,7 +217,7 @@ def sign(private_key: PrivateKey, message: bytes) -> bytes:
         return private_key.sign(message, ec.ECDSA(hashes.SHA256()))
     if isinstance(private_key, rsa.RSAPrivateKey):
         return private_key.sign(message, _PSS, hashes.SHA256())
-    if isinstance(private_key, _PUBLIC):
+    if isinstance(private_key, _PUBLIC_KEY_CLASSES):
         raise WrongKeyTypeError(
             f"sign() needs the private key, but this is {_describe(private_key)}. Only the "
             "owner can sign; everyone else verifies with the public key."
@@ -231,7 +234,7 @@ def _check_signature(public_key: PublicKey, message: bytes, signature: bytes) ->
         public_key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
     elif isinstance(public_key, rsa.RSAPublicKey):
         public_key.verify(signature, message, _PSS, hashes.SHA256())
-    elif isinstance(public_key, _PRIVATE):
+    elif isinstance(public_key, _PRIVATE_KEY_CLASSES):
         raise WrongKeyTypeError(
             f"verify() takes the signer's public key, but this is {_describe(public_key)}. "
             "Pass key.public_key() instead."
@@ -403,10 +406,6 @@ _OAEP_OPTIONS = (
     "-pkeyopt rsa_padding_mode:oaep -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256"
 )
 _PSS_OPTIONS = "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest"
-
-
-def _quote(path: StrPath) -> str:
-    return shlex.quote(os.fspath(path))
 
 
 def _key_family(key_type: str) -> str:

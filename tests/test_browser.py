@@ -22,8 +22,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import nbformat
 import pytest
-from support import ROOT, free_port
+from support import ROOT, free_port, learner_copies
 
 CHROMIUM = "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
@@ -149,9 +150,8 @@ def _run_all(browser: object, base: str, name: str) -> tuple[object, list[object
 
 
 def _graded_tests(name: str) -> list[int]:
-    nb = json.loads((ROOT / "notebooks" / f"{name}.ipynb").read_text(encoding="utf-8"))
-    cells = enumerate(nb["cells"])
-    return [i for i, c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")]
+    nb = nbformat.read(ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    return [i for i, cell in enumerate(nb.cells) if learner_copies.is_graded_test(cell)]
 
 
 @pytest.mark.parametrize(
