@@ -10,13 +10,18 @@ Lessons: 01-asymmetric-keys and 02-session-keys raise most of these on purpose, 
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentError",
     "CourseError",
     "DecryptionError",
     "InvalidChoiceError",
+    "KeyAgreementError",
+    "KeyFileError",
     "KeyFileExistsError",
     "KeyFileNotFoundError",
     "KeyFileNameError",
     "MessageTooLongError",
+    "NotAPathError",
+    "NotBytesError",
     "NotPEMError",
     "PassphraseError",
     "QuestionError",
@@ -56,7 +61,30 @@ class KeyFileNotFoundError(CourseError, FileNotFoundError):
 
 
 class KeyFileNameError(CourseError, ValueError):
-    """A file name that breaks the naming convention: a private key in ``server.pem``..."""
+    """Kept for old code: the helpers now *warn* (``UserWarning``) about a file name that breaks
+    the note's convention, and decide by the key itself."""
+
+
+class KeyFileError(CourseError, OSError):
+    """A key file that cannot be used: a folder, a missing folder, no permission, far too large
+    to be a key, a symbolic link as the save target, or a failed write (nothing is left behind)."""
+
+
+class NotAPathError(CourseError, TypeError, ValueError):
+    """Something that is not a file name where one is needed: PEM text given to a loader that
+    reads a file (use ``private_key_from_pem``), bytes, ``None``, a number."""
+
+
+class NotBytesError(CourseError, TypeError):
+    """Text (``str``) or another type where bytes are needed: write ``b'...'`` or ``.encode()``."""
+
+
+class ArgumentError(CourseError, TypeError, ValueError):
+    """An argument of the wrong type or out of range (``overwrite="no"``, ``length=-1``...)."""
+
+
+class KeyAgreementError(CourseError, ValueError):
+    """A key share that makes key agreement unsafe: X25519's all-zero (low-order) public key."""
 
 
 class DecryptionError(CourseError, ValueError):
