@@ -63,12 +63,23 @@ def nbgrader_api(course: Path) -> NbGraderAPI:
     return NbGraderAPI(config=config)
 
 
+def copy_sources(course: Path) -> None:
+    """Copy course/source/ to course/source/ under another folder, without lesson output.
+
+    A lesson run from its source folder leaves files in `work/` (and Jupyter checkpoints):
+    nbgrader would hand those out with the lesson, so they are left behind.
+    """
+    shutil.copytree(
+        SOURCE, course / "source", ignore=shutil.ignore_patterns("work", ".ipynb_checkpoints")
+    )
+
+
 def generate(out_dir: Path) -> list[Path]:
     """Run nbgrader generate_assignment for every lesson; write the learner copies to out_dir."""
     written = []
     with tempfile.TemporaryDirectory(prefix="pkicourse-nbgrader-") as tmp:
         course = Path(tmp)
-        shutil.copytree(SOURCE, course / "source")
+        copy_sources(course)
         api = nbgrader_api(course)
         for name in lesson_names():
             result = api.generate_assignment(name, force=True)

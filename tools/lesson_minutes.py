@@ -11,9 +11,9 @@ The rule (a beginner's pace, main path only):
 - the total rounded to the nearest 5 minutes.
 
 It was calibrated on the review of lessons 01 and 02 as first written: a beginner needed 60–75
-minutes for each, and the rule gives them 60 and 65. "Going deeper" parts (a markdown cell whose first
-line is ``## Going deeper``, up to the next ``## `` heading that is not one) are optional and
-counted apart. Every place that states a lesson's minutes (the lesson's first cell, the map in
+minutes for each, and the rule gives them 60 and 65. "Going deeper" parts (a markdown cell whose
+first line is ``## Going deeper``, up to the next ``## `` heading that is not one) are optional
+and counted apart. Every place that states a lesson's minutes (the lesson's first cell, the map in
 00-index, README.md) must state this figure: tests/test_lesson_minutes.py checks it.
 """
 

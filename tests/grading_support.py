@@ -1,0 +1,116 @@
+"""One grading run of the whole course, shared by the grading and wrong-answer tests.
+
+The course is released with nbgrader, and these learners hand in every lesson:
+- alice solved everything (her notebook is the source, solutions included);
+- bob handed in the learner copy untouched;
+- mallory handed in the untouched copy with every test cell's asserts deleted;
+- wrong1, wrong2, ...: the learner copy with the k-th wrong answer of the lesson's catalogue
+  (tests/wrong_answers/) in each exercise that has one, and the right answer elsewhere.
+Then every submission is autograded, in one gradebook.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from support import LESSONS, NOTEBOOKS, SOURCE, learner_copies
+from wrong_answers import catalogue
+
+CATALOGUE = catalogue()
+_MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
+
+
+@dataclass
+class Injection:
+    """A submission with wrong answers: which mistake went into which exercise."""
+
+    student: str
+    lesson: str
+    mistakes: dict[str, str] = field(default_factory=dict)  # grade_id -> mistake
+
+
+def nbgrader_meta(cell: nbformat.NotebookNode) -> dict[str, object]:
+    return dict(cell.get("metadata", {}).get("nbgrader", {}))
+
+
+def solutions(lesson: str) -> dict[str, str]:
+    """{grade_id: the source's solution cell without the nbgrader markers}."""
+    nb = nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4)
+    return {
+        str(nbgrader_meta(c)["grade_id"]): _MARKER.sub("", c.source)
+        for c in nb.cells
+        if nbgrader_meta(c).get("solution")
+    }
+
+
+def with_answers(learner: nbformat.NotebookNode, answers: dict[str, str]) -> nbformat.NotebookNode:
+    """A copy of the learner copy whose solution cells hold the given code."""
+    nb = nbformat.from_dict(learner)
+    for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id")
+        if nbgrader_meta(cell).get("solution") and grade_id in answers:
+            cell.source = answers[str(grade_id)]
+    return nb
+
+
+def injections(lesson: str) -> list[tuple[Injection, dict[str, str]]]:
+    """The k-th wrong answer of every exercise, for k = 1, 2, ...: (who, the cells' code)."""
+    wrong = CATALOGUE.get(lesson, {})
+    right = solutions(lesson)
+    rounds = max((len(mistakes) for mistakes in wrong.values()), default=0)
+    made = []
+    for k in range(rounds):
+        injection = Injection(student=f"wrong{k + 1}", lesson=lesson)
+        answers = dict(right)
+        for grade_id, mistakes in wrong.items():
+            if k < len(mistakes):
+                name, code = list(mistakes.items())[k]
+                injection.mistakes[grade_id] = name
+                answers[grade_id] = code
+        made.append((injection, answers))
+    return made
+
+
+def learner_copy(lesson: str) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4)
+
+
+def _hand_in(course: Path, student: str, lesson: str, nb: nbformat.NotebookNode) -> None:
+    folder = course / "submitted" / student / lesson
+    folder.mkdir(parents=True)
+    nbformat.write(nb, folder / f"{lesson}.ipynb")
+
+
+def _without_asserts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nb)
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade"):
+            cell.source = "pass  # tests removed"
+    return nb
+
+
+def grade_course(course: Path) -> Iterator[Path]:
+    """Release, hand in and autograde everything; yield the gradebook's path."""
+    learner_copies.copy_sources(course)
+    api = learner_copies.nbgrader_api(course)
+    for lesson in LESSONS:
+        assert api.generate_assignment(lesson, force=True)["success"]
+        released = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+        students = {
+            "alice": nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4),
+            "bob": released,
+            "mallory": _without_asserts(released),
+        }
+        for injection, answers in injections(lesson):
+            students[injection.student] = with_answers(released, answers)
+        for student, nb in students.items():
+            _hand_in(course, student, lesson, nb)
+            result = api.autograde(lesson, student, force=True, create=True)
+            assert result["success"], result["log"]
+    yield course / "gradebook.db"
+    shutil.rmtree(course, ignore_errors=True)
