@@ -12,6 +12,7 @@ NOTEBOOKS = ROOT / "notebooks"
 
 sys.path.insert(0, str(ROOT / "tools"))
 import learner_copies  # noqa: E402  (tools/ is not a package)
+import lesson_minutes  # noqa: E402, F401  (re-exported for the tests)
 
 LESSONS = learner_copies.lesson_names()
 

@@ -17,7 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from support import LESSONS, NOTEBOOKS, ROOT, SOURCE, learner_copies
+from support import LESSONS, NOTEBOOKS, ROOT, SOURCE, learner_copies, lesson_minutes
+
+from pkicourse.workspace import holds_private_key
 
 
 def _source(name: str) -> nbformat.NotebookNode:
@@ -194,10 +196,55 @@ def _run_guarded(nb: nbformat.NotebookNode, path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_lesson_runs_offline(name: str) -> None:
-    """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly."""
-    path = SOURCE / name
-    assert _run_guarded(_source(name), path) == []
+def test_lesson_runs_offline_and_leaves_no_private_key(name: str, tmp_path: Path) -> None:
+    """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly; its
+    last cell removes every private key it wrote, and it writes nothing outside its folder."""
+    before = set(Path(tempfile.gettempdir()).glob("pkicourse-*"))
+    assert _run_guarded(_source(name), tmp_path) == []
+    left = [p for p in tmp_path.rglob("*") if holds_private_key(p)]
+    assert left == [], f"private keys outlive Run All: {left}"
+    assert set(Path(tempfile.gettempdir()).glob("pkicourse-*")) <= before, "files left in /tmp"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_without_its_going_deeper_parts_still_runs(name: str, tmp_path: Path) -> None:
+    """Going deeper is optional: skipping it breaks no main-path cell and no exercise."""
+    nb = _source(name)
+    main, _deeper = lesson_minutes.split_going_deeper(nb)
+    nb.cells = main
+    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_files_go_to_its_work_folder(name: str) -> None:
+    """No temporary folders that nobody cleans: a lesson writes into work/<lesson>/ and its last
+    code cell removes the private keys."""
+    code = [c.source for c in _source(name).cells if c.cell_type == "code"]
+    assert not any("mkdtemp" in src or "gettempdir" in src for src in code)
+    if any("lesson_folder(" in src for src in code):
+        assert f'lesson_folder("{name}")' in "\n".join(code)
+        assert "remove_private_keys(WORK, keep=KEEP_PRIVATE_KEYS)" in code[-1]
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_every_picture_has_a_text_alternative(name: str) -> None:
+    cells = _source(name).cells
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "code" and re.search(r"\bdraw_\w+\(", cell.source):
+            after = cells[i + 1] if i + 1 < len(cells) else None
+            assert after is not None and after.cell_type == "markdown", cell.source
+            assert after.source.lstrip().startswith("*Picture:*"), (
+                f"cell {i} draws a picture: follow it with a '*Picture:* ...' caption"
+            )
+
+
+def test_no_passphrase_on_a_command_line() -> None:
+    """`-pass pass:...` shows the passphrase in `ps` and the shell history."""
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "pkicourse").glob("*.py")]
+    texts += [(SOURCE / n / f"{n}.ipynb").read_text(encoding="utf-8") for n in LESSONS]
+    texts.append((ROOT / "README.md").read_text(encoding="utf-8"))
+    for text in texts:
+        assert not re.search(r"-pass(in|out)?\s+pass:", text)
 
 
 def test_offline_guard_catches_a_lesson_that_goes_online(tmp_path: Path) -> None:

@@ -1,0 +1,58 @@
+"""One rule for a lesson's minutes (tools/lesson_minutes.py), the same figure everywhere."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from support import LESSONS, ROOT, SOURCE, lesson_minutes
+
+MINUTES = {lesson: lesson_minutes.lesson_minutes(lesson) for lesson in LESSONS}
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_main_path_is_about_45_minutes(lesson: str) -> None:
+    minutes = MINUTES[lesson]
+    print(f"{lesson}: main path {minutes.main} min, going deeper {minutes.going_deeper} min")
+    assert minutes.main <= 50, f"{lesson}: {minutes.main} min; move depth into Going deeper"
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_the_lesson_states_its_own_figure(lesson: str) -> None:
+    first = nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4).cells[0].source
+    stated = re.findall(r"About (\d+) minutes", first)
+    assert stated == [str(MINUTES[lesson].main)], f"{lesson} says {stated}"
+
+
+def _table_minutes(text: str) -> dict[str, int]:
+    """{lesson number: minutes} from a markdown table row '| 01 | ... | 45 |'."""
+    rows = re.findall(r"^\|\s*(\d\d)\s*\|.*\|\s*(\d+)\s*\|\s*$", text, re.MULTILINE)
+    return {number: int(minutes) for number, minutes in rows}
+
+
+@pytest.mark.parametrize("where", ["README.md", "00-index"])
+def test_the_map_and_the_readme_state_the_same_figures(where: str) -> None:
+    if where == "README.md":
+        text = (ROOT / "README.md").read_text(encoding="utf-8")
+    else:
+        nb = nbformat.read(SOURCE / where / f"{where}.ipynb", as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    table = _table_minutes(text)
+    expected = {lesson[:2]: MINUTES[lesson].main for lesson in LESSONS}
+    assert {k: v for k, v in table.items() if k in expected} == expected
+
+
+def test_going_deeper_parts_are_counted_apart() -> None:
+    """The twin: a Going-deeper part adds nothing to the main path, and a main heading ends it."""
+    nb = nbformat.v4.new_notebook()
+    words = " ".join(["word"] * 2000)  # 10 minutes of reading
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# title"),
+        nbformat.v4.new_markdown_cell(f"## Going deeper: maths\n{words}"),
+        nbformat.v4.new_markdown_cell(words),
+        nbformat.v4.new_markdown_cell(f"## Summary\n{words}"),
+    ]
+    main, deeper = lesson_minutes.split_going_deeper(nb)
+    assert [c.source[:10] for c in deeper] == ["## Going d", "word word "]
+    assert sum(map(lesson_minutes.cell_minutes, main)) == pytest.approx(10.005, abs=0.01)
