@@ -11,8 +11,12 @@ The note's picture is a padlock: the *public key* is an open lock anyone can sna
 
 .. warning::
    FOR LEARNING ONLY — never use textbook RSA for real data (no padding: deterministic,
-   malleable). :class:`TextbookRSA` exists to show the arithmetic; :func:`encrypt` and
-   :func:`sign` are what real code does.
+   malleable, and its "signatures" can be forged). :class:`TextbookRSA` exists to show the
+   arithmetic; :func:`encrypt` and :func:`sign` are what real code does.
+
+Which signature goes with which key is not a free choice: :data:`SIGNATURE_SCHEMES` is the
+table (the TLS 1.3 names of RFC 8446 §4.2.3). RSA-2048 is acceptable through 2030 (NIST SP
+800-57 Part 1 Rev. 5); use 3072 bits for keys meant to last beyond.
 
 Each ``openssl_*_command`` function returns the ``openssl`` command that does the same thing
 and interoperates with the Python function (same padding, same hash).
@@ -22,8 +26,9 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -32,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from pkicourse.errors import (
     DecryptionError,
     MessageTooLongError,
+    NotBytesError,
     SignatureMismatchError,
     TextbookRSAError,
     UnknownKeyTypeError,
@@ -42,10 +48,13 @@ from pkicourse.keys import (
     _PUBLIC_KEY_CLASSES,
     PrivateKey,
     PublicKey,
+    _check_key_type,
     _quote,
 )
 
 __all__ = [
+    "SIGNATURE_SCHEMES",
+    "SignatureScheme",
     "TextbookRSA",
     "decrypt",
     "encrypt",
@@ -68,8 +77,37 @@ _OAEP = padding.OAEP(
     algorithm=hashes.SHA256(),
     label=None,
 )
-# RSA-PSS with salt length = digest length (32 bytes), openssl's "rsa_pss_saltlen:digest".
+# RSA-PSS as TLS 1.3's rsa_pss_rsae_sha256 (RFC 8446 §4.2.3): SHA-256, MGF1 with SHA-256, and
+# salt length = digest length (32 bytes), openssl's "rsa_pss_saltlen:digest".
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+_SHA256 = hashes.SHA256()
+# ECDSA hashes with the hash that matches the curve's size: P-256 SHA-256, P-384 SHA-384 (TLS 1.3
+# ecdsa_secp384r1_sha384; CA/B Forum baseline requirements 7.1.3.2), P-521 SHA-512.
+_ECDSA_BY_CURVE_BITS = (
+    (256, ec.ECDSA(hashes.SHA256())),
+    (384, ec.ECDSA(hashes.SHA384())),
+    (521, ec.ECDSA(hashes.SHA512())),
+)
+
+
+class SignatureScheme(NamedTuple):
+    """How one key type signs: the algorithm, its hash, and the TLS 1.3 SignatureScheme name."""
+
+    algorithm: str
+    hash: str | None
+    tls13_name: str
+
+
+_RSA_PSS = SignatureScheme("RSA-PSS (MGF1-SHA-256, 32-byte salt)", "SHA-256", "rsa_pss_rsae_sha256")
+#: Key type -> how :func:`sign` signs with it (RFC 8446 §4.2.3). Ed25519 hashes inside itself.
+SIGNATURE_SCHEMES: dict[str, SignatureScheme] = {
+    "rsa-2048": _RSA_PSS,
+    "rsa-3072": _RSA_PSS,
+    "rsa-4096": _RSA_PSS,
+    "ec-p256": SignatureScheme("ECDSA", "SHA-256", "ecdsa_secp256r1_sha256"),
+    "ec-p384": SignatureScheme("ECDSA", "SHA-384", "ecdsa_secp384r1_sha384"),
+    "ed25519": SignatureScheme("Ed25519", None, "ed25519"),
+}
 
 _KEY_NAMES: tuple[tuple[type, str], ...] = (
     (rsa.RSAPrivateKey, "an RSA private key"),
@@ -130,18 +168,34 @@ def _rsa_private_key(key: object) -> rsa.RSAPrivateKey:
     raise WrongKeyTypeError(f"decrypt() needs an RSA private key, not {_describe(key)}.")
 
 
+def _require_bytes(value: object, name: str, function_name: str) -> None:
+    """A course error when ``value`` is not bytes-like; called only after a failure."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return
+    if isinstance(value, str):
+        raise NotBytesError(
+            f"{function_name}: {name} must be bytes, not str: write b'...' or "
+            f"{name}.encode() (text becomes bytes in UTF-8)."
+        )
+    raise NotBytesError(
+        f"{function_name}: {name} must be bytes, not {type(value).__name__}. Write b'...', "
+        f"or turn text into bytes with .encode()."
+    )
+
+
 def max_plaintext_size(public_key: PublicKey) -> int:
     """How many bytes one RSA-OAEP-SHA256 block can carry: 190 for a 2048-bit key.
 
     The formula is ``k - 2*32 - 2``, where ``k`` is the key size in bytes and 32 is the
-    SHA-256 digest size (OAEP spends two digests and two bytes on its padding).
+    SHA-256 digest size (OAEP spends two digests and two bytes on its padding). A key of
+    528 bits or fewer carries nothing: the result is then 0, never negative.
     Lesson 01-asymmetric-keys.
     """
     return _oaep_limit(_rsa_public_key(public_key, "max_plaintext_size()"))
 
 
 def _oaep_limit(key: rsa.RSAPublicKey) -> int:
-    return (key.key_size + 7) // 8 - 2 * hashes.SHA256.digest_size - 2
+    return max(0, (key.key_size + 7) // 8 - 2 * hashes.SHA256.digest_size - 2)
 
 
 def encrypt(public_key: PublicKey, plaintext: bytes) -> bytes:
@@ -154,11 +208,13 @@ def encrypt(public_key: PublicKey, plaintext: bytes) -> bytes:
     Raises:
         MessageTooLongError: the message does not fit in one block (see :func:`max_plaintext_size`).
         WrongKeyTypeError: an EC or Ed25519 key, or a private key instead of the public one.
+        NotBytesError: text (``str``) instead of bytes: ``.encode()`` it.
     """
     try:  # the checks below run only when cryptography refuses: no cost when all is well
         return public_key.encrypt(plaintext, _OAEP)  # type: ignore[union-attr]
     except (AttributeError, TypeError, ValueError):
         key = _rsa_public_key(public_key, "encrypt()")  # an EC, Ed25519 or private key?
+        _require_bytes(plaintext, "plaintext", "encrypt()")
         limit = _oaep_limit(key)
         if len(plaintext) <= limit:
             raise
@@ -179,8 +235,10 @@ def decrypt(private_key: PrivateKey, ciphertext: bytes) -> bytes:
         DecryptionError: the wrong private key, or the ciphertext was altered. RSA-OAEP cannot
             tell which, and that is by design: telling would help an attacker.
         WrongKeyTypeError: a public key, or an EC / Ed25519 key.
+        NotBytesError: the ciphertext is not bytes.
     """
     key = _rsa_private_key(private_key)
+    _require_bytes(ciphertext, "ciphertext", "decrypt()")
     key_bytes = (key.key_size + 7) // 8
     if len(ciphertext) != key_bytes:
         raise DecryptionError(
@@ -200,23 +258,37 @@ def decrypt(private_key: PrivateKey, ciphertext: bytes) -> bytes:
 # --- Signatures: the owner "locks" with the private key, anyone checks -----------------------
 
 
-def sign(private_key: PrivateKey, message: bytes) -> bytes:
-    """Sign ``message``: RSA-PSS-SHA256 (salt = 32 bytes), ECDSA-SHA256, or Ed25519.
+def _ecdsa_for(curve: ec.EllipticCurve) -> ec.ECDSA:
+    """ECDSA with the hash that matches the curve: SHA-256 for P-256, SHA-384 for P-384."""
+    for bits, algorithm in _ECDSA_BY_CURVE_BITS:
+        if curve.key_size <= bits:
+            return algorithm
+    return _ECDSA_BY_CURVE_BITS[-1][1]
 
-    Only the private key's owner can make the signature; anyone with the public key can check
-    it with :func:`verify`. This is the real form of the note's "encrypt with your private key
-    and anyone can decrypt". Lesson 01-asymmetric-keys.
+
+def sign(private_key: PrivateKey, message: bytes) -> bytes:
+    """Sign ``message`` as TLS 1.3 does for the key's type (see :data:`SIGNATURE_SCHEMES`).
+
+    RSA: RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (``rsa_pss_rsae_sha256``).
+    EC: ECDSA with SHA-256 on P-256, SHA-384 on P-384, SHA-512 on P-521. Ed25519: no
+    separate hash. Only the private key's owner can make the signature; anyone with the
+    public key checks it with :func:`verify`. This is the real form of the note's "encrypt
+    with your private key and anyone can decrypt". Lesson 01-asymmetric-keys.
 
     Raises:
         WrongKeyTypeError: a public key (signing needs the private one), or another key kind.
+        NotBytesError: text (``str``) instead of bytes: ``.encode()`` it.
     """
-    # Fastest algorithm first: an isinstance check costs more than 5 % of an Ed25519 signature.
-    if isinstance(private_key, ed25519.Ed25519PrivateKey):
-        return private_key.sign(message)
-    if isinstance(private_key, ec.EllipticCurvePrivateKey):
-        return private_key.sign(message, ec.ECDSA(hashes.SHA256()))
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        return private_key.sign(message, _PSS, hashes.SHA256())
+    try:  # fastest algorithm first: an isinstance check costs much of an Ed25519 signature
+        if isinstance(private_key, ed25519.Ed25519PrivateKey):
+            return private_key.sign(message)
+        if isinstance(private_key, ec.EllipticCurvePrivateKey):
+            return private_key.sign(message, _ecdsa_for(private_key.curve))
+        if isinstance(private_key, rsa.RSAPrivateKey):
+            return private_key.sign(message, _PSS, _SHA256)
+    except TypeError:
+        _require_bytes(message, "message", "sign()")
+        raise
     if isinstance(private_key, _PUBLIC_KEY_CLASSES):
         raise WrongKeyTypeError(
             f"sign() needs the private key, but this is {_describe(private_key)}. Only the "
@@ -231,9 +303,9 @@ def _check_signature(public_key: PublicKey, message: bytes, signature: bytes) ->
     if isinstance(public_key, ed25519.Ed25519PublicKey):  # fastest first, as in sign()
         public_key.verify(signature, message)
     elif isinstance(public_key, ec.EllipticCurvePublicKey):
-        public_key.verify(signature, message, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(signature, message, _ecdsa_for(public_key.curve))
     elif isinstance(public_key, rsa.RSAPublicKey):
-        public_key.verify(signature, message, _PSS, hashes.SHA256())
+        public_key.verify(signature, message, _PSS, _SHA256)
     elif isinstance(public_key, _PRIVATE_KEY_CLASSES):
         raise WrongKeyTypeError(
             f"verify() takes the signer's public key, but this is {_describe(public_key)}. "
@@ -248,12 +320,13 @@ def _check_signature(public_key: PublicKey, message: bytes, signature: bytes) ->
 def verify(public_key: PublicKey, message: bytes, signature: bytes) -> None:
     """Check a signature made by :func:`sign`; return ``None`` when it matches.
 
-    Lesson 01-asymmetric-keys.
+    Same scheme and hash as :func:`sign` (SHA-384 for P-384 keys). Lesson 01-asymmetric-keys.
 
     Raises:
         SignatureMismatchError: the message, the signature or the key differs from what was
             signed. Any single changed bit is enough.
         WrongKeyTypeError: a private key (pass ``key.public_key()``), or another key kind.
+        NotBytesError: a message or signature that is not bytes (``.encode()`` text).
     """
     try:
         _check_signature(public_key, message, signature)
@@ -263,12 +336,16 @@ def verify(public_key: PublicKey, message: bytes, signature: bytes) -> None:
             "what was signed. Check that you use the signer's public key and the exact bytes "
             "that were signed."
         ) from None
+    except TypeError:
+        _require_bytes(message, "message", "verify()")
+        _require_bytes(signature, "signature", "verify()")
+        raise
 
 
 def is_valid_signature(public_key: PublicKey, message: bytes, signature: bytes) -> bool:
     """``True`` when :func:`verify` accepts the signature, ``False`` when it does not match.
 
-    A wrong kind of key still raises WrongKeyTypeError. Lesson 01-asymmetric-keys.
+    A wrong kind of key or a ``str`` still raises a course error. Lesson 01-asymmetric-keys.
     """
     try:
         verify(public_key, message, signature)
@@ -312,8 +389,11 @@ class TextbookRSA:
     """RSA as arithmetic: ``pow(m, e, n)`` and ``pow(c, d, n)`` on small whole numbers.
 
     .. warning::
-       FOR LEARNING ONLY — never use textbook RSA for real data (no padding: deterministic,
-       malleable). Use :func:`encrypt` / :func:`sign` for anything real.
+       FOR LEARNING ONLY — never use textbook RSA for real data. Without hashing and padding
+       it is deterministic and malleable, and its "signatures" can be forged: anyone picks
+       any ``s`` and computes ``m = pow(s, e, n)``, a valid pair nobody signed (existential
+       forgery); and signatures multiply: ``s1 * s2 % n`` signs ``m1 * m2 % n``. That is why
+       real signatures hash and pad (:func:`sign`).
 
     Either key can lock, and only the other one opens (lesson 01-asymmetric-keys)::
 
@@ -385,12 +465,16 @@ class TextbookRSA:
         return pow(c, self.d, self.n)
 
     def lock_with_private(self, m: int) -> int:
-        """ "Sign": ``pow(m, d, n)``. Only the owner can do it; anyone opens the result."""
+        """ "Sign": ``pow(m, d, n)``. Anyone opens the result with the public key.
+
+        Not proof of who signed: without hashing and padding anyone can make a valid pair by
+        picking ``s`` and computing ``m = pow(s, e, n)`` (see the class warning).
+        """
         self._check_number("m", m)
         return pow(m, self.d, self.n)
 
     def unlock_with_public(self, c: int) -> int:
-        """Check: ``pow(c, e, n)``. Anyone can do it; getting ``m`` back proves who locked it."""
+        """Check: ``pow(c, e, n)``. Anyone can do it (for textbook RSA this proves little)."""
         self._check_number("c", c)
         return pow(c, self.e, self.n)
 
@@ -408,17 +492,33 @@ _OAEP_OPTIONS = (
 _PSS_OPTIONS = "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest"
 
 
+def _signing_hash(key_type: str) -> str:
+    """The family ("rsa", "ec", "ed25519") of a key type name and the openssl digest option."""
+    name = key_type.strip().lower() if isinstance(key_type, str) else ""
+    if name == "rsa" or re.fullmatch(r"rsa-[0-9]{3,5}", name):
+        return "-sha256"
+    if name in ("ec-p521", "ed25519"):
+        return "-sha512" if name == "ec-p521" else ""
+    if name == "ec":
+        raise UnknownKeyTypeError(
+            "key_type 'ec' does not say which curve, and the hash depends on it: "
+            "'ec-p256' signs with SHA-256, 'ec-p384' with SHA-384. Use keys.key_type_of(key)."
+        )
+    try:
+        name = _check_key_type(name or repr(key_type))
+    except UnknownKeyTypeError:
+        raise UnknownKeyTypeError(
+            f"unknown key type {key_type!r}: use one of {', '.join(SIGNATURE_SCHEMES)} "
+            "(keys.key_type_of(key) gives it), or 'rsa' for any RSA key."
+        ) from None
+    return "-sha384" if name == "ec-p384" else "-sha256"
+
+
 def _key_family(key_type: str) -> str:
-    name = key_type.lower()
-    for family in ("rsa", "ec"):
-        if name == family or name.startswith(family + "-"):
-            return family
-    if name == "ed25519":
-        return name
-    raise UnknownKeyTypeError(
-        f"unknown key type {key_type!r}: use 'rsa', 'ec' or 'ed25519' "
-        "(names such as 'rsa-2048' or 'ec-p256' work too)."
-    )
+    """ "rsa", "ec" or "ed25519" for a key type name; UnknownKeyTypeError for anything else."""
+    digest = _signing_hash(key_type)
+    name = key_type.strip().lower()
+    return "ed25519" if not digest else "rsa" if name.startswith("rsa") else "ec"
 
 
 def openssl_encrypt_command(public_path: StrPath, infile: StrPath, outfile: StrPath) -> str:
@@ -442,15 +542,18 @@ def openssl_sign_command(
 ) -> str:
     """The ``openssl`` command that does what :func:`sign` does (lesson 01).
 
-    ``key_type`` picks the algorithm, because the command differs: ``"rsa"`` (PSS),
-    ``"ec"`` (ECDSA) or ``"ed25519"`` (signs the raw message, OpenSSL 3's ``-rawin``).
+    ``key_type`` (``keys.key_type_of(key)``) picks the algorithm and hash, as in
+    :data:`SIGNATURE_SCHEMES`: ``"rsa-2048"`` (PSS, ``-sha256``), ``"ec-p256"`` (``-sha256``),
+    ``"ec-p384"`` (``-sha384``), ``"ed25519"`` (signs the raw message, OpenSSL 3's
+    ``-rawin``). openssl asks for an encrypted key's passphrase at its prompt (in a script:
+    ``-passin env:VAR`` or ``file:PATH``, never ``pass:``, which ``ps`` shows).
     """
     key, message, signature = _quote(key_path), _quote(infile), _quote(sigfile)
-    family = _key_family(key_type)
+    family, digest = _key_family(key_type), _signing_hash(key_type)
     if family == "ed25519":
         return f"openssl pkeyutl -sign -rawin -inkey {key} -in {message} -out {signature}"
     options = f" {_PSS_OPTIONS}" if family == "rsa" else ""
-    return f"openssl dgst -sha256 -sign {key}{options} -out {signature} {message}"
+    return f"openssl dgst {digest} -sign {key}{options} -out {signature} {message}"
 
 
 def openssl_verify_command(
@@ -458,14 +561,15 @@ def openssl_verify_command(
 ) -> str:
     """The ``openssl`` command that does what :func:`verify` does (lesson 01).
 
-    It prints "Verified OK" (or "Signature Verified Successfully" for Ed25519) and exits 0
-    when the signature matches, 1 when it does not.
+    Same ``key_type`` names and hashes as :func:`openssl_sign_command` (``-sha384`` for
+    ``"ec-p384"``). It prints "Verified OK" (or "Signature Verified Successfully" for
+    Ed25519) and exits 0 when the signature matches, 1 when it does not.
     """
     key, message, signature = _quote(public_path), _quote(infile), _quote(sigfile)
-    family = _key_family(key_type)
+    family, digest = _key_family(key_type), _signing_hash(key_type)
     if family == "ed25519":
         return (
             f"openssl pkeyutl -verify -rawin -pubin -inkey {key} -in {message} -sigfile {signature}"
         )
     options = f" {_PSS_OPTIONS}" if family == "rsa" else ""
-    return f"openssl dgst -sha256 -verify {key}{options} -signature {signature} {message}"
+    return f"openssl dgst {digest} -verify {key}{options} -signature {signature} {message}"

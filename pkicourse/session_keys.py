@@ -28,8 +28,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from pkicourse.asymmetric import decrypt, encrypt
-from pkicourse.errors import DecryptionError, UnknownKeyTypeError, WrongKeyTypeError
+from pkicourse.asymmetric import _require_bytes, decrypt, encrypt
+from pkicourse.errors import (
+    ArgumentError,
+    DecryptionError,
+    KeyAgreementError,
+    UnknownKeyTypeError,
+    WrongKeyTypeError,
+)
 from pkicourse.keys import PrivateKey, PublicKey
 
 __all__ = [
@@ -47,6 +53,8 @@ __all__ = [
 _AES_KEY_BITS = (128, 192, 256)
 _NONCE_SIZE = 12  # bytes: the size GCM is designed for
 _TAG_SIZE = 16  # bytes: GCM's authentication tag
+_HKDF_SHA256_MAX = 255 * 32  # bytes: the most HKDF-SHA256 can derive (RFC 5869)
+_MAX_BUDGET_SECONDS = 60.0
 
 
 # --- The symmetric part: one session key protects all the data ------------------------------
@@ -57,7 +65,7 @@ def new_session_key(bits: int = 256) -> bytes:
 
     Lesson 02-session-keys. Raises UnknownKeyTypeError for any other size.
     """
-    if bits not in _AES_KEY_BITS:
+    if type(bits) is not int or bits not in _AES_KEY_BITS:
         raise UnknownKeyTypeError(
             f"AES keys are 128, 192 or 256 bits, not {bits!r}. Use new_session_key(256)."
         )
@@ -87,7 +95,12 @@ def seal(session_key: bytes, plaintext: bytes, associated_data: bytes | None = N
     authenticated but not encrypted (TLS puts its record header there). Lesson 02-session-keys.
     """
     nonce = os.urandom(_NONCE_SIZE)
-    return nonce + _aesgcm(session_key).encrypt(nonce, plaintext, associated_data)
+    aesgcm = _aesgcm(session_key)
+    try:  # the types are checked only when AES-GCM refuses them: no cost when all is well
+        return nonce + aesgcm.encrypt(nonce, plaintext, associated_data)
+    except TypeError:
+        _check_data(plaintext, associated_data, "seal()", "plaintext")
+        raise
 
 
 def open_sealed(session_key: bytes, sealed: bytes, associated_data: bytes | None = None) -> bytes:
@@ -98,6 +111,7 @@ def open_sealed(session_key: bytes, sealed: bytes, associated_data: bytes | None
             data, or a truncated blob. GCM does not say which: check all four.
     """
     aesgcm = _aesgcm(session_key)
+    _check_data(sealed, associated_data, "open_sealed()", "sealed")
     if len(sealed) < _NONCE_SIZE + _TAG_SIZE:
         raise DecryptionError(
             f"the sealed data is {len(sealed)} bytes, shorter than a nonce and a tag "
@@ -112,6 +126,13 @@ def open_sealed(session_key: bytes, sealed: bytes, associated_data: bytes | None
             "used to seal, that the associated data is the same, and that the sealed bytes "
             "arrived complete and unchanged."
         ) from None
+
+
+def _check_data(data: object, associated_data: object, function_name: str, name: str) -> None:
+    """A course error when the data or the associated data is not bytes."""
+    _require_bytes(data, name, function_name)
+    if associated_data is not None:
+        _require_bytes(associated_data, "associated_data", function_name)
 
 
 # --- The note's story: RSA key transport (TLS 1.2 TLS_RSA_*) ----------------------------------
@@ -133,7 +154,13 @@ def unwrap_session_key(server_private_key: PrivateKey, wrapped: bytes) -> bytes:
 
     Raises DecryptionError for the wrong private key or an altered wrapped key.
     """
-    return decrypt(server_private_key, wrapped)
+    session_key = decrypt(server_private_key, wrapped)
+    if len(session_key) * 8 not in _AES_KEY_BITS:
+        raise DecryptionError(
+            f"this opened to {len(session_key)} bytes, not a 16, 24 or 32-byte AES key: it was "
+            "not made by wrap_session_key(). Wrap a key from new_session_key()."
+        )
+    return session_key
 
 
 # --- The modern truth: ephemeral key agreement (TLS 1.3) --------------------------------------
@@ -156,14 +183,33 @@ def derive_session_key(
     The browser calls it with its private key and the server's public key, the server with
     its private key and the browser's public key: both get the same bytes, and the key never
     crosses the network. The ephemeral keys are thrown away after the handshake, so a
-    server key stolen later cannot recover recorded sessions: forward secrecy (TLS 1.3).
-    Lesson 02-session-keys.
+    server key stolen later cannot recover recorded sessions: forward secrecy. (TLS 1.2's
+    ECDHE suites had it already; TLS 1.3 made it mandatory, except psk_ke resumption.)
+    ``info`` is bytes; ``length`` is 16 ... 8160 bytes. Lesson 02-session-keys.
+
+    Raises:
+        KeyAgreementError: a peer share such as all zeros (a low-order point) that would give
+            an all-zero secret anyone can compute: abort the handshake.
+        WrongKeyTypeError, NotBytesError, ArgumentError: wrong keys, ``info`` or ``length``.
     """
+    if type(info) is not bytes:
+        _require_bytes(info, "info", "derive_session_key()")
+    if type(length) is not int or not 16 <= length <= _HKDF_SHA256_MAX:
+        raise ArgumentError(
+            f"length is the session key's size in bytes, a whole number from 16 to "
+            f"{_HKDF_SHA256_MAX} (you gave {type(length).__name__} {length!r}). Use 32 for AES-256."
+        )
     try:  # checked only when it fails: the happy path costs nothing extra
         shared_secret = own_private.exchange(peer_public)
     except (AttributeError, TypeError):
         raise _agreement_error(own_private, peer_public) from None
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info)
+    except ValueError:  # cryptography refuses an all-zero shared secret
+        raise KeyAgreementError(
+            "the peer's X25519 public key is a low-order point (such as 32 zero bytes): the "
+            "shared secret would be all zeros, which an attacker knows too. Abort the handshake; "
+            "a real peer sends a share from new_ephemeral_key().public_key()."
+        ) from None
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=bytes(info))
     return hkdf.derive(shared_secret)
 
 
@@ -223,12 +269,16 @@ def _time(
 def measure_speeds(*, budget_seconds: float = 0.6) -> list[SpeedResult]:
     """Time AES-GCM against RSA-2048 and X25519 on this machine, within ``budget_seconds``.
 
+    ``budget_seconds`` is a number from 0 to 60 (each operation runs at least once, so 0
+    still returns a result); anything else (inf, nan, negative, text) raises ArgumentError.
+
     Measured for real with ``time.perf_counter``: AES-256-GCM sealing 1 MiB buffers,
     RSA-2048 OAEP encrypting and decrypting 190-byte blocks (the most one block carries),
     and X25519 agreements, each counted as the 32-byte shared secret it produces. Keys are
     made before the clock starts; the RSA key is made once, on the first call, and its time
     comes out of the budget. Lesson 02-session-keys.
     """
+    _check_budget(budget_seconds)
     start = time.perf_counter()
     rsa_key = _measurement_rsa_key()
     rsa_public = rsa_key.public_key()
@@ -244,3 +294,15 @@ def measure_speeds(*, budget_seconds: float = 0.6) -> list[SpeedResult]:
         _time("RSA-2048 OAEP decrypt", len(block), lambda: decrypt(rsa_key, wrapped), share),
         _time("X25519 agreement", 32, lambda: ours.exchange(theirs), share),
     ]
+
+
+def _check_budget(budget_seconds: object) -> None:
+    """An ArgumentError unless ``budget_seconds`` is a number of seconds from 0 to 60."""
+    number = isinstance(budget_seconds, (int, float)) and not isinstance(budget_seconds, bool)
+    if not number or not 0 <= budget_seconds <= _MAX_BUDGET_SECONDS:  # type: ignore[operator]
+        kind = type(budget_seconds).__name__
+        shown = repr(budget_seconds) if number else kind
+        raise ArgumentError(
+            f"budget_seconds is a time in seconds from 0 to {_MAX_BUDGET_SECONDS:.0f}, not "
+            f"{shown} (inf or nan would never end). Try measure_speeds(budget_seconds=0.6)."
+        )
