@@ -194,3 +194,25 @@ def test_slow_key_shows_progress_then_the_key(lab: str, browser: object) -> None
     assert progress, f"no progress shown before the key: {seen[:5]}"
     assert seen.index(progress[0]) < min(i for i, t in enumerate(seen) if "RSA 4096-bit" in t)
     page.close()
+
+
+def test_a_wrong_self_check_explains_itself_in_the_browser(lab: str, browser: object) -> None:
+    """In 00-index, pick options of the first question until one is wrong: it says why, with a
+    hint; then "Show answer" gives the answer. The feedback is words, not colour alone."""
+    page, _, _ = _run_all(browser, lab, "00-index")
+    question = page.locator(".jupyter-widgets:has(button:text('Check'))").first  # type: ignore[attr-defined]
+    options = question.locator("input[type=radio]")
+    feedback = ""
+    for i in range(options.count()):
+        options.nth(i).check()
+        question.locator("button:text('Check')").click()
+        page.wait_for_timeout(300)  # type: ignore[attr-defined]
+        feedback = question.inner_text()
+        if "Not this one" in feedback:
+            break
+    print(f"wrong-answer feedback: {feedback[-300:]!r}")
+    assert "✘ Not this one." in feedback and "Hint:" in feedback
+    assert "The answer is" not in feedback
+    question.locator("button:text('Show answer')").click()
+    question.get_by_text("The answer is").wait_for(timeout=5_000)
+    page.close()  # type: ignore[attr-defined]
