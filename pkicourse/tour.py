@@ -1,4 +1,4 @@
-"""A guided tour of one real TLS connection, and of one refused impostor (lesson 00-index).
+"""A guided tour of one real TLS connection, and of the impostors it refuses (lesson 00-index).
 
 This is a *preview*. In well under a second, on this machine and without any network:
 
@@ -6,12 +6,17 @@ This is a *preview*. In well under a second, on this machine and without any net
 2. the CA issues a certificate for ``bank.example`` to a server on 127.0.0.1;
 3. a client that trusts only that CA connects, checks the certificate, and reads a response;
 4. an impostor, with a self-signed certificate for the same name, is refused, exactly as a
-   browser would refuse it ("Your connection is not private").
+   browser would refuse it ("Your connection is not private");
+5. an impostor that *copies* the bank's real certificate gets no further: OpenSSL will not
+   even load a certificate with a private key that does not match it, and in a handshake the
+   server must prove it holds the private key (TLS 1.3's CertificateVerify is a signature
+   made with it; :func:`answer_challenge` shows the idea on a bare challenge).
 
-Nothing here is explained yet: lessons 03 (certificates), 04 (CSRs), 05 (certificate
-authorities), 06 (the TLS handshake) and 07 (man in the middle) teach every step properly,
-with ``cryptography`` and ``ssl`` by hand first. Later this module will be rebuilt on the
-certificate and TLS helpers of lessons 03 and 06.
+The CA and the servers live here, labelled as such; lesson 00 writes the client by hand with
+``ssl`` (``create_default_context(cadata=...)``, ``wrap_socket(server_hostname=...)``).
+Lessons 03 (certificates), 04 (CSRs), 05 (certificate authorities), 06 (the TLS handshake)
+and 07 (man in the middle) teach every step properly, with ``cryptography`` and ``ssl`` by
+hand first. Later this module will be rebuilt on the certificate and TLS helpers of 03 and 06.
 """
 
 from __future__ import annotations
@@ -24,19 +29,33 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-__all__ = ["BROWSER_ERRORS", "TourResult", "handshake_tour"]
+from pkicourse.errors import ArgumentError, InvalidChoiceError
 
-#: What a Chromium-based browser shows for an OpenSSL verify code (lessons 06 and 07 reuse it).
+__all__ = [
+    "BROWSER_ERRORS",
+    "PROBLEMS",
+    "BankServer",
+    "TourResult",
+    "answer_challenge",
+    "bank_server",
+    "failed_handshake",
+    "handshake_tour",
+    "server_context",
+]
+
+#: Chrome's error for the same failure as an OpenSSL verify code (lessons 00, 06 and 07).
+#: Chrome does not use OpenSSL's verify codes; only failures with a clear counterpart are
+#: listed: who signed (18, 19, 20), the dates (9, 10) and the name (62).
 BROWSER_ERRORS: Mapping[int, str] = MappingProxyType(
     {
         9: "NET::ERR_CERT_DATE_INVALID",  # certificate is not yet valid
@@ -45,13 +64,27 @@ BROWSER_ERRORS: Mapping[int, str] = MappingProxyType(
         19: "NET::ERR_CERT_AUTHORITY_INVALID",  # self-signed certificate in certificate chain
         20: "NET::ERR_CERT_AUTHORITY_INVALID",  # unable to get local issuer certificate
         62: "NET::ERR_CERT_COMMON_NAME_INVALID",  # hostname mismatch
-        79: "NET::ERR_CERT_INVALID",  # invalid CA certificate
+    }
+)
+
+#: What can be wrong with a server's certificate in :func:`bank_server` and
+#: :func:`failed_handshake`, with the OpenSSL verify code a correct client gets (OpenSSL 3.0).
+PROBLEMS: Mapping[str, str] = MappingProxyType(
+    {
+        "self-signed": "signed by its own key, not by a CA (18)",
+        "untrusted-root": "sent with its own root CA, which the client does not trust (19)",
+        "unknown-ca": "signed by a CA the client does not know, root not sent (20)",
+        "expired": "its not-after date has passed (10)",
+        "not-yet-valid": "its not-before date has not come yet (9)",
+        "wrong-name": "issued for www.bank.example, not for bank.example (62)",
+        "not-a-ca": "signed by a certificate that is not a CA certificate (79)",
     }
 )
 
 _HOSTNAME = "bank.example"
 _CA_NAME = "pkicourse Tour Root CA"
 _TIMEOUT = 5.0  # seconds; a healthy local handshake takes a few milliseconds
+_DAY = datetime.timedelta(days=1)
 
 
 class _CertAndKey(NamedTuple):
@@ -82,136 +115,178 @@ def _name(common_name: str, organization: str) -> x509.Name:
     )
 
 
-def _validity() -> tuple[datetime.datetime, datetime.datetime]:
-    """From one hour ago (clocks drift) until tomorrow: short-lived, like the tour."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    return now - datetime.timedelta(hours=1), now + datetime.timedelta(days=1)
+def _validity(shift: datetime.timedelta) -> tuple[datetime.datetime, datetime.datetime]:
+    """From one hour ago (clocks drift) until tomorrow, moved by ``shift``: short-lived."""
+    now = datetime.datetime.now(datetime.timezone.utc) + shift
+    return now - datetime.timedelta(hours=1), now + _DAY
 
 
-def _make_ca(common_name: str = _CA_NAME) -> _CertAndKey:
-    """A root CA: its own key pair and a certificate it signs itself."""
-    private_key = ec.generate_private_key(ec.SECP256R1())
-    name = _name(common_name, "pkicourse")
-    not_before, not_after = _validity()
-    certificate = (
+def _key_usage(*, ca: bool) -> x509.KeyUsage:
+    """A CA signs certificates and CRLs; a TLS server signs the handshake (CertificateVerify)."""
+    return x509.KeyUsage(
+        digital_signature=not ca,  # a server signs the handshake transcript
+        content_commitment=False,
+        key_encipherment=False,  # RSA key transport only (TLS 1.2); EC keys never encrypt
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca,  # signs certificates
+        crl_sign=ca,  # signs revocation lists
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _certificate(
+    subject: x509.Name,
+    key: ec.EllipticCurvePrivateKey,
+    issuer: _CertAndKey | None,
+    *,
+    hostname: str | None = None,
+    ca: bool = False,
+    shift: datetime.timedelta = datetime.timedelta(0),
+) -> x509.Certificate:
+    """A certificate for ``key``, signed by ``issuer`` (None: by ``key`` itself, self-signed).
+
+    ``hostname`` makes it a TLS server certificate (SAN, serverAuth); ``ca`` sets CA:TRUE.
+    """
+    signing_key = issuer.private_key if issuer else key
+    not_before, not_after = _validity(shift)
+    builder = (
         x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)  # self-signed: the issuer is the subject
-        .public_key(private_key.public_key())
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject if issuer else subject)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), True)
+        .add_extension(_key_usage(ca=ca), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
         .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,  # signs certificates
-                crl_sign=True,  # signs revocation lists
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), False
         )
-        .add_extension(
-            x509.SubjectKeyIdentifier.from_public_key(private_key.public_key()), critical=False
-        )
-        .sign(private_key, hashes.SHA256())
     )
+    if hostname is not None:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        ).add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+    return builder.sign(signing_key, hashes.SHA256())
+
+
+def _make_ca(common_name: str = _CA_NAME, *, ca: bool = True) -> _CertAndKey:
+    """A root CA: its own key pair and a certificate it signs itself (ca=False: a fake one)."""
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    certificate = _certificate(_name(common_name, "pkicourse"), private_key, None, ca=ca)
     return _CertAndKey(certificate, private_key)
 
 
-def _server_certificate(
-    hostname: str,
-    organization: str,
-    subject_key: ec.EllipticCurvePrivateKey,
-    issuer: _CertAndKey | None,
-) -> x509.Certificate:
-    """A TLS server certificate for ``hostname``, signed by ``issuer`` (None: by itself)."""
-    public_key = subject_key.public_key()
-    subject = _name(hostname, organization)
-    issuer_name = issuer.certificate.subject if issuer else subject
-    signing_key = issuer.private_key if issuer else subject_key
-    authority_key = issuer.private_key.public_key() if issuer else public_key
-    not_before, not_after = _validity()
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,  # signs the handshake (CertificateVerify)
-                content_commitment=False,
-                key_encipherment=False,  # RSA key transport only (TLS 1.2); EC keys never encrypt
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,  # not a CA: may not sign certificates
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority_key), critical=False
-        )
-        .sign(signing_key, hashes.SHA256())
-    )
-
-
-def _issue_leaf(ca: _CertAndKey, hostname: str = _HOSTNAME) -> _CertAndKey:
+def _issue_leaf(
+    ca: _CertAndKey,
+    hostname: str = _HOSTNAME,
+    shift: datetime.timedelta = datetime.timedelta(0),
+) -> _CertAndKey:
     """The CA signs a certificate for the server's new key: what a real CA sells."""
     private_key = ec.generate_private_key(ec.SECP256R1())
-    certificate = _server_certificate(hostname, "The Bank", private_key, issuer=ca)
+    subject = _name(hostname, "The Bank")
+    certificate = _certificate(subject, private_key, ca, hostname=hostname, shift=shift)
     return _CertAndKey(certificate, private_key)
 
 
 def _make_impostor(hostname: str = _HOSTNAME) -> _CertAndKey:
     """Anyone can make a certificate for any name, but only sign it with their own key."""
     private_key = ec.generate_private_key(ec.SECP256R1())
-    certificate = _server_certificate(hostname, "Totally The Bank", private_key, issuer=None)
+    subject = _name(hostname, "Totally The Bank")
+    certificate = _certificate(subject, private_key, None, hostname=hostname)
     return _CertAndKey(certificate, private_key)
+
+
+class _Setup(NamedTuple):
+    """A server's certificate and key, what it sends after its certificate, the client's CA."""
+
+    server: _CertAndKey
+    chain: tuple[x509.Certificate, ...]
+    trusted: x509.Certificate
+
+
+def _setup(problem: str | None) -> _Setup:
+    """The real bank (problem None), or a server whose certificate has this problem."""
+    ca = _make_ca()
+    if problem is None:
+        return _Setup(_issue_leaf(ca), (), ca.certificate)
+    if problem not in PROBLEMS:
+        raise InvalidChoiceError(
+            f"No problem called {problem!r}: choose one of {', '.join(PROBLEMS)} (or None)."
+        )
+    if problem in ("untrusted-root", "unknown-ca"):
+        other = _make_ca("Some Other Root CA")
+        chain = (other.certificate,) if problem == "untrusted-root" else ()
+        return _Setup(_issue_leaf(other), chain, ca.certificate)
+    if problem == "not-a-ca":
+        fake = _make_ca("pkicourse Not A CA", ca=False)
+        return _Setup(_issue_leaf(fake), (), fake.certificate)
+    shifts = {"expired": -3 * _DAY, "not-yet-valid": 3 * _DAY}
+    if problem in shifts:
+        return _Setup(_issue_leaf(ca, shift=shifts[problem]), (), ca.certificate)
+    if problem == "wrong-name":
+        return _Setup(_issue_leaf(ca, "www." + _HOSTNAME), (), ca.certificate)
+    return _Setup(_make_impostor(), (), ca.certificate)  # self-signed
 
 
 # --- TLS contexts (lesson 06 teaches these) ------------------------------------------------
 
 
-def _server_context(server: _CertAndKey) -> ssl.SSLContext:
-    """A server context holding the certificate and its private key."""
+def _pem(*certificates: x509.Certificate) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in certificates)
+
+
+def _private_pem(private_key: ec.EllipticCurvePrivateKey) -> bytes:
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def server_context(certificate_pem: str | bytes, private_key_pem: str | bytes) -> ssl.SSLContext:
+    """A TLS server context: the certificate (then any chain) and the private key (lesson 00).
+
+    ``ssl`` loads these only from files, so both go to a temporary folder (the key file is
+    0600) for ``SSLContext.load_cert_chain`` and are removed at once. OpenSSL checks that the
+    private key belongs to the certificate's public key: a copied certificate with another key
+    raises ``ssl.SSLError`` (reason ``KEY_VALUES_MISMATCH``).
+    """
+    for what, value in (("certificate_pem", certificate_pem), ("private_key_pem", private_key_pem)):
+        if not isinstance(value, (str, bytes)):
+            raise ArgumentError(
+                f"{what} must be PEM text (str or bytes), not {type(value).__name__}."
+            )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     with tempfile.TemporaryDirectory(prefix="pkicourse-tour-") as folder:
         key_path, cert_path = Path(folder, "server.key"), Path(folder, "server.crt")
         key_path.touch(mode=0o600)  # a private key file is never world-readable
-        key_path.write_bytes(
-            server.private_key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-        )
-        cert_path.write_bytes(server.certificate.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(_as_bytes(private_key_pem))
+        cert_path.write_bytes(_as_bytes(certificate_pem))
         context.load_cert_chain(cert_path, key_path)
     return context
 
 
+def _as_bytes(text: str | bytes) -> bytes:
+    return text.encode("ascii", "replace") if isinstance(text, str) else text
+
+
+def _server_context(
+    server: _CertAndKey, chain: tuple[x509.Certificate, ...] = ()
+) -> ssl.SSLContext:
+    """A server context holding the certificate, the chain it sends, and its private key."""
+    return server_context(_pem(server.certificate, *chain), _private_pem(server.private_key))
+
+
 def _client_context(trusted_ca: x509.Certificate) -> ssl.SSLContext:
     """A client that trusts this one CA, checks certificates and hostnames (the defaults)."""
-    ca_pem = trusted_ca.public_bytes(serialization.Encoding.PEM).decode("ascii")
-    return ssl.create_default_context(cadata=ca_pem)
+    return ssl.create_default_context(cadata=_pem(trusted_ca))
 
 
-# --- a server that answers one visitor, and a client that visits ----------------------------
+# --- a server that answers its visitors, and a client that visits ---------------------------
 
 
 def _http_response(hostname: str) -> bytes:
@@ -221,7 +296,7 @@ def _http_response(hostname: str) -> bytes:
 
 
 def _accept_one(listener: socket.socket, stop: threading.Event) -> socket.socket | None:
-    """Wait for one visitor, checking now and then whether the tour gave up waiting."""
+    """Wait for one visitor, checking now and then whether the server should stop."""
     listener.settimeout(0.05)
     while not stop.is_set():
         try:
@@ -244,21 +319,21 @@ def _answer(connection: socket.socket, context: ssl.SSLContext, response: bytes)
             pass  # the client refused our certificate or hung up: that is its right
 
 
-def _answer_one_visitor(
+def _answer_visitors(
     listener: socket.socket, context: ssl.SSLContext, response: bytes, stop: threading.Event
 ) -> None:
-    connection = _accept_one(listener, stop)
-    if connection is not None:
+    """Answer visitors one after the other until told to stop."""
+    while (connection := _accept_one(listener, stop)) is not None:
         _answer(connection, context, response)
 
 
 @contextmanager
-def _serve_once(context: ssl.SSLContext, response: bytes) -> Iterator[int]:
-    """Run a TLS server on 127.0.0.1 for one connection; yield its port; always shut down."""
+def _serve(context: ssl.SSLContext, response: bytes) -> Iterator[int]:
+    """Run a TLS server on 127.0.0.1; yield its port; always shut down on leaving."""
     stop = threading.Event()
     with socket.create_server(("127.0.0.1", 0)) as listener:  # port 0: the OS picks a free one
         server = threading.Thread(
-            target=_answer_one_visitor,
+            target=_answer_visitors,
             args=(listener, context, response, stop),
             name="pkicourse-tour-server",
             daemon=True,
@@ -294,6 +369,100 @@ def _refusal(
     except ssl.SSLCertVerificationError as error:
         return error.with_traceback(None)
     raise RuntimeError(f"the client accepted the server at 127.0.0.1:{port}; it should not")
+
+
+# --- proof of possession (lessons 00 and 06) ------------------------------------------------
+
+
+def answer_challenge(private_key: object, challenge: bytes) -> bytes:
+    """What a server does with a client's challenge: sign it with its private key (lesson 00).
+
+    The scheme follows the key type, as TLS 1.3 names it (RFC 8446 §4.2.3): RSA keys
+    ``rsa_pss_rsae_sha256`` (PSS, MGF1 with SHA-256, a 32-byte salt), P-256 keys
+    ``ecdsa_secp256r1_sha256``, P-384 keys ``ecdsa_secp384r1_sha384``, Ed25519 keys
+    ``ed25519``. (In a real handshake the server signs the transcript, not a bare challenge,
+    and names the scheme it used in CertificateVerify.)
+    """
+    if type(challenge) is not bytes:
+        raise ArgumentError(f"The challenge must be bytes, not {type(challenge).__name__}.")
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        return private_key.sign(challenge, pss, hashes.SHA256())
+    if isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.name in _EC_HASHES:
+        return private_key.sign(challenge, ec.ECDSA(_EC_HASHES[private_key.curve.name]()))
+    if isinstance(private_key, ed25519.Ed25519PrivateKey):
+        return private_key.sign(challenge)
+    raise ArgumentError(
+        f"No TLS 1.3 signature scheme here for {type(private_key).__name__}: "
+        "use an RSA, P-256, P-384 or Ed25519 private key."
+    )
+
+
+_EC_HASHES: Mapping[str, type[hashes.SHA256] | type[hashes.SHA384]] = MappingProxyType(
+    {"secp256r1": hashes.SHA256, "secp384r1": hashes.SHA384}
+)
+
+
+# --- the bank, run for a lesson ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BankServer:
+    """``bank.example`` running on 127.0.0.1, and the CA a client should trust (lesson 00).
+
+    Made by :func:`bank_server`. The private key stays inside, as on a real server:
+    :meth:`answer_challenge` uses it, nothing returns it.
+    """
+
+    hostname: str  # the name the client asks for: "bank.example"
+    port: int  # on 127.0.0.1
+    ca_pem: str  # the CA certificate a client is told to trust (PEM)
+    certificate: x509.Certificate  # the server's certificate: public, sent to every visitor
+    problem: str | None  # None for the real bank, else a key of PROBLEMS
+    _private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+
+    @property
+    def certificate_pem(self) -> str:
+        return _pem(self.certificate)
+
+    def answer_challenge(self, challenge: bytes) -> bytes:
+        """Sign ``challenge`` with this server's private key (see :func:`answer_challenge`)."""
+        return answer_challenge(self._private_key, challenge)
+
+
+@contextmanager
+def bank_server(problem: str | None = None) -> Iterator[BankServer]:
+    """Run ``bank.example`` on 127.0.0.1 until the ``with`` block ends (lesson 00).
+
+    A new CA is made and issues the server's certificate; ``ca_pem`` is that CA, for the
+    client to trust. ``problem`` (a key of :data:`PROBLEMS`) gives the server a certificate
+    a correct client must refuse. The server answers any number of visitors, one at a time.
+    """
+    setup = _setup(problem)
+    context = _server_context(setup.server, setup.chain)
+    with _serve(context, _http_response(_HOSTNAME)) as port:
+        yield BankServer(
+            hostname=_HOSTNAME,
+            port=port,
+            ca_pem=_pem(setup.trusted),
+            certificate=setup.server.certificate,
+            problem=problem,
+            _private_key=setup.server.private_key,
+        )
+
+
+def failed_handshake(problem: str) -> ssl.SSLCertVerificationError:
+    """The error a correct client raises at a server with this certificate problem (lesson 00).
+
+    A real handshake on 127.0.0.1: the client trusts ``ca_pem`` only, asks for bank.example,
+    and keeps every check on (``ssl.create_default_context``).
+    """
+    if problem not in PROBLEMS:
+        raise InvalidChoiceError(
+            f"No problem called {problem!r}: choose one of {', '.join(PROBLEMS)}."
+        )
+    with bank_server(problem) as bank:
+        return _refusal(bank.port, ssl.create_default_context(cadata=bank.ca_pem), bank.hostname)
 
 
 # --- the tour and what it shows -------------------------------------------------------------
@@ -334,8 +503,11 @@ class TourResult:
 
     @property
     def browser_error(self) -> str:
-        """What a browser would show for the impostor (``NET::ERR_CERT_AUTHORITY_INVALID``)."""
-        return BROWSER_ERRORS.get(self.impostor_verify_code, "NET::ERR_CERT_INVALID")
+        """Chrome's error for the same failure (``NET::ERR_CERT_AUTHORITY_INVALID`` for 18).
+
+        Empty for a verify code without a clear counterpart in Chrome (see BROWSER_ERRORS).
+        """
+        return BROWSER_ERRORS.get(self.impostor_verify_code, "")
 
     def _why(self) -> str:
         impostor = self.impostor_certificate
@@ -343,8 +515,10 @@ class TourResult:
             f"The impostor can make a certificate for any name, {self.hostname} included, "
             f"but it had to sign it with its own key (issuer {_common_name(impostor.issuer)}"
             f" = subject {_common_name(impostor.subject)}: self-signed). Nobody your client "
-            f"trusts signed it: the client trusts only {self.ca_name}, so it hung up before "
-            "sending a single byte. Lessons 03–07 show every step."
+            f"trusts signed it: the client trusts only {self.ca_name}, so it ended the "
+            "handshake before sending any request. (Copying the bank's real certificate would "
+            "not help the impostor either: it lacks the private key that goes with it.) "
+            "Lessons 03–07 show every step."
         )
 
     def __str__(self) -> str:
@@ -404,10 +578,10 @@ def handshake_tour() -> TourResult:
     ca = _make_ca()
     client = _client_context(ca.certificate)  # the client trusts this CA, and only this CA
     response = _http_response(_HOSTNAME)
-    with _serve_once(_server_context(_issue_leaf(ca)), response) as bank_port:
+    with _serve(_server_context(_issue_leaf(ca)), response) as bank_port:
         visit = _visit(bank_port, client)
     impostor = _make_impostor()
-    with _serve_once(_server_context(impostor), response) as impostor_port:
+    with _serve(_server_context(impostor), response) as impostor_port:
         refusal = _refusal(impostor_port, client)
     return TourResult(
         hostname=_HOSTNAME,
