@@ -57,7 +57,8 @@ def bob() -> rsa.RSAPrivateKey:
 def signing_keys(alice: rsa.RSAPrivateKey) -> dict[str, asymmetric.PrivateKey]:
     return {
         "rsa": alice,
-        "ec": ec.generate_private_key(ec.SECP256R1()),
+        "ec-p256": ec.generate_private_key(ec.SECP256R1()),
+        "ec-p384": ec.generate_private_key(ec.SECP384R1()),
         "ed25519": ed25519.Ed25519PrivateKey.generate(),
     }
 
@@ -125,7 +126,7 @@ def test_message_too_long_is_still_a_value_error(alice: rsa.RSAPrivateKey) -> No
         encrypt(alice.public_key(), bytes(1000))
 
 
-@pytest.mark.parametrize("kind", ["ec", "ed25519"])
+@pytest.mark.parametrize("kind", ["ec-p256", "ec-p384", "ed25519"])
 def test_signing_only_keys_cannot_encrypt_or_decrypt(
     signing_keys: dict[str, asymmetric.PrivateKey], kind: str
 ) -> None:
@@ -161,7 +162,7 @@ def test_an_x25519_key_is_the_wrong_key_type(alice: rsa.RSAPrivateKey) -> None:
 
 # --- sign / verify --------------------------------------------------------------------------
 
-KINDS = ["rsa", "ec", "ed25519"]
+KINDS = ["rsa", "ec-p256", "ec-p384", "ed25519"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -358,13 +359,15 @@ def test_openssl_commands_quote_paths_with_spaces() -> None:
     assert "my keys/alice.pem" in words and "in file.txt" in words
 
 
-@pytest.mark.parametrize("key_type", ["rsa", "rsa-2048", "ec", "ec-p256", "ed25519", "ED25519"])
+@pytest.mark.parametrize("key_type", ["rsa", "rsa-2048", "ec-p384", "ec-p256", "ed25519", "ED25519"])
 def test_openssl_sign_and_verify_commands_know_the_key_types(key_type: str) -> None:
     assert openssl_sign_command("a.key", "m", "m.sig", key_type=key_type).startswith("openssl ")
     assert openssl_verify_command("a.pem", "m", "m.sig", key_type=key_type).startswith("openssl ")
 
 
-@pytest.mark.parametrize("key_type", ["dsa", "rsa2048", "x25519", ""])
+@pytest.mark.parametrize(
+    "key_type", ["dsa", "rsa2048", "x25519", "", "rsa-banana", "ec", "ec-banana", "ed448"]
+)
 def test_openssl_sign_and_verify_commands_reject_unknown_key_types(key_type: str) -> None:
     with pytest.raises(UnknownKeyTypeError):
         openssl_sign_command("a.key", "m", "m.sig", key_type=key_type)

@@ -13,6 +13,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 from cryptography.x509.oid import NameOID
 
 from pkicourse.errors import (
+    ArgumentError,
     CourseError,
+    KeyFileError,
     KeyFileExistsError,
-    KeyFileNameError,
     KeyFileNotFoundError,
+    NotAPathError,
+    NotBytesError,
     NotPEMError,
     PassphraseError,
     UnknownKeyTypeError,
@@ -46,7 +50,9 @@ from pkicourse.keys import (
     openssl_fingerprint_command,
     openssl_generate_command,
     openssl_public_command,
+    private_key_from_pem,
     private_key_pem,
+    public_key_from_pem,
     public_key_pem,
     save_private_key,
     save_public_key,
@@ -104,9 +110,19 @@ def _damaged(pem: bytes) -> bytes:
     return b"".join(lines[:2] + lines[3:])
 
 
-def _run(command: str) -> subprocess.CompletedProcess[str]:
+def _run(command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run an openssl command line the way a learner would type it in a shell."""
-    return subprocess.run(command, shell=True, capture_output=True, text=True, timeout=60)
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        command, shell=True, capture_output=True, text=True, timeout=60, env=full_env
+    )
+
+
+def _assert_no_key_material(message: str, pem: bytes) -> None:
+    """No base64 line of the PEM (and so no PEM body) appears in an error message."""
+    for line in pem.decode().splitlines():
+        if line and not line.startswith("-----"):
+            assert line not in message, "an error message shows a line of the key"
 
 
 # --- generating and naming keys ------------------------------------------------------------------
@@ -187,14 +203,24 @@ def test_round_trip_tells_keys_apart(
     assert private_key_pem(load_private_key(tmp_path / "other.key")) != private_key_pem(key)
 
 
-def test_load_accepts_pem_bytes_and_text(key: PrivateKey) -> None:
-    assert fingerprint(load_private_key(private_key_pem(key))) == fingerprint(key)
-    assert fingerprint(load_public_key(public_key_pem(key).decode())) == fingerprint(key)
+def test_from_pem_accepts_pem_bytes_and_text(key: PrivateKey) -> None:
+    assert fingerprint(private_key_from_pem(private_key_pem(key))) == fingerprint(key)
+    assert fingerprint(public_key_from_pem(public_key_pem(key).decode())) == fingerprint(key)
+
+
+def test_loaders_refuse_pem_given_as_a_path_and_never_echo_it(key: PrivateKey) -> None:
+    pem = private_key_pem(key)
+    for source in (pem, pem.decode()):
+        with pytest.raises(NotAPathError, match="private_key_from_pem") as caught:
+            load_private_key(source)  # type: ignore[arg-type]
+        _assert_no_key_material(str(caught.value), pem)
 
 
 def test_load_refuses_a_key_object_instead_of_a_file(key: PrivateKey) -> None:
-    with pytest.raises(WrongKeyTypeError):
+    with pytest.raises(NotAPathError, match="already a key"):
         load_private_key(key)  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError, match="already a key"):
+        private_key_from_pem(key)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("passphrase", [PASSPHRASE, PASSPHRASE.encode(), "pässwörd ✓"])
@@ -203,13 +229,13 @@ def test_encrypted_round_trip_with_str_or_bytes_passphrase(
 ) -> None:
     key_file = save_private_key(key, tmp_path / "server.key", passphrase=passphrase)
     assert key_file.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    assert fingerprint(load_private_key(key_file, passphrase)) == fingerprint(key)
+    assert fingerprint(load_private_key(key_file, passphrase=passphrase)) == fingerprint(key)
 
 
 def test_encrypted_key_needs_the_right_passphrase(key: PrivateKey, tmp_path: Path) -> None:
     key_file = save_private_key(key, tmp_path / "server.key", passphrase=PASSPHRASE)
     with pytest.raises(PassphraseError):
-        load_private_key(key_file, "wrong horse")
+        load_private_key(key_file, passphrase="wrong horse")
     with pytest.raises(PassphraseError):
         load_private_key(key_file)
 
@@ -221,17 +247,17 @@ def test_old_style_encrypted_pem_needs_its_passphrase(key_of: Callable[[str], Pr
         serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.BestAvailableEncryption(PASSPHRASE.encode()),
     )
-    assert key_type_of(load_private_key(old_style, PASSPHRASE)) == "rsa-2048"
+    assert key_type_of(private_key_from_pem(old_style, passphrase=PASSPHRASE)) == "rsa-2048"
     with pytest.raises(PassphraseError):
-        load_private_key(old_style)
+        private_key_from_pem(old_style)
     with pytest.raises(PassphraseError):
-        load_private_key(old_style, "wrong horse")
+        private_key_from_pem(old_style, passphrase="wrong horse")
 
 
 def test_unencrypted_key_refuses_a_passphrase(key: PrivateKey, tmp_path: Path) -> None:
     key_file = save_private_key(key, tmp_path / "server.key")
     with pytest.raises(PassphraseError):
-        load_private_key(key_file, PASSPHRASE)
+        load_private_key(key_file, passphrase=PASSPHRASE)
 
 
 # --- file modes and overwriting ------------------------------------------------------------------
@@ -303,16 +329,31 @@ def test_public_names(name: str) -> None:
     assert not looks_like_private_key_file(name)
 
 
-def test_save_private_key_refuses_a_public_name(key: PrivateKey, tmp_path: Path) -> None:
-    with pytest.raises(KeyFileNameError):
-        save_private_key(key, tmp_path / "server.pem")
-    assert not (tmp_path / "server.pem").exists()
+def test_save_private_key_warns_about_a_public_name_and_saves(
+    key: PrivateKey, tmp_path: Path
+) -> None:
+    with pytest.warns(UserWarning, match="convention"):
+        saved = save_private_key(key, tmp_path / "tls.pem")
+    assert fingerprint(load_private_key(saved)) == fingerprint(key)
 
 
-def test_save_public_key_refuses_a_private_name(key: PrivateKey, tmp_path: Path) -> None:
-    with pytest.raises(KeyFileNameError):
-        save_public_key(key, tmp_path / "server-key.pem")
-    assert not (tmp_path / "server-key.pem").exists()
+def test_save_private_key_does_not_warn_about_a_conventional_name(
+    key: PrivateKey, tmp_path: Path
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_private_key(key, tmp_path / "tls.key")
+
+
+def test_save_public_key_warns_about_a_private_name_and_saves(
+    key: PrivateKey, tmp_path: Path
+) -> None:
+    with pytest.warns(UserWarning, match="private key"):
+        saved = save_public_key(key, tmp_path / "keycloak.pem")
+    assert fingerprint(load_public_key(saved)) == fingerprint(key)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        save_public_key(key, tmp_path / "server.pem")
 
 
 def test_save_private_key_refuses_a_public_key(key: PrivateKey, tmp_path: Path) -> None:
@@ -347,28 +388,31 @@ def test_loaders_refuse_what_is_not_pem(key: PrivateKey, case: str, tmp_path: Pa
     data = _not_pem_inputs(key)[case]
     key_file = tmp_path / "server.key"
     key_file.write_bytes(data)
-    for source in (key_file, data):
-        with pytest.raises(NotPEMError):
-            load_private_key(source)
-        with pytest.raises(NotPEMError):
-            load_public_key(source)
+    with pytest.raises(NotPEMError):
+        load_private_key(key_file)
+    with pytest.raises(NotPEMError):
+        load_public_key(key_file)
+    with pytest.raises(NotPEMError):
+        private_key_from_pem(data)
+    with pytest.raises(NotPEMError):
+        public_key_from_pem(data)
 
 
 def test_loaders_refuse_damaged_pem(key_of: Callable[[str], PrivateKey]) -> None:
     for key_type in ("rsa-2048", "ec-p384"):
         private_key = key_of(key_type)
         with pytest.raises(NotPEMError):
-            load_private_key(_damaged(private_key_pem(private_key)))
+            private_key_from_pem(_damaged(private_key_pem(private_key)))
         cut_off = private_key_pem(private_key).rsplit(b"-----END", 1)[0]
         with pytest.raises(NotPEMError):
-            load_private_key(cut_off)
+            private_key_from_pem(cut_off)
     with pytest.raises(NotPEMError):
-        load_public_key(_damaged(public_key_pem(key_of("rsa-2048"))))
+        public_key_from_pem(_damaged(public_key_pem(key_of("rsa-2048"))))
 
 
 def test_load_private_key_refuses_a_certificate(certificate_pem: bytes) -> None:
     with pytest.raises(WrongKeyTypeError):
-        load_private_key(certificate_pem)
+        private_key_from_pem(certificate_pem)
 
 
 def test_load_private_key_refuses_a_public_key(key: PrivateKey, tmp_path: Path) -> None:
@@ -379,7 +423,7 @@ def test_load_private_key_refuses_a_public_key(key: PrivateKey, tmp_path: Path) 
 
 def test_load_public_key_refuses_a_certificate(certificate_pem: bytes) -> None:
     with pytest.raises(WrongKeyTypeError):
-        load_public_key(certificate_pem)
+        public_key_from_pem(certificate_pem)
 
 
 @pytest.mark.parametrize("passphrase", [None, PASSPHRASE])
@@ -400,14 +444,14 @@ def test_loaders_refuse_key_types_the_course_does_not_use() -> None:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     with pytest.raises(UnknownKeyTypeError):
-        load_private_key(private_pem)
+        private_key_from_pem(private_pem)
     with pytest.raises(UnknownKeyTypeError):
-        load_public_key(public_pem)
+        public_key_from_pem(public_pem)
 
 
 def test_every_loader_error_is_a_course_error_with_its_cause_kept(key: PrivateKey) -> None:
     with pytest.raises(CourseError) as caught:
-        load_private_key(_damaged(private_key_pem(key)))
+        private_key_from_pem(_damaged(private_key_pem(key)))
     assert str(caught.value)
     assert caught.value.__cause__ is not None  # cryptography's own error, chained
 
@@ -506,13 +550,13 @@ def test_keys_made_by_openssl_genpkey_load(key_type: str, key_folder: Path) -> N
 def test_encrypted_keys_made_by_openssl_need_their_passphrase(key_folder: Path) -> None:
     key_file = key_folder / "server.key"
     command = openssl_generate_command("ec-p256", key_file, encrypted=True)
-    made = _run(command + " -pass pass:s3cret")
+    made = _run(command + " -pass env:PKICOURSE_TEST_PASS", env={"PKICOURSE_TEST_PASS": "s3cret"})
     assert made.returncode == 0, made.stderr
-    assert key_type_of(load_private_key(key_file, "s3cret")) == "ec-p256"
+    assert key_type_of(load_private_key(key_file, passphrase="s3cret")) == "ec-p256"
     with pytest.raises(PassphraseError):
         load_private_key(key_file)
     with pytest.raises(PassphraseError):
-        load_private_key(key_file, "wrong")
+        load_private_key(key_file, passphrase="wrong")
 
 
 @needs_openssl
