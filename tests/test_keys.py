@@ -7,12 +7,15 @@ Every "it works" test has a twin that shows it fails when something is wrong.
 from __future__ import annotations
 
 import datetime
+import errno
 import os
 import re
 import shlex
 import shutil
 import stat
 import subprocess
+import sys
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -603,3 +606,292 @@ def test_loading_an_existing_file_by_str_path_works(tmp_path: Path) -> None:
 def test_openssh_private_key_names_look_private(name: str) -> None:
     assert looks_like_private_key_file(name)
     assert not looks_like_private_key_file(name + ".pub")
+
+
+# --- path vs PEM, odd files, and messages without key material (issue 5 §6) ----------------------
+
+
+def _bag_attributes_pem(key: PrivateKey) -> bytes:
+    """What `openssl pkcs12 -nodes` writes: Bag Attributes lines before each block."""
+    return (
+        b"Bag Attributes\n    localKeyID: 01 02 03\n    friendlyName: server\n"
+        b"Key Attributes: <No Attributes>\n"
+        + private_key_pem(key)
+        + b"# a comment line\n"
+        + public_key_pem(key)
+    )
+
+
+def test_multi_block_pem_gives_the_block_that_fits(
+    key: PrivateKey, certificate_pem: bytes, tmp_path: Path
+) -> None:
+    bundle = _bag_attributes_pem(key)
+    assert fingerprint(private_key_from_pem(bundle)) == fingerprint(key)
+    assert fingerprint(public_key_from_pem(bundle)) == fingerprint(key)
+    crlf = (certificate_pem + private_key_pem(key)).replace(b"\n", b"\r\n")
+    assert fingerprint(private_key_from_pem(crlf)) == fingerprint(key)
+    (tmp_path / "bundle.key").write_bytes(bundle)
+    assert fingerprint(load_private_key(tmp_path / "bundle.key")) == fingerprint(key)
+
+
+def test_multi_block_pem_without_the_wanted_block_is_refused(
+    key: PrivateKey, certificate_pem: bytes
+) -> None:
+    with pytest.raises(WrongKeyTypeError):
+        private_key_from_pem(certificate_pem + public_key_pem(key))
+
+
+def test_loaders_refuse_bag_attributes_text_as_a_path_without_echoing_it(key: PrivateKey) -> None:
+    bundle = _bag_attributes_pem(key)
+    for text in (bundle.decode(), bundle.decode().split("-----BEGIN")[1], "x" * 5000):
+        for loader in (load_private_key, load_public_key):
+            with pytest.raises(NotAPathError, match="_from_pem") as caught:
+                loader(text)
+            _assert_no_key_material(str(caught.value), private_key_pem(key))
+
+
+def test_a_single_base64_line_as_a_path_is_not_shown(key: PrivateKey, tmp_path: Path) -> None:
+    pem = private_key_pem(key)
+    line = pem.decode().splitlines()[1]
+    with pytest.raises(KeyFileNotFoundError) as caught:
+        load_private_key(line)
+    _assert_no_key_material(str(caught.value), pem)
+
+
+@pytest.mark.parametrize("bad", [None, 42, b"server.key", bytearray(b"x"), 3.5])
+def test_loaders_say_what_to_pass_for_a_non_path(bad: object) -> None:
+    with pytest.raises(NotAPathError, match="str or Path"):
+        load_private_key(bad)  # type: ignore[arg-type]
+    with pytest.raises(NotAPathError, match="str or Path"):
+        load_public_key(bad)  # type: ignore[arg-type]
+
+
+def test_from_pem_refuses_a_path_object(tmp_path: Path) -> None:
+    with pytest.raises(NotBytesError, match="load_private_key"):
+        private_key_from_pem(tmp_path / "server.key")  # type: ignore[arg-type]
+
+
+def test_loaders_expand_the_home_folder(
+    key: PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    save_private_key(key, "~/server.key")
+    assert fingerprint(load_private_key("~/server.key")) == fingerprint(key)
+    assert (tmp_path / "server.key").exists()
+
+
+def test_loaders_refuse_a_folder_a_missing_folder_and_odd_names(tmp_path: Path) -> None:
+    with pytest.raises(KeyFileError, match="folder"):
+        load_private_key(tmp_path)
+    with pytest.raises(KeyFileNotFoundError, match="does not exist"):
+        load_private_key(tmp_path / "no-such-folder" / "server.key")
+    for odd in ("", "a\0b", "server\ud800.key"):
+        with pytest.raises(NotAPathError):
+            load_private_key(odd)
+
+
+def test_a_file_larger_than_any_key_is_refused_unread(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.key"
+    with open(huge, "wb") as sparse:
+        sparse.truncate(4 << 30)  # 4 GiB, sparse: costs no disk
+    with pytest.raises(KeyFileError, match="not read"):
+        load_private_key(huge)
+    small = tmp_path / "small.key"
+    small.write_bytes(b"x" * 1000)
+    with pytest.raises(NotPEMError):  # a small file is read (and is not PEM)
+        load_private_key(small)
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.key"
+    os.mkfifo(fifo)
+    with pytest.raises(KeyFileError, match="regular"):
+        load_private_key(fifo)
+
+
+_AS_NOBODY = """
+import os, sys
+from pkicourse.errors import KeyFileError
+from pkicourse.keys import load_private_key
+os.setgid(65534); os.setuid(65534)  # after the imports: the venv may be unreadable to nobody
+try:
+    load_private_key(sys.argv[1])
+except KeyFileError as err:
+    print("KeyFileError:", err)
+"""
+
+
+@posix_only
+def test_an_unreadable_key_file_is_a_course_error(key: PrivateKey) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to switch to the unprivileged user 'nobody'")
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
+        key_file = save_private_key(key, Path(folder) / "server.key")  # 0600, owned by root
+        done = subprocess.run(
+            [sys.executable, "-c", _AS_NOBODY, str(key_file)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd="/",
+        )
+    assert "KeyFileError:" in done.stdout and "permission denied" in done.stdout, done.stderr
+    _assert_no_key_material(done.stdout, private_key_pem(key))
+
+
+@pytest.mark.parametrize(
+    "passphrase, problem",
+    [("", "empty"), ("x" * 1024, "1023"), ("\ud800abc", "surrogate"), (1234, "not int")],
+)
+def test_odd_passphrases_are_course_errors(
+    key: PrivateKey, passphrase: object, problem: str, tmp_path: Path
+) -> None:
+    with pytest.raises(PassphraseError, match=problem):
+        save_private_key(key, tmp_path / "a.key", passphrase=passphrase)  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+    encrypted = private_key_pem(key, "right")
+    with pytest.raises(PassphraseError, match=problem):
+        private_key_from_pem(encrypted, passphrase=passphrase)  # type: ignore[arg-type]
+
+
+def test_a_1023_byte_passphrase_still_works(key: PrivateKey) -> None:
+    encrypted = private_key_pem(key, "p" * 1023)
+    assert fingerprint(private_key_from_pem(encrypted, passphrase="p" * 1023)) == fingerprint(key)
+
+
+def test_no_loader_error_shows_key_material(key: PrivateKey, tmp_path: Path) -> None:
+    pem = private_key_pem(key)
+    encrypted = private_key_pem(key, PASSPHRASE)
+    calls: list[Callable[[], object]] = [
+        lambda: load_private_key(pem.decode()),
+        lambda: load_public_key(pem.decode()),
+        lambda: load_private_key(pem),  # type: ignore[arg-type]
+        lambda: public_key_from_pem(pem),
+        lambda: private_key_from_pem(_damaged(pem)),
+        lambda: private_key_from_pem(pem.rsplit(b"-----END", 1)[0]),
+        lambda: private_key_from_pem(pem, passphrase="x"),
+        lambda: private_key_from_pem(encrypted),
+        lambda: private_key_from_pem(encrypted, passphrase="wrong"),
+        lambda: public_key_from_pem(encrypted),
+        lambda: load_private_key(tmp_path / pem.decode().splitlines()[1].replace("/", "_")),
+    ]
+    for call in calls:
+        with pytest.raises(CourseError) as caught:
+            call()
+        _assert_no_key_material(str(caught.value), pem)
+        _assert_no_key_material(str(caught.value), encrypted)
+
+
+# --- saving: atomic, no symlinks, exact modes (issue 5 §6) ---------------------------------------
+
+
+@posix_only
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_saving_never_follows_a_symlink(
+    key: PrivateKey, other_key: PrivateKey, tmp_path: Path, overwrite: bool
+) -> None:
+    victim = save_private_key(other_key, tmp_path / "victim.key")
+    before = victim.read_bytes()
+    link = tmp_path / "server.pem"
+    link.symlink_to(victim)
+    with pytest.raises(KeyFileError, match="symbolic link"):
+        save_public_key(key, link, overwrite=overwrite)
+    with pytest.raises(KeyFileError, match="symbolic link"):
+        save_private_key(key, tmp_path / "server.pem", overwrite=overwrite)
+    assert victim.read_bytes() == before and link.is_symlink()
+
+
+def test_saving_over_a_regular_file_with_overwrite_replaces_it(
+    key: PrivateKey, tmp_path: Path
+) -> None:
+    target = tmp_path / "server.pem"
+    target.write_bytes(b"old")
+    save_public_key(key, target, overwrite=True)
+    assert fingerprint(load_public_key(target)) == fingerprint(key)
+
+
+@pytest.mark.parametrize("overwrite", ["no", 0, None, 1])
+def test_overwrite_must_be_a_real_bool(key: PrivateKey, tmp_path: Path, overwrite: object) -> None:
+    (tmp_path / "server.key").write_bytes(b"keep me")
+    with pytest.raises(ArgumentError, match="True or False"):
+        save_private_key(key, tmp_path / "server.key", overwrite=overwrite)  # type: ignore[arg-type]
+    assert (tmp_path / "server.key").read_bytes() == b"keep me"
+
+
+def test_saving_into_a_missing_folder_or_onto_a_folder_says_what_to_do(
+    key: PrivateKey, tmp_path: Path
+) -> None:
+    with pytest.raises(KeyFileError, match="mkdir"):
+        save_private_key(key, tmp_path / "missing" / "server.key")
+    (tmp_path / "server.key").mkdir()
+    with pytest.raises(KeyFileError, match="folder"):
+        save_private_key(key, tmp_path / "server.key", overwrite=True)
+
+
+@pytest.mark.parametrize("fails", ["write", "replace", "fsync"])
+def test_a_failed_save_leaves_nothing_behind_and_a_retry_works(
+    key: PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+) -> None:
+    def disk_full(*args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, fails, disk_full)
+        with pytest.raises(KeyFileError, match="disk is full"):
+            save_private_key(key, tmp_path / "server.key")
+    assert list(tmp_path.iterdir()) == [], "a temporary or partial file was left behind"
+    save_private_key(key, tmp_path / "server.key")
+    assert fingerprint(load_private_key(tmp_path / "server.key")) == fingerprint(key)
+
+
+def test_a_failed_overwrite_keeps_the_old_file(
+    key: PrivateKey, other_key: PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = save_private_key(other_key, tmp_path / "server.key")
+    before = target.read_bytes()
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError(errno.EIO, "I/O")))
+        with pytest.raises(KeyFileError):
+            save_private_key(key, target, overwrite=True)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["server.key"]
+
+
+@posix_only
+@pytest.mark.parametrize("umask", [0o000, 0o077, 0o022])
+def test_modes_are_0600_and_0644_whatever_the_umask(
+    key: PrivateKey, tmp_path: Path, umask: int
+) -> None:
+    old = os.umask(umask)
+    try:
+        private_file = save_private_key(key, tmp_path / "server.key")
+        public_file = save_public_key(key, tmp_path / "server.pem")
+        save_public_key(key, public_file, overwrite=True)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(private_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(public_file.stat().st_mode) == 0o644
+
+
+def _tiny_tmpfs(folder: Path) -> bool:
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(folder)], capture_output=True
+    )
+    return done.returncode == 0
+
+
+@posix_only
+def test_a_full_disk_leaves_nothing_behind(
+    key_of: Callable[[str], PrivateKey], tmp_path: Path
+) -> None:
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None or not _tiny_tmpfs(folder):
+        pytest.skip("cannot mount a tiny tmpfs here (needs root and CAP_SYS_ADMIN)")
+    try:
+        (folder / "filler").write_bytes(b"x" * 6000)
+        with pytest.raises(KeyFileError):
+            save_private_key(key_of("rsa-4096"), folder / "server.key")
+        assert [p.name for p in folder.iterdir()] == ["filler"]
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
