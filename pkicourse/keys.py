@@ -268,6 +268,7 @@ def save_private_key(
     """
     private_key = _require_private_key(key, "save_private_key")
     target = _target_path(path, "save_private_key", overwrite)
+    _write_atomically(target, private_key_pem(private_key, passphrase), 0o600, overwrite)
     if not looks_like_private_key_file(target):
         warnings.warn(
             f"{target.name!r} does not follow the note's convention: a private key has 'key' in "
@@ -277,7 +278,6 @@ def save_private_key(
             UserWarning,
             stacklevel=2,
         )
-    _write_atomically(target, private_key_pem(private_key, passphrase), 0o600, overwrite)
     return target
 
 
@@ -293,6 +293,7 @@ def save_public_key(
     """
     public_key = _public_half(key, "save_public_key")
     target = _target_path(path, "save_public_key", overwrite)
+    _write_atomically(target, public_key_pem(public_key), 0o644, overwrite)
     if looks_like_private_key_file(target):
         warnings.warn(
             f"{target.name!r} looks like a private key file: by the note's convention a name "
@@ -301,7 +302,6 @@ def save_public_key(
             UserWarning,
             stacklevel=2,
         )
-    _write_atomically(target, public_key_pem(public_key), 0o644, overwrite)
     return target
 
 

@@ -13,10 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 
-from pkicourse import asymmetric
+from pkicourse import asymmetric, keys
 from pkicourse.asymmetric import (
     TextbookRSA,
     decrypt,
@@ -34,6 +35,7 @@ from pkicourse.asymmetric import (
 from pkicourse.errors import (
     DecryptionError,
     MessageTooLongError,
+    NotBytesError,
     SignatureMismatchError,
     TextbookRSAError,
     UnknownKeyTypeError,
@@ -359,7 +361,9 @@ def test_openssl_commands_quote_paths_with_spaces() -> None:
     assert "my keys/alice.pem" in words and "in file.txt" in words
 
 
-@pytest.mark.parametrize("key_type", ["rsa", "rsa-2048", "ec-p384", "ec-p256", "ed25519", "ED25519"])
+@pytest.mark.parametrize(
+    "key_type", ["rsa", "rsa-2048", "ec-p384", "ec-p256", "ed25519", "ED25519"]
+)
 def test_openssl_sign_and_verify_commands_know_the_key_types(key_type: str) -> None:
     assert openssl_sign_command("a.key", "m", "m.sig", key_type=key_type).startswith("openssl ")
     assert openssl_verify_command("a.pem", "m", "m.sig", key_type=key_type).startswith("openssl ")
@@ -481,3 +485,121 @@ def test_openssl_rejects_a_signature_for_a_changed_message(
         public_path, folder / "message.txt", folder / "m.sig", key_type=kind
     )
     assert _run(command).returncode == 1
+
+
+# --- schemes, hashes and str mistakes (issue 5 §4, §6) -------------------------------------------
+
+
+def test_signature_schemes_table_matches_tls13() -> None:
+    schemes = asymmetric.SIGNATURE_SCHEMES
+    assert schemes["ec-p384"] == ("ECDSA", "SHA-384", "ecdsa_secp384r1_sha384")
+    assert schemes["ec-p256"].tls13_name == "ecdsa_secp256r1_sha256"
+    assert schemes["rsa-2048"].tls13_name == "rsa_pss_rsae_sha256"
+    assert schemes["ed25519"].hash is None
+
+
+def test_p384_signatures_use_sha384(signing_keys: dict[str, asymmetric.PrivateKey]) -> None:
+    key = signing_keys["ec-p384"]
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    signature = asymmetric.sign(key, b"transcript")
+    key.public_key().verify(signature, b"transcript", ec.ECDSA(hashes.SHA384()))
+
+
+def test_p384_signatures_are_not_sha256(signing_keys: dict[str, asymmetric.PrivateKey]) -> None:
+    key = signing_keys["ec-p384"]
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    signature = asymmetric.sign(key, b"transcript")
+    with pytest.raises(InvalidSignature):
+        key.public_key().verify(signature, b"transcript", ec.ECDSA(hashes.SHA256()))
+
+
+def test_openssl_p384_commands_use_sha384() -> None:
+    assert " -sha384 " in openssl_sign_command("a.key", "m", "s", key_type="ec-p384")
+    assert " -sha384 " in openssl_verify_command("a.pem", "m", "s", key_type="ec-p384")
+    assert " -sha256 " in openssl_sign_command("a.key", "m", "s", key_type="ec-p256")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
+def test_openssl_dgst_sha384_accepts_a_p384_signature(
+    signing_keys: dict[str, asymmetric.PrivateKey], tmp_path: Path
+) -> None:
+    key = signing_keys["ec-p384"]
+    (tmp_path / "m").write_bytes(b"hello")
+    (tmp_path / "s").write_bytes(asymmetric.sign(key, b"hello"))
+    (tmp_path / "p.pem").write_bytes(keys.public_key_pem(key))
+    folder = str(tmp_path)
+    ok = subprocess.run(
+        f"openssl dgst -sha384 -verify {folder}/p.pem -signature {folder}/s {folder}/m",
+        shell=True,
+        capture_output=True,
+    )
+    assert ok.returncode == 0, ok.stderr
+    wrong = subprocess.run(
+        f"openssl dgst -sha256 -verify {folder}/p.pem -signature {folder}/s {folder}/m",
+        shell=True,
+        capture_output=True,
+    )
+    assert wrong.returncode != 0
+
+
+def test_no_printed_command_has_a_passphrase_on_the_command_line() -> None:
+    commands = [
+        keys.openssl_generate_command("ec-p256", "a.key", encrypted=True),
+        keys.openssl_check_command("a.key"),
+        openssl_sign_command("a.key", "m", "s", key_type="rsa"),
+        asymmetric.openssl_decrypt_command("a.key", "c", "m"),
+    ]
+    for command in commands:
+        assert "pass:" not in command
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_str_message_says_encode(kind: str, signing_keys: dict[str, asymmetric.PrivateKey]) -> None:
+    key = signing_keys[kind]
+    with pytest.raises(NotBytesError, match=r"\.encode\(\)"):
+        asymmetric.sign(key, "hello")  # type: ignore[arg-type]
+    signature = asymmetric.sign(key, b"hello")
+    with pytest.raises(NotBytesError, match=r"\.encode\(\)"):
+        asymmetric.verify(key.public_key(), "hello", signature)  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError):
+        asymmetric.is_valid_signature(key.public_key(), b"hello", signature.hex())  # type: ignore[arg-type]
+
+
+def test_str_plaintext_and_ciphertext_say_encode(alice: rsa.RSAPrivateKey) -> None:
+    with pytest.raises(NotBytesError, match=r"\.encode\(\)"):
+        asymmetric.encrypt(alice.public_key(), "hi")  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError):
+        asymmetric.encrypt(alice.public_key(), "x" * 300)  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError):
+        asymmetric.decrypt(alice, "x" * 256)  # type: ignore[arg-type]
+    assert asymmetric.decrypt(alice, asymmetric.encrypt(alice.public_key(), b"hi")) == b"hi"
+
+
+def test_max_plaintext_size_is_never_negative(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command")
+    small = tmp_path / "small.key"
+    subprocess.run(
+        [
+            "openssl",
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:512",
+            "-out",
+            str(small),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    key = keys.load_private_key(small)
+    assert asymmetric.max_plaintext_size(key.public_key()) == 0  # type: ignore[arg-type]
+    with pytest.raises(MessageTooLongError, match="at most 0"):
+        asymmetric.encrypt(key.public_key(), b"x")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("key_type", ["rsa-banana", "ec", "ec-p999", "rsa-", 7])
+def test_key_family_refuses_unknown_names(key_type: object) -> None:
+    with pytest.raises(UnknownKeyTypeError):
+        asymmetric._key_family(key_type)  # type: ignore[arg-type]
