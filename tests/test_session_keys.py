@@ -15,7 +15,14 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from pkicourse import session_keys
-from pkicourse.errors import DecryptionError, UnknownKeyTypeError, WrongKeyTypeError
+from pkicourse.errors import (
+    ArgumentError,
+    DecryptionError,
+    KeyAgreementError,
+    NotBytesError,
+    UnknownKeyTypeError,
+    WrongKeyTypeError,
+)
 from pkicourse.session_keys import (
     SpeedResult,
     derive_session_key,
@@ -324,3 +331,75 @@ def test_importing_the_module_makes_no_keys() -> None:
         "assert s._measurement_rsa_key.cache_info().currsize == 0"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# --- str mistakes, bad shares, budgets (issue 5 §6) ----------------------------------------------
+
+
+def test_seal_and_open_with_str_say_encode() -> None:
+    key = session_keys.new_session_key()
+    with pytest.raises(NotBytesError, match=r"\.encode\(\)"):
+        session_keys.seal(key, "hello")  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError, match="associated_data"):
+        session_keys.seal(key, b"hello", "header")  # type: ignore[arg-type]
+    sealed = session_keys.seal(key, b"hello", b"header")
+    with pytest.raises(NotBytesError):
+        session_keys.open_sealed(key, sealed.hex())  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError, match="associated_data"):
+        session_keys.open_sealed(key, sealed, "header")  # type: ignore[arg-type]
+    assert session_keys.open_sealed(key, sealed, b"header") == b"hello"
+
+
+def test_wrap_and_unwrap_refuse_str() -> None:
+    server = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(WrongKeyTypeError):
+        session_keys.wrap_session_key(server.public_key(), "k" * 32)  # type: ignore[arg-type]
+    with pytest.raises(NotBytesError):
+        session_keys.unwrap_session_key(server, "x" * 256)  # type: ignore[arg-type]
+
+
+def test_an_all_zero_x25519_share_is_refused() -> None:
+    zero = x25519.X25519PublicKey.from_public_bytes(bytes(32))
+    with pytest.raises(KeyAgreementError, match="low-order"):
+        session_keys.derive_session_key(session_keys.new_ephemeral_key(), zero)
+
+
+def test_a_real_x25519_share_is_accepted() -> None:
+    ours, theirs = session_keys.new_ephemeral_key(), session_keys.new_ephemeral_key()
+    mine = session_keys.derive_session_key(ours, theirs.public_key())
+    assert mine == session_keys.derive_session_key(theirs, ours.public_key())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"info": "label"}, NotBytesError),
+        ({"info": None}, NotBytesError),
+        ({"length": "32"}, ArgumentError),
+        ({"length": 32.0}, ArgumentError),
+        ({"length": 0}, ArgumentError),
+        ({"length": 10**6}, ArgumentError),
+        ({"length": True}, ArgumentError),
+    ],
+)
+def test_hkdf_info_and_length_are_checked(kwargs: dict[str, object], error: type) -> None:
+    ours, theirs = session_keys.new_ephemeral_key(), session_keys.new_ephemeral_key()
+    with pytest.raises(error):
+        session_keys.derive_session_key(ours, theirs.public_key(), **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("budget", [float("inf"), float("nan"), -1, 1e300, "0.6", None, True])
+def test_measure_speeds_refuses_budgets_that_never_end(budget: object) -> None:
+    with pytest.raises(ArgumentError, match="budget_seconds"):
+        session_keys.measure_speeds(budget_seconds=budget)  # type: ignore[arg-type]
+
+
+def test_measure_speeds_with_zero_budget_returns_quickly() -> None:
+    start = time.perf_counter()
+    results = session_keys.measure_speeds(budget_seconds=0)
+    assert len(results) == 4 and time.perf_counter() - start < 5
+
+
+def test_new_session_key_refuses_a_float_size() -> None:
+    with pytest.raises(UnknownKeyTypeError):
+        session_keys.new_session_key(256.0)  # type: ignore[arg-type]
