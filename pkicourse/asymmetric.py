@@ -170,8 +170,13 @@ def _rsa_private_key(key: object) -> rsa.RSAPrivateKey:
 
 def _require_bytes(value: object, name: str, function_name: str) -> None:
     """A course error when ``value`` is not bytes-like; called only after a failure."""
-    if isinstance(value, (bytes, bytearray, memoryview)):
+    if isinstance(value, bytes):
         return
+    if isinstance(value, (bytearray, memoryview)):
+        raise NotBytesError(
+            f"{function_name}: {name} must be bytes, not {type(value).__name__}: "
+            f"pass bytes({name})."
+        )
     if isinstance(value, str):
         raise NotBytesError(
             f"{function_name}: {name} must be bytes, not str: write b'...' or "
