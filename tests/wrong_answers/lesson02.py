@@ -7,45 +7,6 @@ LESSON = "02-session-keys"
 
 WRONG = {
     "ex1": {
-        "one session key for every connection (only the first wrapped key is unwrapped)": """
-def read_recording(recording, key_file, passphrase=None):
-    stolen = load_private_key(key_file, passphrase=passphrase)
-    wrapped = next(data for _, _, label, data in recording if label == "wrapped session key")
-    session_key = unwrap_session_key(stolen, wrapped)
-    records = [data for _, _, label, data in recording if label.startswith("record")]
-    return [open_sealed(session_key, data) for data in records]
-""",
-        "ignores the passphrase (loads the key file as if unencrypted)": """
-def read_recording(recording, key_file, passphrase=None):
-    stolen = load_private_key(key_file)
-    plaintexts = []
-    for _, _, label, data in recording:
-        if label == "wrapped session key":
-            session_key = unwrap_session_key(stolen, data)
-        elif label.startswith("record"):
-            plaintexts.append(open_sealed(session_key, data))
-    return plaintexts
-""",
-        "the wrapped key taken from a fixed position (rsa_wire[1])": """
-def read_recording(recording, key_file, passphrase=None):
-    stolen = load_private_key(key_file, passphrase=passphrase)
-    session_key = stolen.decrypt(recording[1][3], OAEP)
-    records = [data for _, _, label, data in recording if label.startswith("record")]
-    return [open_sealed(session_key, data) for data in records]
-""",
-        "only the browser's requests (records sent by the browser)": """
-def read_recording(recording, key_file, passphrase=None):
-    stolen = load_private_key(key_file, passphrase=passphrase)
-    plaintexts = []
-    for sender, _, label, data in recording:
-        if label == "wrapped session key":
-            session_key = unwrap_session_key(stolen, data)
-        elif label.startswith("record") and sender == "browser":
-            plaintexts.append(open_sealed(session_key, data))
-    return plaintexts
-""",
-    },
-    "ex2": {
         "catches the failure and returns b'' for that record": """
 def open_stream(session_key, records):
     plaintexts = []
@@ -88,7 +49,7 @@ def open_stream(session_key, records):
     return [open_sealed(session_key, record) for record in records]
 """,
     },
-    "ex3": {
+    "ex2": {
         "prints 'abort' on a bad signature and carries on deriving a key": """
 def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature):
     browser_share = browser_ephemeral.public_key().public_bytes_raw()
