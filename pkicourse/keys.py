@@ -341,8 +341,8 @@ def openssl_generate_command(
 
     Lesson 01-asymmetric-keys. With ``encrypted=True`` openssl asks for the passphrase at its
     prompt and encrypts the key with AES-256-CBC (PBKDF2, 2048 iterations by default). Never
-    put ``-pass pass:...`` on a command line: ``ps`` and the shell history show it. In a
-    script use ``-pass env:VAR`` or ``-pass file:PATH``.
+    put the passphrase itself on a command line (``pass:``): ``ps`` and the shell history show
+    it. In a script use ``-pass env:VAR`` or ``-pass file:PATH``.
     """
     key_type = _check_key_type(key_type)
     if key_type in _RSA_KEY_SIZES:

@@ -534,8 +534,9 @@ def test_openssl_opens_an_encrypted_key_with_its_passphrase(
 ) -> None:
     key_file = save_private_key(key, key_folder / "server.key", passphrase="s3cret")
     command = openssl_check_command(key_file)
-    assert _run(command + " -passin pass:s3cret").returncode == 0
-    assert _run(command + " -passin pass:wrong").returncode != 0
+    passin = " -passin env:PKICOURSE_TEST_PASS"  # never pass: (visible in ps)
+    assert _run(command + passin, env={"PKICOURSE_TEST_PASS": "s3cret"}).returncode == 0
+    assert _run(command + passin, env={"PKICOURSE_TEST_PASS": "wrong"}).returncode != 0
 
 
 # RSA-3072 and RSA-4096 take openssl seconds to make; their command differs from rsa-2048 only

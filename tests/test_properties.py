@@ -7,6 +7,7 @@ types. A helper may return normally or raise a CourseError subclass, nothing els
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -152,7 +153,8 @@ def test_any_x25519_share_gives_a_key_or_a_course_error(share: bytes) -> None:
 
 def _openssl_files(folder: Path) -> list[Path]:
     def run(*args: str) -> None:
-        subprocess.run(args, check=True, capture_output=True, cwd=folder)
+        env = {**os.environ, "PKICOURSE_TEST_PASS": "x"}  # never pass: (visible in ps)
+        subprocess.run(args, check=True, capture_output=True, cwd=folder, env=env)
 
     run(
         "openssl",
@@ -200,11 +202,21 @@ def _openssl_files(folder: Path) -> list[Path]:
         "-in",
         "cert.pem",
         "-passout",
-        "pass:x",
+        "env:PKICOURSE_TEST_PASS",
         "-out",
         "b.p12",
     )
-    run("openssl", "pkcs12", "-in", "b.p12", "-nodes", "-passin", "pass:x", "-out", "bundle.pem")
+    run(
+        "openssl",
+        "pkcs12",
+        "-in",
+        "b.p12",
+        "-nodes",
+        "-passin",
+        "env:PKICOURSE_TEST_PASS",
+        "-out",
+        "bundle.pem",
+    )
     files = [
         folder / n
         for n in (
