@@ -122,8 +122,8 @@ def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], objec
             lambda: keys.generate_private_key("ec-p256"),
             lambda: ec.generate_private_key(ec.SECP256R1()),
         ),
-        "keys.load_private_key rsa-2048": (
-            lambda: keys.load_private_key(rsa_pem),
+        "keys.private_key_from_pem rsa-2048": (
+            lambda: keys.private_key_from_pem(rsa_pem),
             lambda: serialization.load_pem_private_key(rsa_pem, password=None),
         ),
         "keys.fingerprint rsa-2048": (

@@ -811,13 +811,38 @@ def _write_atomically(target: Path, data: bytes, mode: int, overwrite: bool) -> 
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
-        os.replace(temp_name, target)
+        _put_in_place(temp_name, target, overwrite)
     except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
+        if isinstance(err, KeyFileExistsError):
+            raise
         if isinstance(err, OSError):
             raise _write_error(target, err) from None
         raise
+
+
+def _put_in_place(temp_name: str, target: Path, overwrite: bool) -> None:
+    """Rename the finished temporary file onto ``target``.
+
+    Without ``overwrite``, a hard link creates ``target`` only if it does not exist, in one step,
+    so a file that appeared since the check is never replaced. (Where the file system has no hard
+    links, a rename after a last check does.)
+    """
+    if overwrite:
+        os.replace(temp_name, target)
+        return
+    try:
+        os.link(temp_name, target)
+    except FileExistsError:
+        raise _file_exists_error(target) from None
+    except OSError as err:
+        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+            raise
+        _check_target(target, overwrite)
+        os.replace(temp_name, target)
+        return
+    os.unlink(temp_name)
 
 
 def _write_error(target: Path, err: OSError) -> KeyFileError:

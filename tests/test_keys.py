@@ -829,9 +829,12 @@ def test_saving_into_a_missing_folder_or_onto_a_folder_says_what_to_do(
         save_private_key(key, tmp_path / "server.key", overwrite=True)
 
 
-@pytest.mark.parametrize("fails", ["write", "replace", "fsync"])
+@pytest.mark.parametrize(
+    ("fails", "overwrite"),
+    [("write", False), ("link", False), ("fsync", False), ("replace", True)],
+)
 def test_a_failed_save_leaves_nothing_behind_and_a_retry_works(
-    key: PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str
+    key: PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: str, overwrite: bool
 ) -> None:
     def disk_full(*args: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -839,10 +842,29 @@ def test_a_failed_save_leaves_nothing_behind_and_a_retry_works(
     with monkeypatch.context() as patch:
         patch.setattr(os, fails, disk_full)
         with pytest.raises(KeyFileError, match="disk is full"):
-            save_private_key(key, tmp_path / "server.key")
+            save_private_key(key, tmp_path / "server.key", overwrite=overwrite)
     assert list(tmp_path.iterdir()) == [], "a temporary or partial file was left behind"
     save_private_key(key, tmp_path / "server.key")
     assert fingerprint(load_private_key(tmp_path / "server.key")) == fingerprint(key)
+
+
+def test_a_file_that_appears_during_a_save_is_not_replaced(
+    key: PrivateKey, other_key: PrivateKey, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check says "free", then another program writes the file before ours is in place:
+    without overwrite=True, that file is kept and the save fails."""
+    target = tmp_path / "server.key"
+    real_fsync = os.fsync
+
+    def someone_else_writes_first(descriptor: int) -> None:
+        real_fsync(descriptor)
+        target.write_bytes(b"written by someone else")
+
+    monkeypatch.setattr(os, "fsync", someone_else_writes_first)
+    with pytest.raises(KeyFileExistsError):
+        save_private_key(key, target)
+    assert target.read_bytes() == b"written by someone else"
+    assert [p.name for p in tmp_path.iterdir()] == ["server.key"]
 
 
 def test_a_failed_overwrite_keeps_the_old_file(
