@@ -30,41 +30,6 @@ def forge_signature(n, e, target, sign):
 """,
     },
     "ex2": {
-        "always SHA-256's 32 bytes, whatever the hash": """
-def oaep_capacity(key_size, hash_algorithm):
-    return key_size // 8 - 2 * 32 - 2
-""",
-        "PKCS#1 v1.5's overhead of 11 bytes instead of OAEP's": """
-def oaep_capacity(key_size, hash_algorithm):
-    return key_size // 8 - 11
-""",
-        "the hash length counted once, not twice": """
-def oaep_capacity(key_size, hash_algorithm):
-    room = key_size // 8 - hash_algorithm.digest_size - 2
-    if room < 0:
-        raise ValueError("key too small")
-    return room
-""",
-        "bytes rounded down (key_size // 8)": """
-def oaep_capacity(key_size, hash_algorithm):
-    room = key_size // 8 - 2 * hash_algorithm.digest_size - 2
-    if room < 0:
-        raise ValueError("key too small")
-    return room
-""",
-        "a negative room returned instead of raising ValueError": """
-def oaep_capacity(key_size, hash_algorithm):
-    return (key_size + 7) // 8 - 2 * hash_algorithm.digest_size - 2
-""",
-        "the hash length in bits instead of bytes": """
-def oaep_capacity(key_size, hash_algorithm):
-    room = (key_size + 7) // 8 - 2 * hash_algorithm.digest_size * 8 - 2
-    if room < 0:
-        raise ValueError("key too small")
-    return room
-""",
-    },
-    "ex3": {
         "the note's word-key rule applied to labels ('KEY' in the label)": """
 def secret_blocks(pem_text):
     blocks = []
