@@ -475,7 +475,7 @@ def _common_name(name: x509.Name) -> str:
 
 @dataclass(frozen=True)
 class TourResult:
-    """What :func:`handshake_tour` saw: one secure connection and one refused impostor."""
+    """What :func:`handshake_tour` saw: a secure connection, a refused impostor (lesson 00)."""
 
     hostname: str
     tls_version: str  # "TLSv1.3"
@@ -570,7 +570,7 @@ def _interstitial_html(result: TourResult) -> str:
 
 
 def handshake_tour() -> TourResult:
-    """A preview of lessons 03–07: a CA, a real TLS connection, and a refused impostor.
+    """Lesson 00's preview of lessons 03–07: a CA, a real TLS connection, a refused impostor.
 
     Everything runs on 127.0.0.1 with ``cryptography`` and Python's ``ssl``; both servers
     are shut down before this returns.
