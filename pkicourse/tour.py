@@ -36,9 +36,10 @@ from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from pkicourse import asymmetric
 from pkicourse.errors import ArgumentError, InvalidChoiceError
 
 __all__ = [
@@ -380,27 +381,12 @@ def answer_challenge(private_key: object, challenge: bytes) -> bytes:
     The scheme follows the key type, as TLS 1.3 names it (RFC 8446 §4.2.3): RSA keys
     ``rsa_pss_rsae_sha256`` (PSS, MGF1 with SHA-256, a 32-byte salt), P-256 keys
     ``ecdsa_secp256r1_sha256``, P-384 keys ``ecdsa_secp384r1_sha384``, Ed25519 keys
-    ``ed25519``. (In a real handshake the server signs the transcript, not a bare challenge,
-    and names the scheme it used in CertificateVerify.)
+    ``ed25519``: exactly :func:`pkicourse.asymmetric.sign`. (In a real handshake the server
+    signs the transcript, not a bare challenge, and names the scheme in CertificateVerify.)
     """
     if type(challenge) is not bytes:
         raise ArgumentError(f"The challenge must be bytes, not {type(challenge).__name__}.")
-    if isinstance(private_key, rsa.RSAPrivateKey):
-        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-        return private_key.sign(challenge, pss, hashes.SHA256())
-    if isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.name in _EC_HASHES:
-        return private_key.sign(challenge, ec.ECDSA(_EC_HASHES[private_key.curve.name]()))
-    if isinstance(private_key, ed25519.Ed25519PrivateKey):
-        return private_key.sign(challenge)
-    raise ArgumentError(
-        f"No TLS 1.3 signature scheme here for {type(private_key).__name__}: "
-        "use an RSA, P-256, P-384 or Ed25519 private key."
-    )
-
-
-_EC_HASHES: Mapping[str, type[hashes.SHA256] | type[hashes.SHA384]] = MappingProxyType(
-    {"secp256r1": hashes.SHA256, "secp384r1": hashes.SHA384}
-)
+    return asymmetric.sign(private_key, challenge)  # type: ignore[arg-type]  # it checks the key
 
 
 # --- the bank, run for a lesson ----------------------------------------------------------------

@@ -82,5 +82,5 @@ def test_point_is_taught_in_code(lesson: str, point: str, patterns: list[str]) -
 def test_exercise_code_does_not_count() -> None:
     """The twin: code that appears only in an exercise cell is not found."""
     code = runnable_code("00-index")
-    assert "sha256_fingerprint" not in code  # exercise 1 of 00-index
+    assert "def proves_possession" not in code  # exercise 1 of 00-index
     assert "check_environment()" in code

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from pkicourse.errors import ArgumentError, InvalidChoiceError
+from pkicourse.errors import ArgumentError, InvalidChoiceError, WrongKeyTypeError
 from pkicourse.tour import (
     BROWSER_ERRORS,
     PROBLEMS,
@@ -405,10 +405,10 @@ def test_p384_is_signed_with_sha384_and_rsa_with_a_32_byte_salt() -> None:
 def test_answer_challenge_explains_wrong_input() -> None:
     with pytest.raises(ArgumentError, match="bytes"):
         answer_challenge(ed25519.Ed25519PrivateKey.generate(), "hi")  # type: ignore[arg-type]
-    with pytest.raises(ArgumentError, match="P-384"):
-        answer_challenge(ec.generate_private_key(ec.SECP521R1()), b"hi")
-    with pytest.raises(ArgumentError, match="Ed25519"):
+    with pytest.raises(WrongKeyTypeError, match="Ed25519"):
         answer_challenge(x25519.X25519PrivateKey.generate(), b"hi")
+    with pytest.raises(WrongKeyTypeError, match="private key"):
+        answer_challenge(ec.generate_private_key(ec.SECP384R1()).public_key(), b"hi")
 
 
 def test_only_the_real_bank_answers_its_challenge() -> None:
