@@ -26,9 +26,18 @@ def test_the_lesson_states_its_own_figure(lesson: str) -> None:
 
 
 def _table_minutes(text: str) -> dict[str, int]:
-    """{lesson number: minutes} from a markdown table row '| 01 | ... | 45 |'."""
-    rows = re.findall(r"^\|\s*(\d\d)\s*\|.*\|\s*(\d+)\s*\|\s*$", text, re.MULTILINE)
-    return {number: int(minutes) for number, minutes in rows}
+    """{lesson number: minutes} from the markdown table whose header has a "Minutes" column."""
+    found: dict[str, int] = {}
+    column = None
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.lstrip().startswith("|"):
+            column = None
+        elif "Minutes" in cells:
+            column = cells.index("Minutes")
+        elif column is not None and re.fullmatch(r"\d\d", cells[0]) and cells[column].isdigit():
+            found[cells[0]] = int(cells[column])
+    return found
 
 
 @pytest.mark.parametrize("where", ["README.md", "00-index"])
