@@ -5,17 +5,21 @@ The note's picture is a padlock: the *public key* is an open lock anyone can sna
 
 1. Anyone locks a short message with your public key: :func:`encrypt` (RSA-OAEP).
 2. Only you open it, with your private key: :func:`decrypt`.
-3. You "lock" with your private key and anyone opens with your public key: that is a
-   signature. Real libraries call it :func:`sign` and :func:`verify` (RSA-PSS, ECDSA, Ed25519).
-4. :class:`TextbookRSA` shows both directions with small numbers and plain ``pow``.
+3. The note's "lock with the private key, anyone opens with the public key" is really a
+   *signature*: :func:`sign` (private key) and :func:`verify` (public key), with RSA-PSS,
+   ECDSA or Ed25519. Verifying opens nothing: it checks that the signature fits the message.
+   Only RSA's bare arithmetic runs both ways.
+4. :class:`TextbookRSA` shows both directions of that arithmetic with small numbers and ``pow``.
 
 .. warning::
    FOR LEARNING ONLY — never use textbook RSA for real data (no padding: deterministic,
    malleable, and its "signatures" can be forged). :class:`TextbookRSA` exists to show the
    arithmetic; :func:`encrypt` and :func:`sign` are what real code does.
 
-Which signature goes with which key is not a free choice: :data:`SIGNATURE_SCHEMES` is the
-table (the TLS 1.3 names of RFC 8446 §4.2.3). RSA-2048 is acceptable through 2030 (NIST SP
+:data:`SIGNATURE_SCHEMES` is the course's table of which signature goes with which key, by
+the TLS 1.3 names of RFC 8446 §4.2.3. For EC keys TLS 1.3 ties the hash to the curve (P-256
+with SHA-256, P-384 with SHA-384); RSA keys may use PSS with SHA-256, -384 or -512, and this
+course uses SHA-256. RSA-2048 is acceptable through 2030 (NIST SP
 800-57 Part 1 Rev. 5); use 3072 bits for keys meant to last beyond.
 
 Each ``openssl_*_command`` function returns the ``openssl`` command that does the same thing
@@ -225,8 +229,8 @@ def encrypt(public_key: PublicKey, plaintext: bytes) -> bytes:
             raise
     raise MessageTooLongError(
         f"{len(plaintext)} bytes given, but an RSA-{key.key_size} key with OAEP-SHA256 "
-        f"carries at most {limit} bytes. That limit is exactly why TLS encrypts only a "
-        "short symmetric session key with RSA, and the data itself with AES "
+        f"carries at most {limit} bytes. That limit, and RSA's slowness, are why TLS 1.2's "
+        "RSA suites encrypted only a short secret with RSA, and the data itself with AES "
         "(lesson 02-session-keys)."
     )
 
@@ -277,8 +281,8 @@ def sign(private_key: PrivateKey, message: bytes) -> bytes:
     RSA: RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (``rsa_pss_rsae_sha256``).
     EC: ECDSA with SHA-256 on P-256, SHA-384 on P-384, SHA-512 on P-521. Ed25519: no
     separate hash. Only the private key's owner can make the signature; anyone with the
-    public key checks it with :func:`verify`. This is the real form of the note's "encrypt
-    with your private key and anyone can decrypt". Lesson 01-asymmetric-keys.
+    public key checks it with :func:`verify`. This replaces the note's "encrypt with your
+    private key and anyone can decrypt". Lesson 01-asymmetric-keys.
 
     Raises:
         WrongKeyTypeError: a public key (signing needs the private one), or another key kind.
