@@ -27,6 +27,21 @@ def proves_possession(public_key, challenge, response):
         public_key.verify(response, challenge)
     return True
 """,
+        "swaps the signature and the data in verify(...)": """
+def proves_possession(public_key, challenge, response):
+    try:
+        if isinstance(public_key, rsa.RSAPublicKey):
+            pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+            public_key.verify(challenge, response, pss, hashes.SHA256())
+        elif isinstance(public_key, ec.EllipticCurvePublicKey):
+            digest = hashes.SHA384() if public_key.curve.name == "secp384r1" else hashes.SHA256()
+            public_key.verify(challenge, response, ec.ECDSA(digest))
+        else:
+            public_key.verify(challenge, response)
+    except InvalidSignature:
+        return False
+    return True
+""",
         "signs P-384 with SHA-256 (one hash for every curve)": """
 def proves_possession(public_key, challenge, response):
     try:
