@@ -205,7 +205,9 @@ def test_lesson_runs_offline_and_leaves_no_private_key(name: str, tmp_path: Path
     assert _run_guarded(_source(name), tmp_path) == []
     left = [p for p in tmp_path.rglob("*") if holds_private_key(p)]
     assert left == [], f"private keys outlive Run All: {left}"
-    assert set(Path(tempfile.gettempdir()).glob("pkicourse-*")) <= before, "files left in /tmp"
+    new = set(Path(tempfile.gettempdir()).glob("pkicourse-*")) - before
+    in_tmp = [p for folder in new for p in folder.rglob("*") if holds_private_key(p)]
+    assert in_tmp == [], f"private keys left in {tempfile.gettempdir()}: {in_tmp}"
 
 
 @pytest.mark.parametrize("name", LESSONS)
