@@ -48,6 +48,14 @@ def open_stream(session_key, records):
 def open_stream(session_key, records):
     return [open_sealed(session_key, record) for record in records]
 """,
+        "counts the sequence numbers from 1 instead of 0": """
+def open_stream(session_key, records):
+    plaintexts = []
+    for seq, record in enumerate(records, start=1):
+        header = seq.to_bytes(8, "big")
+        plaintexts.append(open_sealed(session_key, record, associated_data=header))
+    return plaintexts
+""",
     },
     "ex2": {
         "prints 'abort' on a bad signature and carries on deriving a key": """
@@ -87,6 +95,13 @@ def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature
 def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature):
     browser_share = browser_ephemeral.public_key().public_bytes_raw()
     bank_public_key.verify(signature, browser_share + server_share, PSS, hashes.SHA256())
+    server_public = X25519PublicKey.from_public_bytes(server_share)
+    return derive_session_key(browser_ephemeral, server_public, info=INFO)
+""",
+        "passes the signature and the data to verify in the wrong order": """
+def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature):
+    browser_share = browser_ephemeral.public_key().public_bytes_raw()
+    verify(bank_public_key, signature, browser_share + server_share)
     server_public = X25519PublicKey.from_public_bytes(server_share)
     return derive_session_key(browser_ephemeral, server_public, info=INFO)
 """,
