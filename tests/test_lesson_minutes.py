@@ -23,18 +23,20 @@ def test_the_lesson_states_its_own_figure(lesson: str) -> None:
     first = nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4).cells[0].source
     stated = re.findall(r"About (\d+) minutes", first)
     assert stated == [str(MINUTES[lesson].main)], f"{lesson} says {stated}"
+    optional = re.findall(r"plus about (\d+) optional", first)
+    assert optional == [str(MINUTES[lesson].going_deeper)], f"{lesson} says {optional} optional"
 
 
-def _table_minutes(text: str) -> dict[str, int]:
-    """{lesson number: minutes} from the markdown table whose header has a "Minutes" column."""
+def _table_minutes(text: str, header: str) -> dict[str, int]:
+    """{lesson number: minutes} from the markdown table with a column whose header starts so."""
     found: dict[str, int] = {}
     column = None
     for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
         if not line.lstrip().startswith("|"):
             column = None
-        elif "Minutes" in cells:
-            column = cells.index("Minutes")
+        elif any(cell.startswith(header) for cell in cells):
+            column = next(i for i, cell in enumerate(cells) if cell.startswith(header))
         elif column is not None and re.fullmatch(r"\d\d", cells[0]) and cells[column].isdigit():
             found[cells[0]] = int(cells[column])
     return found
@@ -47,15 +49,16 @@ def test_the_map_and_the_readme_state_the_same_figures(where: str) -> None:
     else:
         nb = nbformat.read(SOURCE / where / f"{where}.ipynb", as_version=4)
         text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    table = _table_minutes(text)
-    expected = {lesson[:2]: MINUTES[lesson].main for lesson in LESSONS}
-    assert {k: v for k, v in table.items() if k in expected} == expected
+    for header, figure in [("Minutes", "main"), ("Going deeper", "going_deeper")]:
+        table = _table_minutes(text, header)
+        expected = {lesson[:2]: getattr(MINUTES[lesson], figure) for lesson in LESSONS}
+        assert {k: v for k, v in table.items() if k in expected} == expected, header
 
 
 def test_going_deeper_parts_are_counted_apart() -> None:
     """The twin: a Going-deeper part adds nothing to the main path, and a main heading ends it."""
     nb = nbformat.v4.new_notebook()
-    words = " ".join(["word"] * 2000)  # 10 minutes of reading
+    words = " ".join(["word"] * 2000)
     nb.cells = [
         nbformat.v4.new_markdown_cell("# title"),
         nbformat.v4.new_markdown_cell(f"## Going deeper: maths\n{words}"),
@@ -64,4 +67,7 @@ def test_going_deeper_parts_are_counted_apart() -> None:
     ]
     main, deeper = lesson_minutes.split_going_deeper(nb)
     assert [c.source[:10] for c in deeper] == ["## Going d", "word word "]
-    assert sum(map(lesson_minutes.cell_minutes, main)) == pytest.approx(10.005, abs=0.01)
+    main_words = 1 + 1 + 2000  # "title", "Summary" and its text
+    assert sum(map(lesson_minutes.cell_minutes, main)) == pytest.approx(
+        main_words / lesson_minutes.WORDS_PER_MINUTE
+    )
