@@ -264,7 +264,7 @@ def decrypt(private_key: PrivateKey, ciphertext: bytes) -> bytes:
         ) from None
 
 
-# --- Signatures: the owner "locks" with the private key, anyone checks -----------------------
+# --- Signatures: the owner signs with the private key, anyone verifies ------------------------
 
 
 def _ecdsa_for(curve: ec.EllipticCurve) -> ec.ECDSA:

@@ -140,6 +140,9 @@ def check(
         return True
     tries = _wrong_tries[name] = _wrong_tries.get(name, 0) + 1
     print(f"✘ {name}: {got!r} is not it (try {tries}).")
+    if type(got) is not type(expected):
+        kinds = type(got).__name__, type(expected).__name__
+        print(f"  Your answer is of type {kinds[0]}; the answer is of type {kinds[1]}.")
     if hint:
         print(f"  💡 Hint: {hint}")
     if tries >= TRIES_BEFORE_ANSWER:

@@ -184,7 +184,8 @@ def derive_session_key(
     its private key and the browser's public key: both get the same bytes, and the key never
     crosses the network. The ephemeral keys are thrown away after the handshake, so a
     server key stolen later cannot recover recorded sessions: forward secrecy. (TLS 1.2's
-    ECDHE suites had it already; TLS 1.3 made it mandatory, except psk_ke resumption.)
+    ECDHE suites had it already; TLS 1.3 made it mandatory, except where both sides choose the
+    PSK-only mode psk_ke; 0-RTT early data is never forward secret.)
     ``info`` is bytes; ``length`` is 16 ... 8160 bytes. Lesson 02-session-keys.
 
     Raises:

@@ -154,6 +154,8 @@ def test_check_counts_tries_per_question(capsys: pytest.CaptureFixture[str]) -> 
     assert "The answer" not in capsys.readouterr().out
 
 
-def test_check_wants_the_same_type(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_wants_the_same_type_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert check("digest bytes", "32", 32) is False
+    assert "of type str; the answer is of type int" in capsys.readouterr().out
     assert check("digest bytes", 32, 32) is True
+    assert "expected" not in capsys.readouterr().out
