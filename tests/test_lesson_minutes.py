@@ -67,6 +67,7 @@ def test_going_deeper_parts_are_counted_apart() -> None:
     ]
     main, deeper = lesson_minutes.split_going_deeper(nb)
     assert [c.source[:10] for c in deeper] == ["## Going d", "word word "]
+    assert lesson_minutes.going_deeper_parts(nb) == [[1, 2]]
     main_words = 1 + 1 + 2000  # "title", "Summary" and its text
     assert sum(map(lesson_minutes.cell_minutes, main)) == pytest.approx(
         main_words / lesson_minutes.WORDS_PER_MINUTE

@@ -219,6 +219,27 @@ def test_lesson_without_its_going_deeper_parts_still_runs(name: str, tmp_path: P
     NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
 
 
+def _parts_on_their_own(name: str) -> list[tuple[str, int]]:
+    nb = _source(name)
+    return [
+        (name, k)
+        for k, part in enumerate(lesson_minutes.going_deeper_parts(nb))
+        if any(nb.cells[i].cell_type == "code" for i in part)
+    ]
+
+
+@pytest.mark.parametrize(("name", "k"), [p for n in LESSONS for p in _parts_on_their_own(n)])
+def test_each_going_deeper_part_runs_with_the_main_path_alone(
+    name: str, k: int, tmp_path: Path
+) -> None:
+    """A learner may read any one optional part and skip the others."""
+    nb = _source(name)
+    parts = lesson_minutes.going_deeper_parts(nb)
+    skipped = {i for j, part in enumerate(parts) if j != k for i in part}
+    nb.cells = [cell for i, cell in enumerate(nb.cells) if i not in skipped]
+    NotebookClient(nb, timeout=60, resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_lesson_files_go_to_its_work_folder(name: str) -> None:
     """No temporary folders that nobody cleans: a lesson writes into work/<lesson>/ and its last

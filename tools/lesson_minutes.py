@@ -74,6 +74,21 @@ def split_going_deeper(
     return main, deeper
 
 
+def going_deeper_parts(nb: nbformat.NotebookNode) -> list[list[int]]:
+    """The cell indices of each Going-deeper part, part by part."""
+    parts: list[list[int]] = []
+    optional = False
+    for index, cell in enumerate(nb.cells):
+        if is_going_deeper_heading(cell):
+            optional = True
+            parts.append([])
+        elif _starts_main_section(cell):
+            optional = False
+        if optional:
+            parts[-1].append(index)
+    return parts
+
+
 def cell_minutes(cell: nbformat.NotebookNode) -> float:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     if meta.get("grade") and not meta.get("solution"):
