@@ -98,6 +98,20 @@ def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature
     server_public = X25519PublicKey.from_public_bytes(server_share)
     return derive_session_key(browser_ephemeral, server_public, info=INFO)
 """,
+        "verifies every EC key with SHA-256 (P-384 is signed with SHA-384)": """
+def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature):
+    browser_share = browser_ephemeral.public_key().public_bytes_raw()
+    data = browser_share + server_share
+    if isinstance(bank_public_key, rsa.RSAPublicKey):
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        bank_public_key.verify(signature, data, pss, hashes.SHA256())
+    elif isinstance(bank_public_key, ec.EllipticCurvePublicKey):
+        bank_public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+    else:
+        bank_public_key.verify(signature, data)
+    server_public = X25519PublicKey.from_public_bytes(server_share)
+    return derive_session_key(browser_ephemeral, server_public, info=INFO)
+""",
         "passes the signature and the data to verify in the wrong order": """
 def finish_handshake(bank_public_key, browser_ephemeral, server_share, signature):
     browser_share = browser_ephemeral.public_key().public_bytes_raw()
