@@ -502,9 +502,8 @@ class TourResult:
             f"but it had to sign it with its own key (issuer {_common_name(impostor.issuer)}"
             f" = subject {_common_name(impostor.subject)}: self-signed). Nobody your client "
             f"trusts signed it: the client trusts only {self.ca_name}, so it ended the "
-            "handshake before sending any request. (Copying the bank's real certificate would "
-            "not help the impostor either: it lacks the private key that goes with it.) "
-            "Lessons 03–07 show every step."
+            "handshake before sending any request. The client checks more than who signed: "
+            "lesson 00 goes on below, and lessons 03–07 show every step."
         )
 
     def __str__(self) -> str:

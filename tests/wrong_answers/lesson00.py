@@ -125,6 +125,14 @@ def chrome_error(refusal):
         return "ERR_CERT_DATE_INVALID"
     return None
 """,
+        "forgets code 19 (an untrusted root sent along with the chain)": """
+def chrome_error(refusal):
+    return {
+        9: "ERR_CERT_DATE_INVALID", 10: "ERR_CERT_DATE_INVALID",
+        18: "ERR_CERT_AUTHORITY_INVALID", 20: "ERR_CERT_AUTHORITY_INVALID",
+        62: "ERR_CERT_COMMON_NAME_INVALID",
+    }.get(refusal.verify_code)
+""",
         "keeps Chrome's NET:: prefix": """
 def chrome_error(refusal):
     names = {9: "DATE", 10: "DATE", 18: "AUTHORITY", 19: "AUTHORITY", 20: "AUTHORITY",
