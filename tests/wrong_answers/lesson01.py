@@ -79,6 +79,15 @@ def secret_blocks(pem_text):
             blocks.append((label, label.endswith("PRIVATE KEY")))
     return blocks
 """,
+        "no strip: a BEGIN line ending in spaces keeps dashes and spaces in its label": """
+def secret_blocks(pem_text):
+    blocks = []
+    for line in pem_text.splitlines():
+        if line.startswith("-----BEGIN "):
+            label = line[11:-5]
+            blocks.append((label, label.endswith("PRIVATE KEY")))
+    return blocks
+""",
         "the first line of the file decides, as if a file held one block": """
 def secret_blocks(pem_text):
     lines = pem_text.strip().splitlines()
