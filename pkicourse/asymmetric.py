@@ -52,7 +52,6 @@ from pkicourse.keys import (
     _PUBLIC_KEY_CLASSES,
     PrivateKey,
     PublicKey,
-    _check_key_type,
     _quote,
 )
 
@@ -501,33 +500,31 @@ _OAEP_OPTIONS = (
 _PSS_OPTIONS = "-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:digest"
 
 
-def _signing_hash(key_type: str) -> str:
-    """The family ("rsa", "ec", "ed25519") of a key type name and the openssl digest option."""
+# openssl's digest option for each curve: the hash sign() uses (see SIGNATURE_SCHEMES).
+_OPENSSL_EC_DIGESTS = {"ec-p256": "-sha256", "ec-p384": "-sha384", "ec-p521": "-sha512"}
+
+
+def _openssl_scheme(key_type: object) -> tuple[str, str]:
+    """("rsa" | "ec" | "ed25519", openssl's digest option) for a key type name, as sign() signs.
+
+    UnknownKeyTypeError for anything else, "ec" included: the hash depends on the curve.
+    """
     name = key_type.strip().lower() if isinstance(key_type, str) else ""
     if name == "rsa" or re.fullmatch(r"rsa-[0-9]{3,5}", name):
-        return "-sha256"
-    if name in ("ec-p521", "ed25519"):
-        return "-sha512" if name == "ec-p521" else ""
+        return "rsa", "-sha256"
+    if name in _OPENSSL_EC_DIGESTS:
+        return "ec", _OPENSSL_EC_DIGESTS[name]
+    if name == "ed25519":
+        return "ed25519", ""
     if name == "ec":
         raise UnknownKeyTypeError(
             "key_type 'ec' does not say which curve, and the hash depends on it: "
             "'ec-p256' signs with SHA-256, 'ec-p384' with SHA-384. Use keys.key_type_of(key)."
         )
-    try:
-        name = _check_key_type(name or repr(key_type))
-    except UnknownKeyTypeError:
-        raise UnknownKeyTypeError(
-            f"unknown key type {key_type!r}: use one of {', '.join(SIGNATURE_SCHEMES)} "
-            "(keys.key_type_of(key) gives it), or 'rsa' for any RSA key."
-        ) from None
-    return "-sha384" if name == "ec-p384" else "-sha256"
-
-
-def _key_family(key_type: str) -> str:
-    """ "rsa", "ec" or "ed25519" for a key type name; UnknownKeyTypeError for anything else."""
-    digest = _signing_hash(key_type)
-    name = key_type.strip().lower()
-    return "ed25519" if not digest else "rsa" if name.startswith("rsa") else "ec"
+    raise UnknownKeyTypeError(
+        f"unknown key type {key_type!r}: use one of {', '.join(SIGNATURE_SCHEMES)} "
+        "(keys.key_type_of(key) gives it), or 'rsa' for any RSA key."
+    )
 
 
 def openssl_encrypt_command(public_path: StrPath, infile: StrPath, outfile: StrPath) -> str:
@@ -558,7 +555,7 @@ def openssl_sign_command(
     ``-passin env:VAR`` or ``file:PATH``, never ``pass:``, which ``ps`` shows).
     """
     key, message, signature = _quote(key_path), _quote(infile), _quote(sigfile)
-    family, digest = _key_family(key_type), _signing_hash(key_type)
+    family, digest = _openssl_scheme(key_type)
     if family == "ed25519":
         return f"openssl pkeyutl -sign -rawin -inkey {key} -in {message} -out {signature}"
     options = f" {_PSS_OPTIONS}" if family == "rsa" else ""
@@ -575,7 +572,7 @@ def openssl_verify_command(
     Ed25519) and exits 0 when the signature matches, 1 when it does not.
     """
     key, message, signature = _quote(public_path), _quote(infile), _quote(sigfile)
-    family, digest = _key_family(key_type), _signing_hash(key_type)
+    family, digest = _openssl_scheme(key_type)
     if family == "ed25519":
         return (
             f"openssl pkeyutl -verify -rawin -pubin -inkey {key} -in {message} -sigfile {signature}"

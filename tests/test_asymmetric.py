@@ -600,6 +600,6 @@ def test_max_plaintext_size_is_never_negative(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("key_type", ["rsa-banana", "ec", "ec-p999", "rsa-", 7])
-def test_key_family_refuses_unknown_names(key_type: object) -> None:
+def test_openssl_scheme_refuses_unknown_names(key_type: object) -> None:
     with pytest.raises(UnknownKeyTypeError):
-        asymmetric._key_family(key_type)  # type: ignore[arg-type]
+        asymmetric._openssl_scheme(key_type)  # type: ignore[arg-type]

@@ -134,7 +134,7 @@ def test_bytes_taking_helpers_let_only_course_errors_out(data: object, other: ob
     )  # type: ignore[arg-type]
     _only_course_errors(lambda: session_keys.derive_session_key(ours, data))  # type: ignore[arg-type]
     _only_course_errors(lambda: session_keys.new_session_key(data))  # type: ignore[arg-type]
-    _only_course_errors(lambda: asymmetric._key_family(data))  # type: ignore[arg-type]
+    _only_course_errors(lambda: asymmetric._openssl_scheme(data))  # type: ignore[arg-type]
 
 
 @FAST
