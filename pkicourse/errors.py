@@ -18,7 +18,6 @@ __all__ = [
     "KeyFileError",
     "KeyFileExistsError",
     "KeyFileNotFoundError",
-    "KeyFileNameError",
     "MessageTooLongError",
     "NotAPathError",
     "NotBytesError",
@@ -58,11 +57,6 @@ class KeyFileExistsError(CourseError, FileExistsError):
 
 class KeyFileNotFoundError(CourseError, FileNotFoundError):
     """The key file to load is not there."""
-
-
-class KeyFileNameError(CourseError, ValueError):
-    """Kept for old code: the helpers now *warn* (``UserWarning``) about a file name that breaks
-    the note's convention, and decide by the key itself."""
 
 
 class KeyFileError(CourseError, OSError):

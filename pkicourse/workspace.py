@@ -22,13 +22,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
 from pkicourse.errors import InvalidChoiceError
+from pkicourse.keys import _MAX_KEY_FILE_BYTES  # larger than any key file: not read
 
 __all__ = ["WORK_FOLDER", "holds_private_key", "lesson_folder", "remove_private_keys"]
 
 WORK_FOLDER = "work"
 _LESSON_NAME = re.compile(r"[0-9]{2}-[a-z0-9-]+")
-# A private key file is small; anything larger is not one, and is not read.
-_MAX_KEY_FILE_BYTES = 1 << 20
 
 
 def lesson_folder(lesson: str) -> Path:
