@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from support import LESSONS, NOTEBOOKS, SOURCE, learner_copies
+from support import LESSONS, NOTEBOOKS, SOURCE, learner_copies, nbgrader_meta
 from wrong_answers import catalogue
 
 CATALOGUE = catalogue()
@@ -32,10 +32,6 @@ class Injection:
     student: str
     lesson: str
     mistakes: dict[str, str] = field(default_factory=dict)  # grade_id -> mistake
-
-
-def nbgrader_meta(cell: nbformat.NotebookNode) -> dict[str, object]:
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
 
 def solutions(lesson: str) -> dict[str, str]:

@@ -6,6 +6,8 @@ import socket
 import sys
 from pathlib import Path
 
+import nbformat
+
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "course" / "source"
 NOTEBOOKS = ROOT / "notebooks"
@@ -15,6 +17,11 @@ import learner_copies  # noqa: E402  (tools/ is not a package)
 import lesson_minutes  # noqa: E402, F401  (re-exported for the tests)
 
 LESSONS = learner_copies.lesson_names()
+
+
+def nbgrader_meta(cell: nbformat.NotebookNode) -> dict[str, object]:
+    """A cell's nbgrader metadata (grade_id, solution, grade, points...), {} for none."""
+    return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
 
 def free_port() -> int:

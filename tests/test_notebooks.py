@@ -17,17 +17,21 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
-from support import LESSONS, NOTEBOOKS, ROOT, SOURCE, learner_copies, lesson_minutes
+from support import (
+    LESSONS,
+    NOTEBOOKS,
+    ROOT,
+    SOURCE,
+    learner_copies,
+    lesson_minutes,
+    nbgrader_meta,
+)
 
 from pkicourse.workspace import holds_private_key
 
 
 def _source(name: str) -> nbformat.NotebookNode:
     return nbformat.read(SOURCE / name / f"{name}.ipynb", as_version=4)
-
-
-def _nbgrader(cell: nbformat.NotebookNode) -> dict[str, object]:
-    return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
 
 def test_the_first_three_lessons_exist() -> None:
@@ -69,16 +73,16 @@ def test_lesson_shape(name: str) -> None:
 def test_graded_exercises(name: str) -> None:
     """2-4 exercises, each a solution cell followed by a test cell with points and unique ids."""
     cells = _source(name).cells
-    ids = [_nbgrader(c)["grade_id"] for c in cells if _nbgrader(c)]
+    ids = [nbgrader_meta(c)["grade_id"] for c in cells if nbgrader_meta(c)]
     assert len(ids) == len(set(ids)), f"duplicate grade ids: {ids}"
-    solutions = [i for i, c in enumerate(cells) if _nbgrader(c).get("solution")]
+    solutions = [i for i, c in enumerate(cells) if nbgrader_meta(c).get("solution")]
     assert 2 <= len(solutions) <= 4, f"{len(solutions)} exercises"
     for i in solutions:
         body = cells[i].source
         assert "### BEGIN SOLUTION" in body and "### END SOLUTION" in body
         assert body.lstrip().startswith(("def ", "from ", "import ")), "exercise is a function"
         test = cells[i + 1]
-        meta = _nbgrader(test)
+        meta = nbgrader_meta(test)
         assert meta.get("grade") and meta.get("locked") and not meta.get("solution")
         assert isinstance(meta.get("points"), int) and 1 <= int(meta["points"]) <= 5
         assert test.source.startswith('"""'), "a test cell starts by saying what it checks"
@@ -114,7 +118,7 @@ def test_learner_copy_has_no_solutions(name: str) -> None:
     assert "BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
     learner = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     code = "\n".join(c.source for c in learner.cells if c.cell_type == "code")
-    n_solutions = sum(bool(_nbgrader(c).get("solution")) for c in _source(name).cells)
+    n_solutions = sum(bool(nbgrader_meta(c).get("solution")) for c in _source(name).cells)
     assert code.count("raise NotImplementedError()") == n_solutions
 
 

@@ -17,13 +17,12 @@ from grading_support import (
     Injection,
     injections,
     learner_copy,
-    nbgrader_meta,
     solutions,
     with_answers,
 )
 from nbclient import NotebookClient
 from nbgrader.api import Gradebook
-from support import LESSONS
+from support import LESSONS, nbgrader_meta
 
 MIN_WRONG_ANSWERS = 3
 MIN_MESSAGE = 20
