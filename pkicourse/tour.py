@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from pkicourse import asymmetric
+from pkicourse import asymmetric, keys
 from pkicourse.errors import ArgumentError, InvalidChoiceError
 
 __all__ = [
@@ -240,14 +240,6 @@ def _pem(*certificates: x509.Certificate) -> str:
     return "".join(c.public_bytes(serialization.Encoding.PEM).decode("ascii") for c in certificates)
 
 
-def _private_pem(private_key: ec.EllipticCurvePrivateKey) -> bytes:
-    return private_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-
-
 def server_context(certificate_pem: str | bytes, private_key_pem: str | bytes) -> ssl.SSLContext:
     """A TLS server context: the certificate (then any chain) and the private key (lesson 00).
 
@@ -279,7 +271,8 @@ def _server_context(
     server: _CertAndKey, chain: tuple[x509.Certificate, ...] = ()
 ) -> ssl.SSLContext:
     """A server context holding the certificate, the chain it sends, and its private key."""
-    return server_context(_pem(server.certificate, *chain), _private_pem(server.private_key))
+    key_pem = keys.private_key_pem(server.private_key)
+    return server_context(_pem(server.certificate, *chain), key_pem)
 
 
 def _client_context(trusted_ca: x509.Certificate) -> ssl.SSLContext:
