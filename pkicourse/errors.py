@@ -11,7 +11,13 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentError",
+    "CAError",
+    "CAKeyMismatchError",
+    "CertificateParseError",
+    "ChallengeError",
     "CourseError",
+    "CSRSignatureError",
+    "DataFileNotFoundError",
     "DecryptionError",
     "InvalidChoiceError",
     "KeyAgreementError",
@@ -19,11 +25,16 @@ __all__ = [
     "KeyFileExistsError",
     "KeyFileNotFoundError",
     "MessageTooLongError",
+    "NameNotValidatedError",
+    "NotACertificateError",
+    "NotACRLError",
+    "NotACSRError",
     "NotAPathError",
     "NotBytesError",
     "NotPEMError",
     "PassphraseError",
     "QuestionError",
+    "ServerError",
     "SignatureMismatchError",
     "TextbookRSAError",
     "UnknownKeyTypeError",
@@ -103,3 +114,50 @@ class QuestionError(CourseError, ValueError):
 
 class InvalidChoiceError(CourseError, ValueError):
     """A name that is not among the choices offered (a user, a recipient), or none to draw."""
+
+
+# Certificates, CSRs and CRLs (lessons 03, 04 and 05).
+
+
+class NotACertificateError(CourseError, ValueError):
+    """The file or bytes hold no certificate (perhaps a key, a CSR or a CRL: the message says)."""
+
+
+class CertificateParseError(CourseError, ValueError):
+    """A certificate is there but cannot be parsed; the message names the defect."""
+
+
+class NotACSRError(CourseError, ValueError):
+    """The file or bytes hold no certificate signing request (CSR)."""
+
+
+class NotACRLError(CourseError, ValueError):
+    """The file or bytes hold no certificate revocation list (CRL)."""
+
+
+class CSRSignatureError(CourseError, ValueError):
+    """A CSR's self-signature does not verify: it was changed after signing, or forged."""
+
+
+class CAError(CourseError, ValueError):
+    """A certificate authority refuses to do what was asked (lesson 05)."""
+
+
+class NameNotValidatedError(CAError):
+    """The CA was asked to certify a name whose control it has not validated."""
+
+
+class CAKeyMismatchError(CAError):
+    """The CA's private key does not match the public key in the CA's own certificate."""
+
+
+class ChallengeError(CourseError, ValueError):
+    """A domain-validation challenge was used wrongly (unknown token, answered twice...)."""
+
+
+class DataFileNotFoundError(CourseError, FileNotFoundError):
+    """A file the lessons read from ``data/`` is not there."""
+
+
+class ServerError(CourseError, RuntimeError):
+    """A course server on 127.0.0.1 could not start, or did not answer in time."""
