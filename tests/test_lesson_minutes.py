@@ -72,3 +72,21 @@ def test_going_deeper_parts_are_counted_apart() -> None:
     assert sum(map(lesson_minutes.cell_minutes, main)) == pytest.approx(
         main_words / lesson_minutes.WORDS_PER_MINUTE
     )
+
+
+def test_update_fills_in_a_lesson_that_has_landed() -> None:
+    """`--update` turns a "(coming)" row into a link with the rule's figures; others stay."""
+    table = (
+        "| # | Lesson | Minutes | Going deeper (optional) |\n"
+        "|---|---|---|---|\n"
+        "| 01 | Keys *(coming)* | – | – |\n"
+        "| 99 | Later *(coming)* | – | – |\n"
+    )
+    updated = lesson_minutes.update_tables(table, "{lesson}.ipynb").splitlines()
+    ones = MINUTES["01-asymmetric-keys"]
+    assert updated[2] == (
+        f"| 01 | [Keys](01-asymmetric-keys.ipynb) | {ones.main} | {ones.going_deeper} |"
+    )
+    assert updated[3] == "| 99 | Later *(coming)* | – | – |"
+    again = lesson_minutes.update_tables("\n".join(updated), "{lesson}.ipynb")
+    assert again.splitlines() == updated

@@ -1,6 +1,7 @@
 """How long a lesson takes: one rule, applied to the lesson's source, stated the same everywhere.
 
-    python tools/lesson_minutes.py         # a table: each lesson's main path and optional parts
+    python tools/lesson_minutes.py           # a table: each lesson's main path and optional parts
+    python tools/lesson_minutes.py --update  # write those figures into README.md and 00's map
 
 The rule (a beginner's pace, main path only):
 - reading prose: 180 words a minute (markdown cells);
@@ -128,10 +129,58 @@ def lesson_names() -> list[str]:
     return sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").exists())
 
 
+def _update_row(line: str, columns: dict[str, int], link: str | None) -> str:
+    """One table row with the figures (and, once the lesson exists, the link) filled in."""
+    cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+    lesson = next((name for name in lesson_names() if name[:2] == cells[0]), None)
+    if lesson is None:
+        return line
+    minutes = lesson_minutes(lesson)
+    cells[columns["Minutes"]] = str(minutes.main)
+    cells[columns["Going deeper"]] = str(minutes.going_deeper)
+    title = re.sub(r"^\[(.*)\]\(.*\)$", r"\1", cells[1]).replace(" *(coming)*", "")
+    cells[1] = f"[{title}]({link.format(lesson=lesson)})" if link else title
+    return "| " + " | ".join(cells) + " |"
+
+
+def update_tables(text: str, link: str) -> str:
+    """Rewrite every lesson table in ``text`` (columns "Minutes" and "Going deeper...")."""
+    out, columns = [], None
+    for line in text.split("\n"):
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if not line.lstrip().startswith("|"):
+            columns = None
+        elif "Minutes" in cells:
+            columns = {
+                "Minutes": cells.index("Minutes"),
+                "Going deeper": next(
+                    i for i, cell in enumerate(cells) if cell.startswith("Going deeper")
+                ),
+            }
+        elif columns and re.fullmatch(r"\d\d", cells[0]):
+            line = _update_row(line, columns, link)
+        out.append(line)
+    return "\n".join(out)
+
+
+def update() -> None:
+    """Write each lesson's figures into README.md's table and the map in 00-index."""
+    readme = ROOT / "README.md"
+    readme.write_text(update_tables(readme.read_text(encoding="utf-8"), "notebooks/{lesson}.ipynb"))
+    index = SOURCE / "00-index" / "00-index.ipynb"
+    nb = nbformat.read(index, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = update_tables(cell.source, "{lesson}.ipynb")
+    nbformat.write(nb, index)
+
+
 def main() -> int:
+    if "--update" in sys.argv[1:]:
+        update()
     print(f"{'lesson':28} {'main path':>9} {'going deeper':>13} {'exercises':>9}")
-    for lesson in lesson_names():
-        m = lesson_minutes(lesson)
+    for name in lesson_names():
+        m = lesson_minutes(name)
         print(f"{m.lesson:28} {m.main:>7} min {m.going_deeper:>9} min {m.exercises:>9}")
     return 0
 
