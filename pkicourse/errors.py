@@ -16,6 +16,7 @@ __all__ = [
     "CertificateParseError",
     "ChallengeError",
     "CourseError",
+    "CRLError",
     "CSRSignatureError",
     "DataFileNotFoundError",
     "DecryptionError",
@@ -133,6 +134,11 @@ class NotACSRError(CourseError, ValueError):
 
 class NotACRLError(CourseError, ValueError):
     """The file or bytes hold no certificate revocation list (CRL)."""
+
+
+class CRLError(CourseError, ValueError):
+    """A CRL that cannot answer the question: issued by another CA, or its signature does not
+    verify with the issuer's public key (lesson 05)."""
 
 
 class CSRSignatureError(CourseError, ValueError):
