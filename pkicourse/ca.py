@@ -1,0 +1,657 @@
+"""A certificate authority in one readable module, for tests and lessons (lesson 05).
+
+Lesson 05-certificate-authorities teaches what is here; lesson 03 reads the certificates it
+makes. Modelled on trustme (python-trio/trustme). What a public CA does, as lesson 05 plays it:
+
+1. A root CA makes a key pair and signs its own certificate (``CA.root``). Browsers ship roots
+   in their trust stores; the root's key stays offline.
+2. The root signs an intermediate CA (``create_intermediate``), which does the daily work.
+3. A server sends a CSR (lesson 04). The CA checks its signature (proof of possession), then
+   checks that the requester controls every name (domain validation, CA/B Forum Baseline
+   Requirements (BR) §3.2.2.4; ACME http-01 calls ``record_validated``), then signs a leaf
+   certificate (``issue``). The server sends the leaf and the intermediate (``LeafCert.chain``);
+   the client holds the root.
+4. If a key leaks, the CA revokes the certificate and publishes a signed CRL (``revoke``,
+   ``crl``; RFC 5280 §5).
+
+Every rule below is marked RFC 5280 (what every X.509 verifier checks) or BR (what the CA/B
+Forum adds for publicly trusted TLS certificates).
+
+**For learning only.** Every course root is name-constrained to reserved names
+(:data:`COURSE_NAMES`: RFC 2606 / RFC 6761 ``example``, ``test``, ``localhost``, 127.0.0.1),
+so even a leaked course key cannot vouch for a real site. Still: never add a course root to a
+real trust store (your system's, a browser's, certifi's).
+"""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import os
+import ssl
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from pkicourse import keys
+from pkicourse.csr import (
+    _readable_path,
+    csr_names,
+    general_name,
+    make_csr,
+    signature_hash,
+    verify_csr,
+)
+from pkicourse.errors import (
+    ArgumentError,
+    CAError,
+    CAKeyMismatchError,
+    NameNotValidatedError,
+    NotACRLError,
+    NotBytesError,
+    UnknownKeyTypeError,
+)
+
+__all__ = [
+    "CA",
+    "COURSE_NAMES",
+    "LeafCert",
+    "crl_from_bytes",
+    "load_crl",
+]
+
+#: The name constraints of every course root (lesson 05): DNS names under the reserved
+#: ``example``, ``example.com/.net/.org`` (RFC 2606), ``test`` and ``localhost`` (RFC 6761),
+#: and the loopback addresses. A DNS constraint ``example`` permits ``example`` and every name
+#: below it (``bank.example``, ``intranet.corp.example``), RFC 5280 §4.2.1.10.
+COURSE_NAMES: tuple[x509.GeneralName, ...] = (
+    x509.DNSName("example"),
+    x509.DNSName("example.com"),
+    x509.DNSName("example.net"),
+    x509.DNSName("example.org"),
+    x509.DNSName("test"),
+    x509.DNSName("localhost"),
+    x509.IPAddress(ipaddress.ip_network("127.0.0.1/32")),
+    x509.IPAddress(ipaddress.ip_network("::1/128")),
+)
+# Name constraints on a trust anchor: OpenSSL (`openssl verify`, Python's ssl) applies them
+# from every CA certificate in the path, the trusted root included. cryptography's verifier
+# (x509.verification, 50.0) does the same: tests/test_ca.py shows a root constrained to
+# corp.example rejected for a bank.example leaf by all three, and a COURSE_NAMES root accepted
+# for bank.example, localhost and 127.0.0.1 by all three. (RFC 5280 §6.1.1 lets a relying
+# party choose whether to apply a trust anchor's constraints; both libraries choose to.)
+
+_ORGANIZATION = "pkicourse"
+_KEY_TYPE_ALIASES = {"ec": "ec-p256", "rsa": "rsa-2048"}
+_CLOCK_SKEW = datetime.timedelta(hours=1)  # start an hour back: clocks on the Internet drift
+
+
+# --- small helpers ------------------------------------------------------------------------------
+
+
+def _new_key(key_type: str) -> keys.PrivateKey:
+    """A key for the course: ``"ec"`` = P-256 (fast, the default), ``"rsa"`` = RSA-2048, or any
+    name of :data:`pkicourse.keys.KEY_TYPES` (``"ec-p384"``, ``"ed25519"``...)."""
+    if not isinstance(key_type, str) or _KEY_TYPE_ALIASES.get(key_type, key_type) not in (
+        keys.KEY_TYPES
+    ):
+        choices = ", ".join(["ec", "rsa", *keys.KEY_TYPES])
+        raise UnknownKeyTypeError(f"Unknown key type {key_type!r}: choose one of {choices}.")
+    return keys.generate_private_key(_KEY_TYPE_ALIASES.get(key_type, key_type))
+
+
+def _validity(
+    not_before: datetime.datetime | None, days: int
+) -> tuple[datetime.datetime, datetime.datetime]:
+    if not_before is None:
+        not_before = datetime.datetime.now(datetime.timezone.utc) - _CLOCK_SKEW
+    elif not isinstance(not_before, datetime.datetime) or not_before.tzinfo is None:
+        raise ArgumentError(
+            "not_before must be a datetime with a time zone, e.g. "
+            "datetime(2026, 3, 1, tzinfo=timezone.utc)."
+        )
+    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+        raise ArgumentError(f"days must be a whole number of days ≥ 1, not {days!r}.")
+    return not_before, not_before + datetime.timedelta(days=days)
+
+
+def _ca_name(common_name: str) -> x509.Name:
+    if not isinstance(common_name, str) or not common_name.strip():
+        raise ArgumentError("A CA needs a common name, e.g. 'pkicourse Root CA'.")
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, _ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _pem(*certificates: x509.Certificate) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+
+def _spki(public_key: keys.PublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _is_self_issued(certificate: x509.Certificate) -> bool:
+    return certificate.subject == certificate.issuer
+
+
+def _ca_key_usage() -> x509.KeyUsage:
+    """A CA's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.10.7 requires exactly these two for CAs)."""
+    return x509.KeyUsage(
+        digital_signature=False,  # a CA signs certificates and CRLs, not handshakes
+        content_commitment=False,  # (non-repudiation): documents, not TLS
+        key_encipherment=False,  # RSA key transport: never a CA's job
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,  # signs certificates: what makes it a CA in use
+        crl_sign=True,  # signs revocation lists
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def _leaf_key_usage(public_key: keys.PublicKey) -> x509.KeyUsage:
+    """A TLS server's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.7.11)."""
+    return x509.KeyUsage(
+        digital_signature=True,  # signs the handshake (TLS 1.3 CertificateVerify, ECDHE)
+        content_commitment=False,
+        # RSA key transport (TLS 1.2 RSA suites) decrypts with this key; EC/Ed25519 keys never
+        # encrypt, and BR §7.1.2.7.11 forbids keyEncipherment for them.
+        key_encipherment=isinstance(public_key, rsa.RSAPublicKey),
+        data_encipherment=False,
+        key_agreement=False,  # static (EC)DH certificates: unused in TLS today
+        key_cert_sign=False,  # a leaf must not sign certificates
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+# --- the certificate authority ------------------------------------------------------------------
+
+
+class CA:
+    """A certificate authority: a CA certificate, its private key, and its parent (lesson 05).
+
+    Make a root with :meth:`CA.root`, an intermediate with :meth:`create_intermediate`. Build
+    one from parts with ``CA(certificate, private_key, parent=None)``: the key must match the
+    certificate (``CAKeyMismatchError``), the certificate must be a CA certificate, and a
+    ``parent`` must have signed it (``CAError``).
+    """
+
+    certificate: x509.Certificate
+    private_key: keys.PrivateKey
+    parent: CA | None
+
+    def __init__(
+        self,
+        certificate: x509.Certificate,
+        private_key: keys.PrivateKey,
+        parent: CA | None = None,
+    ) -> None:
+        if not isinstance(certificate, x509.Certificate):
+            raise ArgumentError(
+                f"certificate must be an x509.Certificate, not {type(certificate).__name__}."
+            )
+        if not isinstance(private_key, keys._PRIVATE_KEY_CLASSES):
+            raise ArgumentError(
+                f"private_key must be an RSA, EC or Ed25519 private key, not "
+                f"{type(private_key).__name__}."
+            )
+        if _spki(private_key.public_key()) != _spki(certificate.public_key()):  # type: ignore[arg-type]
+            raise CAKeyMismatchError(
+                "This private key does not belong to the CA certificate: its public key is not "
+                "the one in the certificate, so what it signs would not verify. Load the key "
+                "that was made with this certificate."
+            )
+        _check_is_ca(certificate)
+        if parent is not None:
+            _check_signed_by(certificate, parent.certificate)
+        self.certificate = certificate
+        self.private_key = private_key
+        self.parent = parent
+        self.validated_names: set[str] = set()
+        self.validation_methods: dict[str, str] = {}  # name -> how it was validated
+        self._revoked: dict[int, x509.RevokedCertificate] = {}
+        self._crl_number = 0
+
+    def __repr__(self) -> str:
+        return f"<CA {self.certificate.subject.rfc4514_string()}>"
+
+    # - making CAs -
+
+    @classmethod
+    def root(
+        cls,
+        common_name: str = "pkicourse Root CA",
+        *,
+        key_type: str = "ec",
+        permitted: Sequence[x509.GeneralName] | None = COURSE_NAMES,
+        not_before: datetime.datetime | None = None,
+        days: int = 3650,
+    ) -> CA:
+        """A new root CA: a key pair and a self-signed CA certificate (lesson 05).
+
+        ``permitted``: name constraints (default :data:`COURSE_NAMES`; ``None`` for none).
+        ``key_type``: ``"ec"`` (P-256, the default), ``"rsa"``, or a ``keys.KEY_TYPES`` name.
+        """
+        private_key = _new_key(key_type)
+        name = _ca_name(common_name)
+        start, end = _validity(not_before, days)
+        certificate = _sign_ca_certificate(
+            name, private_key.public_key(), None, private_key, start, end,
+            path_length=None, permitted=permitted, server_auth=False,
+        )  # fmt: skip
+        return cls(certificate, private_key)
+
+    def create_intermediate(
+        self,
+        common_name: str = "pkicourse Intermediate CA",
+        *,
+        path_length: int | None = 0,
+        permitted: Sequence[x509.GeneralName] | None = None,
+        key_type: str = "ec",
+        not_before: datetime.datetime | None = None,
+        days: int = 1825,
+    ) -> CA:
+        """A new intermediate CA signed by this CA (lesson 05).
+
+        ``path_length=0``: it may sign leaves only (BR §7.1.2.2 for TLS subordinate CAs). The
+        CA does not check whether its own path length allows a child: verifiers do, and
+        lesson 05 shows them refusing (OpenSSL code 25).
+        """
+        private_key = _new_key(key_type)
+        start, end = _validity(not_before, days)
+        certificate = _sign_ca_certificate(
+            _ca_name(common_name), private_key.public_key(), self.certificate,
+            self.private_key, start, end,
+            path_length=path_length, permitted=permitted, server_auth=True,
+        )  # fmt: skip
+        return CA(certificate, private_key, parent=self)
+
+    # - what a CA shows -
+
+    @property
+    def cert_pem(self) -> bytes:
+        """This CA's certificate as PEM."""
+        return _pem(self.certificate)
+
+    @property
+    def chain(self) -> list[x509.Certificate]:
+        """This CA's certificate, then its parent's, and so on: the root last."""
+        parents = self.parent.chain if self.parent is not None else []
+        return [self.certificate, *parents]
+
+    @property
+    def root_certificate(self) -> x509.Certificate:
+        """The certificate at the top of this CA's chain: what a client must trust."""
+        return self.chain[-1]
+
+    def configure_trust(self, ctx: ssl.SSLContext) -> None:
+        """Make a client context trust this CA's root (lesson 05; lesson 06 uses it).
+
+        Same as ``ssl.create_default_context(cadata=...)`` with the root's PEM. Only for
+        contexts you made for the course: never add a course root to a real trust store.
+        """
+        if not isinstance(ctx, ssl.SSLContext):
+            raise ArgumentError(
+                f"configure_trust needs an ssl.SSLContext, not {type(ctx).__name__}."
+            )
+        ctx.load_verify_locations(cadata=_pem(self.root_certificate).decode("ascii"))
+
+    # - validating names and issuing -
+
+    def record_validated(self, name: str, method: str = "manual") -> None:
+        """Mark ``name`` as validated: the requester showed it controls it (lesson 05).
+
+        ACME's http-01 check calls this with ``method="http-01"``; a lesson calling it by hand
+        stands in for a domain check (BR §3.2.2.4).
+        """
+        value = str(general_name(name).value)
+        self.validated_names.add(value)
+        self.validation_methods[value] = str(method)
+
+    def issue(
+        self,
+        csr: x509.CertificateSigningRequest,
+        *,
+        not_before: datetime.datetime | None = None,
+        days: int = 90,
+    ) -> x509.Certificate:
+        """Sign a TLS server certificate for a CSR, after the CA's checks (lesson 05).
+
+        Refuses a CSR whose signature fails (``CSRSignatureError``: no proof of possession) and
+        a name not in ``validated_names`` (``NameNotValidatedError``). Only the names go into
+        the certificate: the CSR's other subject fields are requests this CA does not validate.
+        """
+        verify_csr(csr)
+        names = csr_names(csr)
+        missing = [n for n in names if n.rstrip(".").lower() not in self.validated_names]
+        if missing or not names:
+            raise NameNotValidatedError(
+                f"Refused: this CA has not validated {', '.join(missing) or 'any name'}. A CA "
+                "signs only names whose control it checked (BR §3.2.2.4): run the domain "
+                "check (ACME http-01), or in a lesson call ca.record_validated(name)."
+            )
+        start, end = _validity(not_before, days)
+        return _sign_leaf_certificate(names, csr.public_key(), self, start, end)  # type: ignore[arg-type]
+
+    def issue_cert(
+        self,
+        *dns_names: str,
+        key_type: str = "ec",
+        not_before: datetime.datetime | None = None,
+        days: int = 90,
+    ) -> LeafCert:
+        """Key, CSR, names recorded as validated, certificate: all in one (tests; lessons 06-08).
+
+        For learning only: it skips the domain check (each name is recorded as validated with
+        method ``"issue_cert"``). Names may be DNS names or IP addresses (``"127.0.0.1"``).
+        """
+        private_key = _new_key(key_type)
+        csr = make_csr(private_key, list(dns_names))
+        for name in csr_names(csr):
+            self.record_validated(name, "issue_cert")
+        certificate = self.issue(csr, not_before=not_before, days=days)
+        intermediates = [c for c in self.chain if not _is_self_issued(c)]
+        return LeafCert(private_key, [certificate, *intermediates])
+
+    # - revocation -
+
+    def revoke(
+        self,
+        cert: x509.Certificate,
+        reason: x509.ReasonFlags = x509.ReasonFlags.key_compromise,
+        *,
+        when: datetime.datetime | None = None,
+    ) -> None:
+        """Put ``cert`` on this CA's revocation list (lesson 05; RFC 5280 §5.3.1 reason codes).
+
+        Only a certificate this CA signed can be revoked here (``CAError`` otherwise).
+        """
+        if not isinstance(cert, x509.Certificate):
+            raise ArgumentError(f"revoke needs an x509.Certificate, not {type(cert).__name__}.")
+        if not isinstance(reason, x509.ReasonFlags):
+            raise ArgumentError("reason must be an x509.ReasonFlags, e.g. key_compromise.")
+        _check_signed_by(cert, self.certificate)
+        when = when or datetime.datetime.now(datetime.timezone.utc)
+        entry = (
+            x509.RevokedCertificateBuilder().serial_number(cert.serial_number).revocation_date(when)
+        )
+        if reason is not x509.ReasonFlags.unspecified:  # RFC 5280 §5.3.1: omit "unspecified"
+            entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+        self._revoked[cert.serial_number] = entry.build()
+
+    @property
+    def revoked_serials(self) -> set[int]:
+        """The serial numbers this CA has revoked."""
+        return set(self._revoked)
+
+    def crl(
+        self, *, last_update: datetime.datetime | None = None, next_update_days: int = 7
+    ) -> x509.CertificateRevocationList:
+        """A CRL signed by this CA listing what it revoked (lesson 05; RFC 5280 §5).
+
+        Each call has the next CRL number. A client checks the CRL's signature with the
+        CA's public key, its dates, then looks for the serial number.
+        """
+        if last_update is None:
+            last_update = datetime.datetime.now(datetime.timezone.utc)
+        start, end = _validity(last_update, next_update_days)
+        self._crl_number += 1
+        builder = (
+            x509.CertificateRevocationListBuilder()
+            .issuer_name(self.certificate.subject)  # must equal the CA certificate's subject
+            .last_update(start)  # thisUpdate (§5.1.2.4)
+            .next_update(end)  # nextUpdate (§5.1.2.5): when to fetch a fresh one
+            # cRLNumber (§5.2.3, MUST): a counter, so a client can tell the newer CRL
+            .add_extension(x509.CRLNumber(self._crl_number), critical=False)
+            # authorityKeyIdentifier (§5.2.1, MUST): which of the CA's keys signed it
+            .add_extension(_aki(self.certificate, self.private_key), critical=False)
+        )
+        for entry in self._revoked.values():
+            builder = builder.add_revoked_certificate(entry)
+        return builder.sign(self.private_key, signature_hash(self.private_key))
+
+
+class LeafCert:
+    """A server's private key and certificate chain, as a TLS server needs them (lesson 05).
+
+    ``chain`` is the leaf then its intermediates (what the server sends; never the root).
+    """
+
+    def __init__(self, private_key: keys.PrivateKey, chain: Sequence[x509.Certificate]) -> None:
+        self.private_key = private_key
+        self.chain = list(chain)
+
+    def __repr__(self) -> str:
+        return f"<LeafCert {self.certificate.subject.rfc4514_string()}>"
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        """The leaf certificate (the server's own)."""
+        return self.chain[0]
+
+    @property
+    def cert_chain_pem(self) -> bytes:
+        """The leaf then the intermediates, PEM: the server's certificate file."""
+        return _pem(*self.chain)
+
+    @property
+    def private_key_pem(self) -> bytes:
+        """The private key as PKCS#8 PEM, not encrypted (a throwaway course key)."""
+        return keys.private_key_pem(self.private_key)
+
+    def configure_cert(self, ctx: ssl.SSLContext) -> None:
+        """Give a server context this certificate chain and key (lessons 05 and 06).
+
+        ``ssl`` loads them only from files: they go to a temporary folder (the key file mode
+        0600) for ``SSLContext.load_cert_chain`` and are removed at once.
+        """
+        if not isinstance(ctx, ssl.SSLContext):
+            raise ArgumentError(
+                f"configure_cert needs an ssl.SSLContext, not {type(ctx).__name__}."
+            )
+        with tempfile.TemporaryDirectory(prefix="pkicourse-cert-") as folder:
+            key_path, cert_path = Path(folder, "server.key"), Path(folder, "server.pem")
+            key_path.touch(mode=0o600)  # a private key file is never world-readable
+            key_path.write_bytes(self.private_key_pem)
+            cert_path.write_bytes(self.cert_chain_pem)
+            ctx.load_cert_chain(cert_path, key_path)
+
+
+# --- the certificates, written out ---------------------------------------------------------------
+
+
+def _ski(public_key: keys.PublicKey) -> x509.SubjectKeyIdentifier:
+    return x509.SubjectKeyIdentifier.from_public_key(public_key)
+
+
+def _aki(
+    issuer_certificate: x509.Certificate | None, issuer_key: keys.PrivateKey
+) -> x509.AuthorityKeyIdentifier:
+    """The issuer's keyIdentifier: copied from its certificate's SKI when there is one."""
+    if issuer_certificate is not None:
+        try:
+            ski = issuer_certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+            return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski.value)
+        except x509.ExtensionNotFound:
+            pass
+    return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key())
+
+
+def _sign_ca_certificate(
+    subject: x509.Name,
+    public_key: keys.PublicKey,
+    issuer: x509.Certificate | None,
+    issuer_key: keys.PrivateKey,
+    not_before: datetime.datetime,
+    not_after: datetime.datetime,
+    *,
+    path_length: int | None,
+    permitted: Sequence[x509.GeneralName] | None,
+    server_auth: bool,
+) -> x509.Certificate:
+    """A CA certificate: a root (``issuer`` None: self-signed) or an intermediate."""
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        # issuer: the signer's subject, byte for byte; a root names itself (self-signed).
+        .issuer_name(issuer.subject if issuer is not None else subject)
+        .public_key(public_key)
+        # Serial (RFC 5280 §4.1.2.2: positive, ≤ 20 octets). BR §7.1: ≥ 64 bits from a
+        # CSPRNG; random_serial_number gives 159 random bits.
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        # basicConstraints (§4.2.1.9): CA:TRUE, critical. pathLenConstraint = how many CAs
+        # may follow below it. BR §7.1.2.1: a root SHOULD NOT have one (None); BR §7.1.2.2
+        # gives TLS subordinate CAs path_length 0: they sign leaves only.
+        .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
+        # keyUsage (§4.2.1.3): keyCertSign + cRLSign, critical (BR §7.1.2.10.7).
+        .add_extension(_ca_key_usage(), critical=True)
+        # subjectKeyIdentifier (§4.2.1.2): names this CA's key; children copy it into their
+        # AKI, which is how a verifier finds the issuer when two CAs share a name.
+        .add_extension(_ski(public_key), critical=False)
+        # authorityKeyIdentifier (§4.2.1.1): the signer's key id. RFC 5280 lets a root omit it;
+        # OpenSSL's strict mode (Python 3.13's default) wants it on every non-root (code 85).
+        .add_extension(_aki(issuer, issuer_key), critical=False)
+    )
+    if server_auth:
+        # extendedKeyUsage (§4.2.1.12): this CA issues TLS server certificates only.
+        # BR §7.1.2.2.g: a TLS subordinate CA carries serverAuth (and no anyExtendedKeyUsage).
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+    if permitted is not None:
+        # nameConstraints (§4.2.1.10, MUST be critical): every name below this CA must fall
+        # inside these subtrees. BR §7.1.2.10.8 allows them on CAs (a "technically
+        # constrained" CA, §7.1.5); verifiers enforce them, not the CA's software.
+        builder = builder.add_extension(
+            x509.NameConstraints(permitted_subtrees=list(permitted), excluded_subtrees=None),
+            critical=True,
+        )
+    return builder.sign(issuer_key, signature_hash(issuer_key))
+
+
+def _sign_leaf_certificate(
+    names: Sequence[str],
+    public_key: keys.PublicKey,
+    issuer: CA,
+    not_before: datetime.datetime,
+    not_after: datetime.datetime,
+) -> x509.Certificate:
+    """A TLS server certificate for ``names``, signed by ``issuer``."""
+    san = x509.SubjectAlternativeName([general_name(n) for n in names])
+    dns_names = san.get_values_for_type(x509.DNSName)
+    # subject: CN = the first DNS name only. BR §7.1.2.7.2: for domain validation (DV) the CN,
+    # if present, must be one of the SAN names; organisation fields are not validated. An
+    # IP-only certificate gets an empty subject: OpenSSL checks a CN that looks like a host
+    # name ("127.0.0.1" does) against DNS name constraints, and would refuse it (code 47).
+    cn = [x509.NameAttribute(NameOID.COMMON_NAME, dns_names[0])] if dns_names else []
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name(cn))
+        .issuer_name(issuer.certificate.subject)  # = the issuer's subject, byte for byte
+        .public_key(public_key)  # the key from the CSR: the server keeps its private half
+        .serial_number(x509.random_serial_number())  # positive, ≥ 64 random bits (BR §7.1)
+        .not_valid_before(not_before)
+        # BR §6.3.2: at most 398 days today, 200 from 2026-03-15, 100 from 2027-03-15 and 47
+        # from 2029-03-15 (ballot SC-081). The default 90 days is what Let's Encrypt gives.
+        .not_valid_after(not_after)
+        # subjectAltName (§4.2.1.6): the names the certificate is for. Browsers match only
+        # these (BR §7.1.2.7.12 makes SAN mandatory); critical only when the subject is empty.
+        .add_extension(san, critical=not cn)
+        # basicConstraints (§4.2.1.9): CA:FALSE, so this key cannot sign certificates.
+        # BR §7.1.2.7.8 allows it absent or present; present and critical is clearest.
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        # keyUsage (§4.2.1.3): digitalSignature (+ keyEncipherment for RSA), critical.
+        .add_extension(_leaf_key_usage(public_key), critical=True)
+        # extendedKeyUsage (§4.2.1.12): a TLS server. BR §7.1.2.7.10 requires serverAuth.
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        # subjectKeyIdentifier (§4.2.1.2): RFC 5280 says SHOULD for leaves; BR NOT RECOMMENDED
+        # but allowed. Useful for lessons (the key's id), harmless for clients.
+        .add_extension(_ski(public_key), critical=False)
+        # authorityKeyIdentifier (§4.2.1.1, MUST; BR §7.1.2.11.1): the issuer's SKI. Python
+        # 3.13's strict mode and cryptography's verifier refuse a leaf without it.
+        .add_extension(_aki(issuer.certificate, issuer.private_key), critical=False)
+    )
+    return builder.sign(issuer.private_key, signature_hash(issuer.private_key))
+
+
+def _check_is_ca(certificate: x509.Certificate) -> None:
+    try:
+        constraints = certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+        is_ca = constraints.value.ca
+    except (x509.ExtensionNotFound, ValueError):
+        is_ca = False
+    if not is_ca:
+        raise CAError(
+            "This certificate is not a CA certificate (basicConstraints CA:TRUE is missing, "
+            "RFC 5280 §4.2.1.9): what it signs would be refused. Use a CA certificate."
+        )
+
+
+def _check_signed_by(certificate: x509.Certificate, issuer: x509.Certificate) -> None:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        raise CAError(
+            f"{certificate.subject.rfc4514_string()} was not signed by "
+            f"{issuer.subject.rfc4514_string()} (its issuer name or signature does not match)."
+        ) from None
+
+
+# --- reading a CRL ------------------------------------------------------------------------------
+
+
+def crl_from_bytes(data: bytes) -> x509.CertificateRevocationList:
+    """The CRL in ``data``, PEM or DER (lesson 05); ``NotACRLError`` otherwise."""
+    if isinstance(data, str):
+        raise NotBytesError(
+            "crl_from_bytes needs bytes, not str: use data.encode() for PEM text, or "
+            "load_crl(path) for a file."
+        )
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise NotBytesError(f"crl_from_bytes needs bytes, not {type(data).__name__}.")
+    return _parse_crl(bytes(data), "The data")
+
+
+def load_crl(path: str | os.PathLike[str]) -> x509.CertificateRevocationList:
+    """Read a CRL file, PEM or DER (lesson 05); ``NotACRLError`` if it holds something else."""
+    file = _readable_path(path, "load_crl")
+    return _parse_crl(file.read_bytes(), f"The file {file.name}")
+
+
+def _parse_crl(data: bytes, where: str) -> x509.CertificateRevocationList:
+    if b"-----BEGIN" in data:
+        if b"-----BEGIN X509 CRL-----" not in data:
+            raise NotACRLError(
+                f"{where} holds no CRL: it is PEM, but without a '-----BEGIN X509 CRL-----' "
+                "block (a certificate, key or CSR perhaps)."
+            )
+        try:
+            return x509.load_pem_x509_crl(data)
+        except ValueError:
+            raise NotACRLError(
+                f"{where} has an X509 CRL block that cannot be parsed (damaged base64 or "
+                "ASN.1): fetch the CRL again."
+            ) from None
+    try:
+        return x509.load_der_x509_crl(data)
+    except ValueError:
+        raise NotACRLError(
+            f"{where} holds no CRL: it is neither PEM with '-----BEGIN X509 CRL-----' nor a "
+            "DER-encoded CRL."
+        ) from None

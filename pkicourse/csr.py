@@ -1,0 +1,398 @@
+"""Certificate signing requests (CSRs): make one, check its signature, read one (lesson 04-csr).
+
+A CSR (PKCS#10, RFC 2986) is what a server sends a certificate authority to ask for a
+certificate. The real-world flow, as lesson 04 plays it:
+
+1. The server makes a key pair and keeps the private key (lesson 01).
+2. It writes a CSR: its public key, the names it wants (subjectAltName, SAN), and a signature
+   over both made with its private key (``make_csr``; ``openssl req -new`` does the same).
+3. The CA checks that signature (``verify_csr``). It proves the requester holds the private key
+   (proof of possession); it does NOT prove the requester controls the names. That is domain
+   validation (CA/B Forum Baseline Requirements §3.2.2.4; ACME http-01, lesson 05).
+4. The CA decides what goes into the certificate: a CSR's subject and SAN are only requests.
+
+``load_csr(path)`` reads a file, ``csr_from_bytes(data)`` bytes you already hold, PEM or DER.
+No error message shows the bytes given.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import NameOID
+
+from pkicourse import keys
+from pkicourse.errors import (
+    ArgumentError,
+    CSRSignatureError,
+    DataFileNotFoundError,
+    NotACSRError,
+    NotAPathError,
+    NotBytesError,
+)
+
+__all__ = [
+    "CSRDescription",
+    "CSRRow",
+    "csr_from_bytes",
+    "csr_names",
+    "csr_pem",
+    "describe_csr",
+    "general_name",
+    "load_csr",
+    "make_csr",
+    "signature_hash",
+    "verify_csr",
+]
+
+_MAX_FILE_BYTES = 1 << 20  # 1 MiB: a CSR is a few hundred bytes, an RSA-4096 one about 1.7 kB
+# A host name as certificates carry it: ASCII labels (IDNA A-labels, "xn--..."), an optional
+# leading "*." for a wildcard. RFC 1035 §2.3.4: labels of at most 63 characters.
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOSTNAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
+# The word after "-----BEGIN " says what a PEM block holds: named in an error, never shown.
+_PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")
+_PEM_KINDS = {
+    b"CERTIFICATE REQUEST": "a CSR",
+    b"NEW CERTIFICATE REQUEST": "a CSR",
+    b"CERTIFICATE": "a certificate",
+    b"X509 CERTIFICATE": "a certificate",
+    b"TRUSTED CERTIFICATE": "a certificate",
+    b"X509 CRL": "a certificate revocation list (CRL)",
+    b"PRIVATE KEY": "a private key",
+    b"ENCRYPTED PRIVATE KEY": "an encrypted private key",
+    b"RSA PRIVATE KEY": "a private key",
+    b"EC PRIVATE KEY": "a private key",
+    b"OPENSSH PRIVATE KEY": "an OpenSSH private key",
+    b"PUBLIC KEY": "a public key",
+    b"RSA PUBLIC KEY": "a public key",
+}
+
+
+# --- names and hashes --------------------------------------------------------------------------
+
+
+def signature_hash(
+    private_key: keys.PrivateKey,
+) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None:
+    """The hash a course key signs certificates, CSRs and CRLs with (lessons 03, 04 and 05).
+
+    SHA-256 for RSA and P-256; SHA-384 for P-384 (CA/B Forum BR §7.1.3.2 pairs the curve with
+    its hash); ``None`` for Ed25519, which hashes inside the algorithm (RFC 8410).
+    """
+    if isinstance(private_key, ed25519.Ed25519PrivateKey):
+        return None
+    if isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.key_size > 256:
+        return hashes.SHA512() if private_key.curve.key_size > 384 else hashes.SHA384()
+    if isinstance(private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        return hashes.SHA256()
+    raise ArgumentError(
+        f"Expected a private key (RSA, EC or Ed25519), not {type(private_key).__name__}: "
+        "make one with pkicourse.keys.generate_private_key."
+    )
+
+
+def general_name(name: str) -> x509.GeneralName:
+    """A SAN entry for ``name``: ``IPAddress`` for ``"127.0.0.1"``, else ``DNSName`` (lesson 04).
+
+    Host names are lower-cased and must be ASCII (a name with other letters goes in as its IDNA
+    A-label, ``xn--...``). A wildcard is allowed only as the whole leftmost label (``*.x.example``).
+    """
+    if not isinstance(name, str):
+        raise ArgumentError(
+            f"A name must be a str such as 'bank.example', not {type(name).__name__}."
+        )
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        pass
+    host = name.strip().rstrip(".").lower()
+    if not host.isascii() or not _HOSTNAME.fullmatch(host):
+        raise ArgumentError(
+            f"{name[:80]!r} is not a host name a certificate can carry: use letters a-z, digits "
+            "and '-' in dot-separated labels (non-ASCII names as their 'xn--' IDNA form), a "
+            "'*.' only at the start, or an IP address such as 127.0.0.1."
+        )
+    return x509.DNSName(host)
+
+
+def _subject(common_name: str, organization: str | None) -> x509.Name:
+    attributes = []
+    if organization is not None:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
+
+
+def _checked_names(dns_names: object) -> list[str]:
+    if isinstance(dns_names, (str, bytes)) or not isinstance(dns_names, Sequence):
+        raise ArgumentError(
+            "dns_names must be a list of names, e.g. ['bank.example', 'www.bank.example'] "
+            f"(got {type(dns_names).__name__}; a single name goes in a list too)."
+        )
+    if not dns_names:
+        raise ArgumentError("A CSR needs at least one name: dns_names is empty.")
+    return [str(general_name(n).value) for n in dns_names]
+
+
+# --- making and checking a CSR -----------------------------------------------------------------
+
+
+def make_csr(
+    private_key: keys.PrivateKey,
+    dns_names: Sequence[str],
+    *,
+    organization: str | None = None,
+) -> x509.CertificateSigningRequest:
+    """A CSR for ``dns_names``, signed with ``private_key`` (lesson 04-csr).
+
+    Subject: CN = the first name (and O = ``organization`` if given); SAN = every name (an IP
+    address such as 127.0.0.1 goes in as an IP address entry). The signature uses the key's hash
+    (:func:`signature_hash`). Same as ``openssl req -new -key server.key -subj /CN=bank.example
+    -addext subjectAltName=DNS:bank.example,DNS:www.bank.example``.
+    """
+    names = _checked_names(dns_names)
+    hash_algorithm = signature_hash(private_key)
+    builder = (
+        x509.CertificateSigningRequestBuilder()
+        # The subject is a request: a CA that validates domains only (DV) keeps just the names.
+        .subject_name(_subject(names[0], organization))
+        # subjectAltName (RFC 5280 §4.2.1.6): the names the certificate should be valid for;
+        # browsers match only these (CA/B Forum BR §7.1.2.7.12 makes SAN mandatory).
+        .add_extension(
+            x509.SubjectAlternativeName([general_name(n) for n in names]), critical=False
+        )
+    )
+    # The signature covers the subject, the public key and the requested extensions: it proves
+    # the requester holds the private key (proof of possession), nothing more.
+    return builder.sign(private_key, hash_algorithm)
+
+
+def verify_csr(csr: x509.CertificateSigningRequest) -> None:
+    """Check the CSR's self-signature; raise ``CSRSignatureError`` if it fails (lesson 04-csr).
+
+    A CA does this first: a CSR changed after signing (a name swapped, another public key)
+    fails here. Passing proves possession of the private key, not control of the names.
+    """
+    _require_csr(csr, "verify_csr")
+    try:
+        valid = csr.is_signature_valid
+    except (UnsupportedAlgorithm, ValueError) as error:
+        raise CSRSignatureError(
+            "The CSR's signature cannot be checked: its algorithm or key is not supported "
+            f"({type(error).__name__}). Make the CSR again with an RSA, EC or Ed25519 key."
+        ) from None
+    if not valid:
+        raise CSRSignatureError(
+            "The CSR's signature does not verify with the public key inside it: the CSR was "
+            "changed after it was signed (or the signature was forged). Do not issue a "
+            "certificate for it; ask the requester for a new CSR."
+        )
+
+
+def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
+    """The names a CSR asks for: its SAN's DNS names and IP addresses, else its CN (lesson 04).
+
+    A CA treats these as requests and validates each before issuing.
+    """
+    _require_csr(csr, "csr_names")
+    san = _requested_san(csr)
+    if san is not None:
+        names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+        return names
+    return [str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+
+
+def _requested_san(csr: x509.CertificateSigningRequest) -> x509.SubjectAlternativeName | None:
+    try:
+        return csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:
+        raise NotACSRError(
+            "The CSR's requested extensions cannot be parsed (malformed ASN.1): ask the "
+            "requester for a new CSR."
+        ) from None
+
+
+def csr_pem(csr: x509.CertificateSigningRequest) -> bytes:
+    """The CSR as PEM (``-----BEGIN CERTIFICATE REQUEST-----``), as sent to a CA (lesson 04)."""
+    _require_csr(csr, "csr_pem")
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def _require_csr(csr: object, function_name: str) -> None:
+    if not isinstance(csr, x509.CertificateSigningRequest):
+        raise ArgumentError(
+            f"{function_name} needs an x509.CertificateSigningRequest, not "
+            f"{type(csr).__name__}: read one with load_csr(path) or csr_from_bytes(data)."
+        )
+
+
+# --- reading a CSR -----------------------------------------------------------------------------
+
+
+def csr_from_bytes(data: bytes) -> x509.CertificateSigningRequest:
+    """The CSR in ``data``, PEM or DER (lesson 04-csr); ``NotACSRError`` otherwise.
+
+    The message says what the data holds instead when it can tell (a certificate, a key...).
+    """
+    if isinstance(data, str):
+        raise NotBytesError(
+            "csr_from_bytes needs bytes, not str: use data.encode() for PEM text, or "
+            "load_csr(path) for a file."
+        )
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise NotBytesError(f"csr_from_bytes needs bytes, not {type(data).__name__}.")
+    return _parse_csr(bytes(data), "The data")
+
+
+def load_csr(path: str | os.PathLike[str]) -> x509.CertificateSigningRequest:
+    """Read a CSR file, PEM or DER (lesson 04-csr); ``NotACSRError`` if it holds something else."""
+    file = _readable_path(path, "load_csr")
+    return _parse_csr(file.read_bytes(), f"The file {file.name}")
+
+
+def _readable_path(path: object, function_name: str) -> Path:
+    """A file to read, checked: a path, there, a file, and small enough to be a CSR or CRL."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise NotAPathError(
+            f"{function_name} needs a file name (str or Path), not {type(path).__name__}: "
+            "for bytes you already hold use the *_from_bytes function."
+        )
+    if isinstance(path, str) and ("\n" in path or "-----BEGIN" in path):
+        raise NotAPathError(
+            f"{function_name} needs a file name, but this looks like PEM text: use "
+            "the *_from_bytes function with text.encode()."
+        )
+    file = Path(path)
+    if not file.is_file():
+        what = "is a folder, not a file" if file.is_dir() else "does not exist"
+        raise DataFileNotFoundError(f"{file} {what}: check the name and the folder.")
+    if file.stat().st_size > _MAX_FILE_BYTES:
+        raise NotACSRError(f"{file.name} is far too large to be a CSR or a CRL (over 1 MiB).")
+    return file
+
+
+def _parse_csr(data: bytes, where: str) -> x509.CertificateSigningRequest:
+    if b"-----BEGIN" in data:
+        labels = _PEM_LABEL.findall(data)
+        if not any(_PEM_KINDS.get(label) == "a CSR" for label in labels):
+            raise NotACSRError(f"{where} holds no CSR: {_pem_kinds(labels)}.")
+        try:
+            return x509.load_pem_x509_csr(data)
+        except ValueError:
+            raise NotACSRError(
+                f"{where} has a CERTIFICATE REQUEST block that cannot be parsed (damaged "
+                "base64 or ASN.1): ask for the CSR again."
+            ) from None
+    try:
+        return x509.load_der_x509_csr(data)
+    except ValueError:
+        raise NotACSRError(
+            f"{where} holds no CSR: it is neither PEM with '-----BEGIN CERTIFICATE REQUEST-----'"
+            f" nor a DER-encoded CSR{_der_hint(data)}."
+        ) from None
+
+
+def _pem_kinds(labels: list[bytes]) -> str:
+    kinds = sorted({_PEM_KINDS.get(label, "an unknown PEM block") for label in labels})
+    return "it holds " + " and ".join(kinds) if kinds else "its PEM text has no BEGIN line"
+
+
+def _der_hint(data: bytes) -> str:
+    """What DER data is instead, when one of cryptography's loaders recognises it."""
+    tries = (
+        ("a certificate", x509.load_der_x509_certificate),
+        ("a certificate revocation list (CRL)", x509.load_der_x509_crl),
+        ("a CSR", x509.load_der_x509_csr),
+        ("a public key", serialization.load_der_public_key),
+    )
+    for kind, loader in tries:
+        try:
+            loader(data)
+        except (ValueError, UnsupportedAlgorithm, TypeError):
+            continue
+        return f" (it is {kind})"
+    try:
+        serialization.load_der_private_key(data, password=None)
+    except TypeError:  # encrypted: cryptography asks for the password
+        return " (it is an encrypted private key)"
+    except (ValueError, UnsupportedAlgorithm):
+        return ""
+    return " (it is a private key)"
+
+
+# --- describing a CSR --------------------------------------------------------------------------
+
+
+class CSRRow(NamedTuple):
+    """One row of a description: the field, its value, and what it means (lesson 04)."""
+
+    field: str
+    value: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class CSRDescription:
+    """What a CSR asks for, row by row (lesson 04-csr). ``str()`` is a text table."""
+
+    rows: tuple[CSRRow, ...]
+
+    def __getitem__(self, field: str) -> str:
+        for row in self.rows:
+            if row.field == field:
+                return row.value
+        raise KeyError(field)
+
+    def __str__(self) -> str:
+        width = max(len(row.field) for row in self.rows)
+        return "\n".join(f"{row.field:<{width}}  {row.value}" for row in self.rows)
+
+    def _repr_html_(self) -> str:
+        e = html.escape
+        cells = "".join(
+            f"<tr><th style='text-align:left'>{e(r.field)}</th><td><code>{e(r.value)}</code>"
+            f"</td><td style='text-align:left'>{e(r.meaning)}</td></tr>"
+            for r in self.rows
+        )
+        return f"<table><tr><th>field</th><th>value</th><th>what it means</th></tr>{cells}</table>"
+
+
+def describe_csr(csr: x509.CertificateSigningRequest) -> CSRDescription:
+    """A CSR's fields as rows (field, value, what it means), like ``openssl req -text`` (04)."""
+    _require_csr(csr, "describe_csr")
+    try:
+        valid = "valid" if csr.is_signature_valid else "INVALID: changed after signing"
+    except (UnsupportedAlgorithm, ValueError):
+        valid = "cannot be checked (unsupported algorithm)"
+    algorithm = csr.signature_algorithm_oid
+    rows = [
+        CSRRow("subject", csr.subject.rfc4514_string() or "(empty)", "who asks (a request)"),
+        CSRRow(
+            "public key",
+            keys.describe_key(csr.public_key()),  # type: ignore[arg-type]
+            "the key the certificate will carry; the requester keeps the private half",
+        ),
+        CSRRow("requested names (SAN)", ", ".join(csr_names(csr)), "names to be validated"),
+        CSRRow(
+            "signature algorithm",
+            getattr(algorithm, "_name", algorithm.dotted_string),
+            "how the requester signed the CSR",
+        ),
+        CSRRow("signature", valid, "proves possession of the private key, not the domain"),
+    ]
+    return CSRDescription(tuple(rows))
