@@ -188,9 +188,11 @@ RULES: Mapping[str, Rule] = _rules(
     ),
     Rule(
         "key-usage",
-        "A CA certificate with a keyUsage extension must allow keyCertSign to sign "
-        "certificates; this issuer's keyUsage does not.",
-        "RFC 5280 §4.2.1.3 (keyUsage) and §6.1.4 (n)",
+        "A CA certificate must have a keyUsage extension that allows keyCertSign (signing "
+        "certificates); this one does not.",
+        "RFC 5280 §4.2.1.3 (keyUsage: MUST in CA certificates) and §6.1.4 (n); openssl verify "
+        "refuses a keyUsage without keyCertSign (79) but accepts a CA with no keyUsage unless "
+        "-x509_strict",
         79,
         _INVALID,
     ),
@@ -749,12 +751,20 @@ def _name_constraints_finding(path: Sequence[x509.Certificate]) -> _Finding | No
     return None
 
 
-def _aki_finding(path: Sequence[x509.Certificate]) -> _Finding | None:
-    """cryptography's verifier wants an authorityKeyIdentifier in every non-root certificate."""
+def _strict_finding(path: Sequence[x509.Certificate]) -> _Finding | None:
+    """What cryptography's verifier requires and ``openssl verify`` (without -x509_strict) not:
+    keyUsage in every CA certificate, authorityKeyIdentifier in every non-root certificate."""
     for depth, cert in enumerate(path):
-        if _is_self_issued(cert) and depth == len(path) - 1:
-            continue
-        if _extension(cert, x509.AuthorityKeyIdentifier) is None:
+        if depth > 0 and _extension(cert, x509.KeyUsage) is None:
+            return _Finding(
+                "key-usage",
+                f"{_cn(cert.subject)} is a CA certificate without a keyUsage extension: RFC "
+                "5280 §4.2.1.3 says a CA MUST include it (with keyCertSign). cryptography's "
+                "verifier refuses it; openssl verify accepts it unless -x509_strict.",
+                depth,
+                None,
+            )
+        if depth < len(path) - 1 and _extension(cert, x509.AuthorityKeyIdentifier) is None:
             return _Finding(
                 "missing-aki",
                 f"{_cn(cert.subject)} has no authorityKeyIdentifier extension.",
@@ -928,7 +938,7 @@ def _diagnose(
         finding = _revocation_finding(path.certs[:2], crls, at)
     finding = finding or _dates_finding(path, at)
     finding = finding or _name_constraints_finding(path.certs)
-    finding = finding or _aki_finding(path.certs)
+    finding = finding or _strict_finding(path.certs)
     return finding or _Finding(
         "other",
         "None of the rules above explains the refusal (cryptography's verifier follows the "
