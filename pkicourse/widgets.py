@@ -1,4 +1,4 @@
-"""Two widgets for playing with real keys.
+"""Widgets for playing with real keys and certificates.
 
 - :func:`key_explorer` (lessons 01-asymmetric-keys and 02-session-keys): choose a key type,
   press Generate, and see its type, size, fingerprint, public PEM, file sizes and how long it
@@ -6,6 +6,9 @@
   progress line counts the time.
 - :func:`who_can_open` (lesson 01-asymmetric-keys): every user has a real RSA-2048 key pair;
   lock a message for one user and watch who can open it.
+
+- :func:`certificate_inspector` (lesson 03-certificates): pick a certificate (by default, every
+  certificate in the course's data/ folder) and see each of its fields, with what it means.
 
 Each widget has a method that does what its button does (``generate()``, ``try_open()``), so
 you can also drive it from code.
@@ -16,13 +19,23 @@ from __future__ import annotations
 import html
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import ipywidgets as widgets
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from pkicourse.asymmetric import decrypt, encrypt
+from pkicourse.certificates import (
+    CertificateDescription,
+    describe,
+    file_kind,
+    load_certificates,
+)
+from pkicourse.data import data_files, data_path
 from pkicourse.errors import (
+    CourseError,
     DecryptionError,
     InvalidChoiceError,
     MessageTooLongError,
@@ -39,7 +52,14 @@ from pkicourse.keys import (
     public_key_pem,
 )
 
-__all__ = ["KeyExplorer", "WhoCanOpen", "key_explorer", "who_can_open"]
+__all__ = [
+    "CertificateInspector",
+    "KeyExplorer",
+    "WhoCanOpen",
+    "certificate_inspector",
+    "key_explorer",
+    "who_can_open",
+]
 
 _SPINNER = "◐◓◑◒"
 _GREEN = "#007A55"
@@ -213,3 +233,104 @@ class WhoCanOpen(widgets.VBox):  # type: ignore[misc]
 def who_can_open(users: Sequence[str] = ("alice", "bob", "carol")) -> WhoCanOpen:
     """A widget where each user has a real key pair: who can open a locked message? (lesson 01)"""
     return WhoCanOpen(users)
+
+
+# --- the certificate inspector -------------------------------------------------------------
+
+
+class CertificateInspector(widgets.VBox):  # type: ignore[misc]
+    """Pick a certificate, see its fields, each explained (lesson 03-certificates).
+
+    The pieces are attributes: ``picker`` (a Dropdown of names), ``table`` (HTML),
+    ``certificates`` (name → x509.Certificate) and ``problems`` (name → why a file of data/
+    could not be loaded: it is listed too, and picking it shows why). ``show(name)`` does what
+    picking does.
+    """
+
+    def __init__(self, certificates: Mapping[str, x509.Certificate] | None = None) -> None:
+        if certificates is None:
+            self.certificates, self.problems = _data_certificates()
+        else:
+            self.certificates, self.problems = _checked_certificates(certificates), {}
+        names = sorted([*self.certificates, *self.problems])
+        self.picker = widgets.Dropdown(
+            options=names,
+            value=names[0],
+            description="Certificate:",
+            layout=widgets.Layout(width="max-content"),
+        )
+        self.table = widgets.HTML(value="")
+        self.description: CertificateDescription | None = None
+        self.picker.observe(self._picked, names="value")
+        super().__init__(children=[self.picker, self.table])
+        self.show(names[0])
+
+    def show(self, name: str) -> CertificateDescription | None:
+        """What picking ``name`` does: show its description (returned), or why it cannot be
+        read (then ``None``)."""
+        if name not in self.certificates and name not in self.problems:
+            raise InvalidChoiceError(
+                f"{name!r:.80} is not one of the certificates offered: pick one of "
+                f"{', '.join(list(self.picker.options)[:5])}…"
+            )
+        if self.picker.value != name:
+            self.picker.value = name  # calls back into show() through _picked
+            return self.description
+        if name in self.problems:
+            self.description = None
+            problem = html.escape(self.problems[name])
+            self.table.value = f"<span style='color:{_RED}'><b>✘ {problem}</b></span>"
+            return None
+        self.description = describe(self.certificates[name])
+        self.table.value = self.description._repr_html_()
+        return self.description
+
+    def _picked(self, change: dict[str, Any]) -> None:
+        self.show(change["new"])
+
+
+def certificate_inspector(
+    certificates: Mapping[str, x509.Certificate] | None = None,
+) -> CertificateInspector:
+    """A dropdown of certificates and a table of the chosen one's fields (lesson 03).
+
+    By default, every certificate in the course's data/ folder (a chain file gives one entry
+    per certificate: ``"real/chains/cryptography.io-2018.pem (1 of 2)"``). Or give your own:
+    ``certificate_inspector({"my server": cert})``.
+    """
+    return CertificateInspector(certificates)
+
+
+def _checked_certificates(
+    certificates: Mapping[str, x509.Certificate],
+) -> dict[str, x509.Certificate]:
+    if not isinstance(certificates, Mapping) or not certificates:
+        raise InvalidChoiceError(
+            "certificate_inspector takes a non-empty dict of name → x509.Certificate, such as "
+            "{'my server': cert}; or nothing, for the certificates in data/."
+        )
+    for name, cert in certificates.items():
+        if not isinstance(name, str) or not isinstance(cert, x509.Certificate):
+            raise InvalidChoiceError(
+                f"certificate_inspector needs names (str) mapped to x509.Certificate objects; "
+                f"got {type(name).__name__} → {type(cert).__name__}."
+            )
+    return dict(certificates)
+
+
+def _data_certificates() -> tuple[dict[str, x509.Certificate], dict[str, str]]:
+    """Every certificate in data/, by name; and the certificate files that cannot be loaded."""
+    found: dict[str, x509.Certificate] = {}
+    problems: dict[str, str] = {}
+    for name in data_files():
+        path = data_path(name)
+        if file_kind(path) not in ("certificate", "certificates"):
+            continue
+        try:
+            certs = load_certificates(path)
+        except CourseError as err:
+            problems[name] = f"{type(err).__name__}: {err}"
+            continue
+        for number, cert in enumerate(certs, start=1):
+            found[name if len(certs) == 1 else f"{name} ({number} of {len(certs)})"] = cert
+    return found, problems
