@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 
 from pkicourse.acme import (
@@ -30,21 +31,16 @@ from pkicourse.acme import (
     jwk_thumbprint,
     key_authorization,
 )
-from pkicourse.errors import ArgumentError, ChallengeError, WrongKeyTypeError
+from pkicourse.ca import CA
+from pkicourse.csr import make_csr
+from pkicourse.errors import (
+    ArgumentError,
+    ChallengeError,
+    NameNotValidatedError,
+    WrongKeyTypeError,
+)
 
 B64URL = re.compile(r"[A-Za-z0-9_-]+")
-
-
-class StandInCA:
-    """Only what DomainValidator needs of a CA: somewhere to record a validated name."""
-
-    def __init__(self) -> None:
-        self.validated_names: set[str] = set()
-        self.methods: list[tuple[str, str]] = []
-
-    def record_validated(self, name: str, method: str = "manual") -> None:
-        self.validated_names.add(name)
-        self.methods.append((name, method))
 
 
 def _b64url_int(text: str) -> int:
@@ -200,7 +196,7 @@ def test_a_token_is_base64url_only(token: object, owner_key: ec.EllipticCurvePri
 
 
 def test_tokens_are_fresh_base64url_with_128_bits(owner_key: ec.EllipticCurvePrivateKey) -> None:
-    validator = DomainValidator(StandInCA(), {})
+    validator = DomainValidator(CA.root(), {})
     tokens = {validator.new_challenge("bank.example", owner_key).token for _ in range(200)}
     assert len(tokens) == 200
     for token in tokens:
@@ -209,7 +205,7 @@ def test_tokens_are_fresh_base64url_with_128_bits(owner_key: ec.EllipticCurvePri
 
 
 def test_a_challenge_knows_its_path_and_account(owner_key: ec.EllipticCurvePrivateKey) -> None:
-    challenge = DomainValidator(StandInCA(), {}).new_challenge("Bank.Example.", owner_key)
+    challenge = DomainValidator(CA.root(), {}).new_challenge("Bank.Example.", owner_key)
     assert challenge.domain == "bank.example"
     assert challenge.type == "http-01" and challenge.status == "pending"
     assert challenge.path == CHALLENGE_PATH + challenge.token
@@ -220,7 +216,7 @@ def test_a_challenge_knows_its_path_and_account(owner_key: ec.EllipticCurvePriva
 def test_new_challenge_refuses_wildcards_and_non_names(
     owner_key: ec.EllipticCurvePrivateKey,
 ) -> None:
-    validator = DomainValidator(StandInCA(), {})
+    validator = DomainValidator(CA.root(), {})
     with pytest.raises(ChallengeError, match="dns-01"):
         validator.new_challenge("*.bank.example", owner_key)
     for bad in ("", "bank..example", "bank example", "bank.example/x", 42):
@@ -233,7 +229,7 @@ def test_new_challenge_refuses_wildcards_and_non_names(
 # --- the real owner passes; the CA then issues ---------------------------------------------------
 
 
-def _owner_passes(ca: StandInCA, owner_key: ec.EllipticCurvePrivateKey) -> ChallengeResult:
+def _owner_passes(ca: CA, owner_key: ec.EllipticCurvePrivateKey) -> ChallengeResult:
     with challenge_server() as server:
         validator = DomainValidator(ca, {"bank.example": server.port})
         challenge = validator.new_challenge("bank.example", owner_key.public_key())
@@ -246,18 +242,36 @@ def _owner_passes(ca: StandInCA, owner_key: ec.EllipticCurvePrivateKey) -> Chall
 
 
 def test_the_real_owner_passes(owner_key: ec.EllipticCurvePrivateKey) -> None:
-    ca = StandInCA()
+    ca = CA.root()
     result = _owner_passes(ca, owner_key)
     assert result.ok and bool(result) and result.reason == "valid" and result.http_status == 200
     assert "validated" in result.explanation and str(result).startswith("✔ bank.example")
-    assert ca.methods == [("bank.example", "http-01")]
+    assert ca.validation_methods == {"bank.example": "http-01"}
     assert "✔" in result._repr_html_()
+
+
+def test_after_the_owner_passes_the_ca_issues_and_not_before(
+    owner_key: ec.EllipticCurvePrivateKey,
+) -> None:
+    ca = CA.root()
+    server_key = ec.generate_private_key(ec.SECP256R1())  # the certificate's key, not the account's
+    csr = make_csr(server_key, ["bank.example"])
+    with pytest.raises(NameNotValidatedError):  # the twin: no domain check yet, no certificate
+        ca.issue(csr)
+    assert _owner_passes(ca, owner_key).ok
+    certificate = ca.issue(csr)
+    san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["bank.example"]
+    assert certificate.public_key() == server_key.public_key()
+    assert certificate.issuer == ca.certificate.subject
+    with pytest.raises(NameNotValidatedError):  # validated bank.example only, not shop.example
+        ca.issue(make_csr(server_key, ["bank.example", "shop.example"]))
 
 
 def test_trailing_whitespace_is_ignored_but_nothing_else(
     owner_key: ec.EllipticCurvePrivateKey,
 ) -> None:
-    ca = StandInCA()
+    ca = CA.root()
     with challenge_server() as server:
         validator = DomainValidator(ca, {"bank.example": server.port})
         good = validator.new_challenge("bank.example", owner_key)
@@ -274,7 +288,7 @@ def test_trailing_whitespace_is_ignored_but_nothing_else(
 def test_the_impostors_own_server_is_not_where_the_domain_points(
     owner_key: ec.EllipticCurvePrivateKey, impostor_key: ec.EllipticCurvePrivateKey
 ) -> None:
-    ca = StandInCA()
+    ca = CA.root()
     with challenge_server() as bank, challenge_server() as impostor_server:
         validator = DomainValidator(ca, {"bank.example": bank.port})  # DNS: the bank's server
         challenge = validator.new_challenge("bank.example", impostor_key.public_key())
@@ -286,6 +300,8 @@ def test_the_impostors_own_server_is_not_where_the_domain_points(
     assert not result and result.reason == "http-status" and result.http_status == 404
     assert "404" in result.explanation and challenge.status == "invalid"
     assert ca.validated_names == set()
+    with pytest.raises(NameNotValidatedError):  # so the CA will not sign the impostor's CSR
+        ca.issue(make_csr(impostor_key, ["bank.example"]))
     # the twin: had DNS pointed at the impostor's server, it would have passed (DNS matters)
     with challenge_server() as impostor_server:
         hijacked = DomainValidator(ca, {"bank.example": impostor_server.port})
@@ -297,7 +313,7 @@ def test_the_impostors_own_server_is_not_where_the_domain_points(
 def test_the_owners_key_authorization_does_not_validate_the_impostors_account(
     owner_key: ec.EllipticCurvePrivateKey, impostor_key: ec.EllipticCurvePrivateKey
 ) -> None:
-    ca = StandInCA()
+    ca = CA.root()
     with challenge_server() as bank:
         validator = DomainValidator(ca, {"bank.example": bank.port})
         challenge = validator.new_challenge("bank.example", impostor_key)
@@ -313,7 +329,7 @@ def test_the_owners_key_authorization_does_not_validate_the_impostors_account(
 def test_a_key_authorization_for_another_token_fails(
     owner_key: ec.EllipticCurvePrivateKey,
 ) -> None:
-    ca = StandInCA()
+    ca = CA.root()
     with challenge_server() as bank:
         validator = DomainValidator(ca, {"bank.example": bank.port})
         old = validator.new_challenge("bank.example", owner_key)
@@ -330,7 +346,7 @@ def test_a_key_authorization_for_another_token_fails(
 def test_no_server_listening_is_connection_refused(owner_key: ec.EllipticCurvePrivateKey) -> None:
     with challenge_server() as server:
         port = server.port
-    ca = StandInCA()
+    ca = CA.root()
     validator = DomainValidator(ca, {"bank.example": port})
     result = validator.validate(validator.new_challenge("bank.example", owner_key))
     assert not result and result.reason == "connection-refused"
@@ -339,7 +355,7 @@ def test_no_server_listening_is_connection_refused(owner_key: ec.EllipticCurvePr
 
 
 def test_no_dns_record_fails(owner_key: ec.EllipticCurvePrivateKey) -> None:
-    validator = DomainValidator(StandInCA(), {"bank.example": 1})
+    validator = DomainValidator(CA.root(), {"bank.example": 1})
     result = validator.validate(validator.new_challenge("shop.example", owner_key))
     assert result.reason == "no-dns-record" and "DNS" in result.explanation
 
@@ -348,7 +364,7 @@ def test_a_server_that_never_answers_times_out_in_about_2_s(
     owner_key: ec.EllipticCurvePrivateKey,
 ) -> None:
     with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never answers
-        validator = DomainValidator(StandInCA(), {"bank.example": silent.getsockname()[1]})
+        validator = DomainValidator(CA.root(), {"bank.example": silent.getsockname()[1]})
         challenge = validator.new_challenge("bank.example", owner_key)
         started = time.perf_counter()
         result = validator.validate(challenge)
@@ -382,7 +398,7 @@ def redirect_port() -> Iterator[int]:
 def test_a_redirect_is_not_followed(
     redirect_port: int, owner_key: ec.EllipticCurvePrivateKey
 ) -> None:
-    validator = DomainValidator(StandInCA(), {"bank.example": redirect_port})
+    validator = DomainValidator(CA.root(), {"bank.example": redirect_port})
     result = validator.validate(validator.new_challenge("bank.example", owner_key))
     assert result.reason == "http-status" and result.http_status == 302
     assert "redirect" in result.explanation and "elsewhere.example" in result.explanation
@@ -392,7 +408,7 @@ def test_a_redirect_is_not_followed(
 
 
 def test_a_challenge_is_checked_only_once(owner_key: ec.EllipticCurvePrivateKey) -> None:
-    ca = StandInCA()
+    ca = CA.root()
     with challenge_server() as server:
         validator = DomainValidator(ca, {"bank.example": server.port})
         challenge = validator.new_challenge("bank.example", owner_key)
@@ -405,12 +421,12 @@ def test_a_challenge_is_checked_only_once(owner_key: ec.EllipticCurvePrivateKey)
         server.publish(failed.token, key_authorization(failed.token, owner_key))
         with pytest.raises(ChallengeError, match="new one"):
             validator.validate(failed)  # invalid is final (RFC 8555 §7.1.6)
-    assert ca.methods == [("bank.example", "http-01")]
+    assert ca.validation_methods == {"bank.example": "http-01"}
 
 
 def test_a_challenge_from_another_ca_is_refused(owner_key: ec.EllipticCurvePrivateKey) -> None:
-    mine = DomainValidator(StandInCA(), {})
-    theirs = DomainValidator(StandInCA(), {})
+    mine = DomainValidator(CA.root(), {})
+    theirs = DomainValidator(CA.root(), {})
     with pytest.raises(ChallengeError, match="never handed out"):
         mine.validate(theirs.new_challenge("bank.example", owner_key))
     forged = Challenge("bank.example", "abc", jwk_thumbprint(owner_key))
