@@ -635,6 +635,26 @@ def load_crl(path: str | os.PathLike[str]) -> x509.CertificateRevocationList:
 
 
 def _parse_crl(data: bytes, where: str) -> x509.CertificateRevocationList:
+    crl = _load_crl(data, where)
+    # cryptography parses some parts only when asked: ask now, so a defect is named here.
+    for part, read in (
+        ("issuer", lambda: crl.issuer.rfc4514_string()),
+        ("dates", lambda: (crl.last_update_utc, crl.next_update_utc)),
+        ("extensions", lambda: crl.extensions),
+        ("signature algorithm", lambda: crl.signature_algorithm_oid),
+        ("revoked entries", lambda: [(r.serial_number, r.extensions) for r in crl]),
+    ):
+        try:
+            read()
+        except (ValueError, UnsupportedAlgorithm):
+            raise NotACRLError(
+                f"{where} holds a CRL whose {part} cannot be parsed (damaged or unsupported): "
+                "fetch the CRL again."
+            ) from None
+    return crl
+
+
+def _load_crl(data: bytes, where: str) -> x509.CertificateRevocationList:
     if b"-----BEGIN" in data:
         if b"-----BEGIN X509 CRL-----" not in data:
             raise NotACRLError(
@@ -643,14 +663,14 @@ def _parse_crl(data: bytes, where: str) -> x509.CertificateRevocationList:
             )
         try:
             return x509.load_pem_x509_crl(data)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):
             raise NotACRLError(
                 f"{where} has an X509 CRL block that cannot be parsed (damaged base64 or "
                 "ASN.1): fetch the CRL again."
             ) from None
     try:
         return x509.load_der_x509_crl(data)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise NotACRLError(
             f"{where} holds no CRL: it is neither PEM with '-----BEGIN X509 CRL-----' nor a "
             "DER-encoded CRL."

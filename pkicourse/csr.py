@@ -287,20 +287,39 @@ def _readable_path(path: object, function_name: str) -> Path:
 
 
 def _parse_csr(data: bytes, where: str) -> x509.CertificateSigningRequest:
+    csr = _load_csr(data, where)
+    # cryptography parses some parts only when asked: ask now, so a defect is named here.
+    for part, read in (
+        ("subject", lambda: csr.subject.rfc4514_string()),
+        ("public key", csr.public_key),
+        ("requested extensions", lambda: csr.extensions),
+        ("signature algorithm", lambda: csr.signature_algorithm_oid),
+    ):
+        try:
+            read()
+        except (ValueError, UnsupportedAlgorithm):
+            raise NotACSRError(
+                f"{where} holds a CSR whose {part} cannot be parsed (damaged or unsupported): "
+                "ask the requester for a new CSR."
+            ) from None
+    return csr
+
+
+def _load_csr(data: bytes, where: str) -> x509.CertificateSigningRequest:
     if b"-----BEGIN" in data:
         labels = _PEM_LABEL.findall(data)
         if not any(_PEM_KINDS.get(label) == "a CSR" for label in labels):
             raise NotACSRError(f"{where} holds no CSR: {_pem_kinds(labels)}.")
         try:
             return x509.load_pem_x509_csr(data)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):
             raise NotACSRError(
                 f"{where} has a CERTIFICATE REQUEST block that cannot be parsed (damaged "
                 "base64 or ASN.1): ask for the CSR again."
             ) from None
     try:
         return x509.load_der_x509_csr(data)
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         raise NotACSRError(
             f"{where} holds no CSR: it is neither PEM with '-----BEGIN CERTIFICATE REQUEST-----'"
             f" nor a DER-encoded CSR{_der_hint(data)}."
@@ -323,7 +342,7 @@ def _der_hint(data: bytes) -> str:
     for kind, loader in tries:
         try:
             loader(data)
-        except (ValueError, UnsupportedAlgorithm, TypeError):
+        except (ValueError, UnsupportedAlgorithm, TypeError, x509.InvalidVersion):
             continue
         return f" (it is {kind})"
     try:
