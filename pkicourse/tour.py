@@ -12,11 +12,13 @@ This is a *preview*. In well under a second, on this machine and without any net
    server must prove it holds the private key (TLS 1.3's CertificateVerify is a signature
    made with it; :func:`answer_challenge` shows the idea on a bare challenge).
 
-The CA and the servers live here, labelled as such; lesson 00 writes the client by hand with
+The certificates come from the course's own helpers: the CA from :mod:`pkicourse.ca`
+(lesson 05), the impostor's self-signed certificate from :mod:`pkicourse.certificates`
+(lesson 03). The servers live here, labelled as such; lesson 00 writes the client by hand with
 ``ssl`` (``create_default_context(cadata=...)``, ``wrap_socket(server_hostname=...)``).
 Lessons 03 (certificates), 04 (CSRs), 05 (certificate authorities), 06 (the TLS handshake)
 and 07 (man in the middle) teach every step properly, with ``cryptography`` and ``ssl`` by
-hand first. Later this module will be rebuilt on the certificate and TLS helpers of 03 and 06.
+hand first.
 """
 
 from __future__ import annotations
@@ -35,11 +37,13 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import NameOID
 
 from pkicourse import asymmetric, keys
+from pkicourse.ca import CA, LeafCert
+from pkicourse.certificates import make_self_signed
 from pkicourse.errors import ArgumentError, InvalidChoiceError
 
 __all__ = [
@@ -86,13 +90,8 @@ _HOSTNAME = "bank.example"
 _CA_NAME = "pkicourse Tour Root CA"
 _TIMEOUT = 5.0  # seconds; a healthy local handshake takes a few milliseconds
 _DAY = datetime.timedelta(days=1)
-
-
-class _CertAndKey(NamedTuple):
-    """A certificate and the private key that belongs to its public key."""
-
-    certificate: x509.Certificate
-    private_key: ec.EllipticCurvePrivateKey
+_NO_SHIFT = datetime.timedelta(0)
+_CLOCK_SKEW = datetime.timedelta(hours=1)  # certificates start an hour back: clocks drift
 
 
 class _Visit(NamedTuple):
@@ -104,133 +103,75 @@ class _Visit(NamedTuple):
     response: str
 
 
-# --- certificates (lessons 03 and 05 teach these) ------------------------------------------
-
-
-def _name(common_name: str, organization: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _validity(shift: datetime.timedelta) -> tuple[datetime.datetime, datetime.datetime]:
-    """From one hour ago (clocks drift) until tomorrow, moved by ``shift``: short-lived."""
-    now = datetime.datetime.now(datetime.timezone.utc) + shift
-    return now - datetime.timedelta(hours=1), now + _DAY
-
-
-def _key_usage(*, ca: bool) -> x509.KeyUsage:
-    """A CA signs certificates and CRLs; a TLS server signs the handshake (CertificateVerify)."""
-    return x509.KeyUsage(
-        digital_signature=not ca,  # a server signs the handshake transcript
-        content_commitment=False,
-        key_encipherment=False,  # RSA key transport only (TLS 1.2); EC keys never encrypt
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,  # signs certificates
-        crl_sign=ca,  # signs revocation lists
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _certificate(
-    subject: x509.Name,
-    key: ec.EllipticCurvePrivateKey,
-    issuer: _CertAndKey | None,
-    *,
-    hostname: str | None = None,
-    ca: bool = False,
-    shift: datetime.timedelta = datetime.timedelta(0),
-) -> x509.Certificate:
-    """A certificate for ``key``, signed by ``issuer`` (None: by ``key`` itself, self-signed).
-
-    ``hostname`` makes it a TLS server certificate (SAN, serverAuth); ``ca`` sets CA:TRUE.
-    """
-    signing_key = issuer.private_key if issuer else key
-    not_before, not_after = _validity(shift)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.certificate.subject if issuer else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), True)
-        .add_extension(_key_usage(ca=ca), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()), False
-        )
-    )
-    if hostname is not None:
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        ).add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def _make_ca(common_name: str = _CA_NAME, *, ca: bool = True) -> _CertAndKey:
-    """A root CA: its own key pair and a certificate it signs itself (ca=False: a fake one)."""
-    private_key = ec.generate_private_key(ec.SECP256R1())
-    certificate = _certificate(_name(common_name, "pkicourse"), private_key, None, ca=ca)
-    return _CertAndKey(certificate, private_key)
-
-
-def _issue_leaf(
-    ca: _CertAndKey,
-    hostname: str = _HOSTNAME,
-    shift: datetime.timedelta = datetime.timedelta(0),
-) -> _CertAndKey:
-    """The CA signs a certificate for the server's new key: what a real CA sells."""
-    private_key = ec.generate_private_key(ec.SECP256R1())
-    subject = _name(hostname, "The Bank")
-    certificate = _certificate(subject, private_key, ca, hostname=hostname, shift=shift)
-    return _CertAndKey(certificate, private_key)
-
-
-def _make_impostor(hostname: str = _HOSTNAME) -> _CertAndKey:
-    """Anyone can make a certificate for any name, but only sign it with their own key."""
-    private_key = ec.generate_private_key(ec.SECP256R1())
-    subject = _name(hostname, "Totally The Bank")
-    certificate = _certificate(subject, private_key, None, hostname=hostname)
-    return _CertAndKey(certificate, private_key)
+# --- certificates, from pkicourse.ca (lessons 03 and 05 teach these) ---------------------------
 
 
 class _Setup(NamedTuple):
-    """A server's certificate and key, what it sends after its certificate, the client's CA."""
+    """A server's key and what it sends (its certificate, then any chain), the client's CA."""
 
-    server: _CertAndKey
-    chain: tuple[x509.Certificate, ...]
+    server: LeafCert
     trusted: x509.Certificate
+
+
+def _make_ca(common_name: str = _CA_NAME) -> CA:
+    """A root CA: its own key pair and a certificate it signs itself (lesson 05's CA.root)."""
+    return CA.root(common_name)
+
+
+def _issue_leaf(
+    ca: CA, hostname: str = _HOSTNAME, shift: datetime.timedelta = _NO_SHIFT
+) -> LeafCert:
+    """The CA signs a certificate for the server's new key: what a real CA sells.
+
+    Short-lived: from one hour before ``now + shift`` (clocks drift) for one day.
+    """
+    not_before = datetime.datetime.now(datetime.timezone.utc) + shift - _CLOCK_SKEW
+    return ca.issue_cert(hostname, not_before=not_before, days=1)
+
+
+def _make_impostor(hostname: str = _HOSTNAME) -> LeafCert:
+    """Anyone can make a certificate for any name, but only sign it with their own key."""
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    certificate = make_self_signed(private_key, hostname, dns_names=[hostname], days=1)
+    return LeafCert(private_key, [certificate])
+
+
+def _not_a_ca() -> CA:
+    """A signer whose own certificate says CA:FALSE (the "not-a-ca" problem).
+
+    ``CA(...)`` refuses such a certificate, exactly as clients refuse what it signs; to show
+    the client's refusal, a real CA's certificate is swapped, on purpose, for a self-signed
+    one with the same key that is not a CA certificate.
+    """
+    fake = CA.root("pkicourse Not A CA", permitted=None)
+    fake.certificate = make_self_signed(fake.private_key, "pkicourse Not A CA", days=1)
+    return fake
 
 
 def _setup(problem: str | None) -> _Setup:
     """The real bank (problem None), or a server whose certificate has this problem."""
     ca = _make_ca()
     if problem is None:
-        return _Setup(_issue_leaf(ca), (), ca.certificate)
+        return _Setup(_issue_leaf(ca), ca.certificate)
     if problem not in PROBLEMS:
         raise InvalidChoiceError(
             f"No problem called {problem!r}: choose one of {', '.join(PROBLEMS)} (or None)."
         )
     if problem in ("untrusted-root", "unknown-ca"):
         other = _make_ca("Some Other Root CA")
-        chain = (other.certificate,) if problem == "untrusted-root" else ()
-        return _Setup(_issue_leaf(other), chain, ca.certificate)
+        leaf = _issue_leaf(other)
+        if problem == "untrusted-root":  # the server sends the root along: no use
+            leaf = LeafCert(leaf.private_key, [*leaf.chain, other.certificate])
+        return _Setup(leaf, ca.certificate)
     if problem == "not-a-ca":
-        fake = _make_ca("pkicourse Not A CA", ca=False)
-        return _Setup(_issue_leaf(fake), (), fake.certificate)
+        fake = _not_a_ca()
+        return _Setup(_issue_leaf(fake), fake.certificate)
     shifts = {"expired": -3 * _DAY, "not-yet-valid": 3 * _DAY}
     if problem in shifts:
-        return _Setup(_issue_leaf(ca, shift=shifts[problem]), (), ca.certificate)
+        return _Setup(_issue_leaf(ca, shift=shifts[problem]), ca.certificate)
     if problem == "wrong-name":
-        return _Setup(_issue_leaf(ca, "www." + _HOSTNAME), (), ca.certificate)
-    return _Setup(_make_impostor(), (), ca.certificate)  # self-signed
+        return _Setup(_issue_leaf(ca, "www." + _HOSTNAME), ca.certificate)
+    return _Setup(_make_impostor(), ca.certificate)  # self-signed
 
 
 # --- TLS contexts (lesson 06 teaches these) ------------------------------------------------
@@ -267,12 +208,9 @@ def _as_bytes(text: str | bytes) -> bytes:
     return text.encode("ascii", "replace") if isinstance(text, str) else text
 
 
-def _server_context(
-    server: _CertAndKey, chain: tuple[x509.Certificate, ...] = ()
-) -> ssl.SSLContext:
+def _server_context(server: LeafCert) -> ssl.SSLContext:
     """A server context holding the certificate, the chain it sends, and its private key."""
-    key_pem = keys.private_key_pem(server.private_key)
-    return server_context(_pem(server.certificate, *chain), key_pem)
+    return server_context(server.cert_chain_pem, server.private_key_pem)
 
 
 def _client_context(trusted_ca: x509.Certificate) -> ssl.SSLContext:
@@ -297,6 +235,9 @@ def _accept_one(listener: socket.socket, stop: threading.Event) -> socket.socket
             connection, _ = listener.accept()
         except TimeoutError:
             continue
+        if stop.is_set():  # the wake-up call from _serve: no visitor
+            connection.close()
+            break
         connection.settimeout(_TIMEOUT)
         return connection
     return None
@@ -337,7 +278,16 @@ def _serve(context: ssl.SSLContext, response: bytes) -> Iterator[int]:
             yield listener.getsockname()[1]
         finally:
             stop.set()
+            _wake(listener.getsockname()[1])
             server.join(_TIMEOUT)
+
+
+def _wake(port: int) -> None:
+    """Connect and hang up at once, so a server waiting in accept() sees it must stop now."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        pass  # it stopped already
 
 
 def _visit(port: int, context: ssl.SSLContext, hostname: str = _HOSTNAME) -> _Visit:
@@ -398,7 +348,7 @@ class BankServer:
     ca_pem: str  # the CA certificate a client is told to trust (PEM)
     certificate: x509.Certificate  # the server's certificate: public, sent to every visitor
     problem: str | None  # None for the real bank, else a key of PROBLEMS
-    _private_key: ec.EllipticCurvePrivateKey = field(repr=False)
+    _private_key: keys.PrivateKey = field(repr=False)
 
     @property
     def certificate_pem(self) -> str:
@@ -418,7 +368,7 @@ def bank_server(problem: str | None = None) -> Iterator[BankServer]:
     a correct client must refuse. The server answers any number of visitors, one at a time.
     """
     setup = _setup(problem)
-    context = _server_context(setup.server, setup.chain)
+    context = _server_context(setup.server)
     with _serve(context, _http_response(_HOSTNAME)) as port:
         yield BankServer(
             hostname=_HOSTNAME,

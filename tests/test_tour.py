@@ -22,12 +22,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from pkicourse.ca import CA
 from pkicourse.errors import ArgumentError, InvalidChoiceError, WrongKeyTypeError
 from pkicourse.tour import (
     BROWSER_ERRORS,
     PROBLEMS,
     TourResult,
-    _CertAndKey,
     _client_context,
     _http_response,
     _issue_leaf,
@@ -53,12 +53,12 @@ def tour() -> TourResult:
 
 
 @pytest.fixture(scope="module")
-def ca() -> _CertAndKey:
+def ca() -> CA:
     return _make_ca()
 
 
 @pytest.fixture
-def bank_port(ca: _CertAndKey) -> Iterator[int]:
+def bank_port(ca: CA) -> Iterator[int]:
     """The real bank.example, with a certificate from ``ca``, serving one connection."""
     with _serve(_server_context(_issue_leaf(ca)), _http_response("bank.example")) as port:
         yield port
@@ -81,7 +81,7 @@ def test_the_good_connection_is_tls13_and_reads_the_response(tour: TourResult) -
     assert tour.cipher in TLS13_SUITES
     assert tour.response.startswith("HTTP/1.1 200 OK\r\n")
     assert tour.response.endswith("\r\n\r\nhello from bank.example\n")
-    assert tour.server_subject == "CN=bank.example,O=The Bank"
+    assert tour.server_subject == "CN=bank.example"
     assert tour.ca_name == "pkicourse Tour Root CA"
     assert tour.server_issuer == "CN=pkicourse Tour Root CA,O=pkicourse"
 
@@ -153,21 +153,19 @@ def test_other_verify_codes_get_their_browser_names(tour: TourResult) -> None:
 # --- the twins: the success needs the CA, the name and the signature ------------------------
 
 
-def test_the_right_ca_and_name_succeed(ca: _CertAndKey, bank_port: int) -> None:
+def test_the_right_ca_and_name_succeed(ca: CA, bank_port: int) -> None:
     visit = _visit(bank_port, _client_context(ca.certificate), "bank.example")
     assert visit.tls_version == "TLSv1.3"
     assert visit.response.endswith("hello from bank.example\n")
 
 
-def test_the_certificates_pass_strict_mode_as_python_313_does(
-    ca: _CertAndKey, bank_port: int
-) -> None:
+def test_the_certificates_pass_strict_mode_as_python_313_does(ca: CA, bank_port: int) -> None:
     client = _client_context(ca.certificate)
     client.verify_flags |= ssl.VERIFY_X509_STRICT  # the default from Python 3.13 on
     assert _visit(bank_port, client, "bank.example").tls_version == "TLSv1.3"
 
 
-def test_a_wrong_hostname_fails_with_62(ca: _CertAndKey, bank_port: int) -> None:
+def test_a_wrong_hostname_fails_with_62(ca: CA, bank_port: int) -> None:
     with pytest.raises(ssl.SSLCertVerificationError) as refused:
         _visit(bank_port, _client_context(ca.certificate), "other.example")
     assert refused.value.verify_code == 62
@@ -181,7 +179,7 @@ def test_a_client_that_does_not_trust_the_ca_fails_with_20(bank_port: int) -> No
     assert refused.value.verify_code == 20
 
 
-def test_the_impostor_raises_a_verification_error_with_18(ca: _CertAndKey) -> None:
+def test_the_impostor_raises_a_verification_error_with_18(ca: CA) -> None:
     client = _client_context(ca.certificate)
     with _serve(_server_context(_make_impostor()), b"") as port:
         with pytest.raises(ssl.SSLCertVerificationError) as refused:
@@ -189,7 +187,7 @@ def test_the_impostor_raises_a_verification_error_with_18(ca: _CertAndKey) -> No
     assert refused.value.verify_code == 18
 
 
-def test_refusal_complains_when_the_client_accepts(ca: _CertAndKey, bank_port: int) -> None:
+def test_refusal_complains_when_the_client_accepts(ca: CA, bank_port: int) -> None:
     with pytest.raises(RuntimeError, match="accepted"):
         _refusal(bank_port, _client_context(ca.certificate), "bank.example")
 
@@ -197,7 +195,7 @@ def test_refusal_complains_when_the_client_accepts(ca: _CertAndKey, bank_port: i
 # --- servers always shut down ----------------------------------------------------------------
 
 
-def test_a_server_nobody_visits_shuts_down_quickly(ca: _CertAndKey) -> None:
+def test_a_server_nobody_visits_shuts_down_quickly(ca: CA) -> None:
     started = time.perf_counter()
     with _serve(_server_context(_issue_leaf(ca)), b"") as port:
         assert len(_server_threads()) == 1
@@ -206,7 +204,7 @@ def test_a_server_nobody_visits_shuts_down_quickly(ca: _CertAndKey) -> None:
     _assert_closed(port)
 
 
-def test_a_client_that_aborts_the_handshake_does_not_hang_the_server(ca: _CertAndKey) -> None:
+def test_a_client_that_aborts_the_handshake_does_not_hang_the_server(ca: CA) -> None:
     with _serve(_server_context(_issue_leaf(ca)), _http_response("bank.example")) as port:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as raw:
             raw.sendall(b"this is not a TLS ClientHello\r\n\r\n")
@@ -228,18 +226,18 @@ def _verify(leaf: x509.Certificate, trusted: x509.Certificate, name: str) -> Non
     verifier.verify(leaf, [])
 
 
-def test_the_leaf_verifies_with_cryptography_too(ca: _CertAndKey) -> None:
+def test_the_leaf_verifies_with_cryptography_too(ca: CA) -> None:
     _verify(_issue_leaf(ca).certificate, ca.certificate, "bank.example")
 
 
-def test_cryptography_rejects_the_impostor_and_the_wrong_name(ca: _CertAndKey) -> None:
+def test_cryptography_rejects_the_impostor_and_the_wrong_name(ca: CA) -> None:
     with pytest.raises(VerificationError):
         _verify(_make_impostor().certificate, ca.certificate, "bank.example")
     with pytest.raises(VerificationError):
         _verify(_issue_leaf(ca).certificate, ca.certificate, "other.example")
 
 
-def test_the_ca_and_leaf_carry_the_extensions_browsers_expect(ca: _CertAndKey) -> None:
+def test_the_ca_and_leaf_carry_the_extensions_browsers_expect(ca: CA) -> None:
     root, leaf = ca.certificate, _issue_leaf(ca).certificate
     assert root.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     usage = root.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -254,7 +252,27 @@ def test_the_ca_and_leaf_carry_the_extensions_browsers_expect(ca: _CertAndKey) -
     assert leaf.issuer == root.subject
     assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "bank.example"
     lifetime = leaf.not_valid_after_utc - leaf.not_valid_before_utc
-    assert lifetime == datetime.timedelta(days=1, hours=1)
+    assert lifetime == datetime.timedelta(days=1)  # short-lived: made for this run only
+
+
+def test_the_root_has_no_path_length_so_chains_through_an_intermediate_work(ca: CA) -> None:
+    """BR 7.1.2.1: a root SHOULD NOT limit the path (the old tour root had path_length=0)."""
+    assert (
+        ca.certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.path_length
+        is None
+    )
+    intermediate = ca.create_intermediate("pkicourse Tour Intermediate CA")
+    leaf = intermediate.issue_cert("bank.example", days=1)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    verifier = (
+        PolicyBuilder()
+        .store(Store([ca.certificate]))
+        .time(now)
+        .build_server_verifier(x509.DNSName("bank.example"))
+    )
+    verifier.verify(leaf.certificate, leaf.chain[1:])
+    with pytest.raises(VerificationError):  # the twin: without the intermediate, no path
+        verifier.verify(leaf.certificate, [])
 
 
 # --- the bank for the lesson's hand-written client ---------------------------------------------
@@ -346,7 +364,7 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def test_openssl_refuses_a_copied_certificate_with_another_key(ca: _CertAndKey) -> None:
+def test_openssl_refuses_a_copied_certificate_with_another_key(ca: CA) -> None:
     bank = _issue_leaf(ca)
     cert_pem = bank.certificate.public_bytes(serialization.Encoding.PEM)
     assert type(server_context(cert_pem, _key_pem(bank.private_key))) is ssl.SSLContext
