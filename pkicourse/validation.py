@@ -410,13 +410,7 @@ def _host(hostname: str) -> x509.DNSName | x509.IPAddress:
         return x509.IPAddress(ipaddress.ip_address(hostname))
     except ValueError:
         pass
-    try:
-        return x509.DNSName(hostname)
-    except ValueError:
-        raise ArgumentError(
-            f"{hostname!r} is not a valid DNS name: use letters, digits, '-' and dots, e.g. "
-            "'bank.example'."
-        ) from None
+    return x509.DNSName(hostname)
 
 
 # --- RFC 6125 name matching (diagnosis only: the verifier decides) ---------------------------
@@ -1002,7 +996,14 @@ def verify_chain(
     if not trusted:
         raise ArgumentError("roots is empty: pass at least one trusted root certificate.")
     subject, moment, crls = _host(hostname), _check_time(at), _crl_list(crl)
-    verifier = PolicyBuilder().store(Store(trusted)).time(moment).build_server_verifier(subject)
+    policy = PolicyBuilder().store(Store(trusted)).time(moment)
+    try:
+        verifier = policy.build_server_verifier(subject)
+    except ValueError:
+        raise ArgumentError(
+            f"{hostname!r} is not a valid DNS name: use letters, digits, '-' and dots, e.g. "
+            "'bank.example'."
+        ) from None
     try:
         path = verifier.verify(leaf, chain_sent)
     except VerificationError:

@@ -1,0 +1,643 @@
+"""Tests for pkicourse.validation: every rule has a chain that breaks it and a twin that passes.
+
+The chains come from pkicourse.ca (what a well-behaved CA makes) plus a few odd certificates
+built here with ``x509.CertificateBuilder`` that such a CA refuses to make (CN only, a CA:FALSE
+issuer, no AKI, a bad signature...). tests/test_openssl_verify.py runs the same chains through
+``openssl verify`` and compares its code with each Verdict's.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import functools
+import ipaddress
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from pkicourse import validation
+from pkicourse.ca import CA
+from pkicourse.errors import ArgumentError, CRLError
+from pkicourse.validation import RULES, Verdict, is_revoked, verify_chain
+
+T0 = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.timezone.utc)
+DAY = datetime.timedelta(days=1)
+HOST = "bank.example"
+
+
+# --- odd certificates a well-behaved CA will not make ----------------------------------------
+
+
+@dataclass
+class Made:
+    """A certificate and its private key, made by hand."""
+
+    certificate: x509.Certificate
+    private_key: ec.EllipticCurvePrivateKey
+
+
+def _ku(*, ca: bool, key_cert_sign: bool = True) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=not ca,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=ca and key_cert_sign,
+        crl_sign=ca,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def make_cert(
+    common_name: str,
+    issuer: Made | CA | None = None,
+    *,
+    ca: bool = False,
+    path_length: int | None = None,
+    dns: Sequence[str] = (HOST,),
+    ips: Sequence[str] = (),
+    start: datetime.datetime = T0 - 30 * DAY,
+    end: datetime.datetime = T0 + 60 * DAY,
+    key_usage: bool = True,
+    key_cert_sign: bool = True,
+    eku: Sequence[x509.ObjectIdentifier] = (ExtendedKeyUsageOID.SERVER_AUTH,),
+    aki: bool = True,
+    bc_critical: bool = True,
+    constraints: x509.NameConstraints | None = None,
+    signing_key: ec.EllipticCurvePrivateKey | None = None,
+    subject: x509.Name | None = None,
+) -> Made:
+    """A certificate built field by field; ``issuer=None`` makes it self-signed."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = subject or x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    issuer_name = issuer.certificate.subject if issuer else name
+    issuer_key = issuer.private_key if issuer else key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(ca, path_length if ca else None), bc_critical)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+    )
+    if key_usage:
+        builder = builder.add_extension(_ku(ca=ca, key_cert_sign=key_cert_sign), critical=True)
+    names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+    if names and not ca:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    if eku and not ca:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
+    if aki:
+        issuer_public = issuer_key.public_key()
+        akid = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public)  # type: ignore[arg-type]
+        builder = builder.add_extension(akid, critical=False)
+    if constraints is not None:
+        builder = builder.add_extension(constraints, critical=True)
+    certificate = builder.sign(signing_key or issuer_key, hashes.SHA256())  # type: ignore[arg-type]
+    return Made(certificate, key)
+
+
+def make_crl(
+    issuer: Made | CA,
+    revoked: Sequence[x509.Certificate] = (),
+    *,
+    last_update: datetime.datetime = T0 - DAY,
+    next_update: datetime.datetime = T0 + 6 * DAY,
+    signing_key: ec.EllipticCurvePrivateKey | None = None,
+) -> x509.CertificateRevocationList:
+    """A CRL in ``issuer``'s name (signed by ``signing_key`` if given: a forgery)."""
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(last_update)
+        .next_update(next_update)
+    )
+    for cert in revoked:
+        entry = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(cert.serial_number)
+            .revocation_date(last_update)
+            .build()
+        )
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(signing_key or issuer.private_key, hashes.SHA256())  # type: ignore[arg-type]
+
+
+# --- the chains: one that breaks each rule, and its twin that passes ------------------------
+
+
+@dataclass
+class ChainCase:
+    """What a client is given: the leaf, what the server sent, its trust store, the name."""
+
+    leaf: x509.Certificate
+    intermediates: list[x509.Certificate] = field(default_factory=list)
+    roots: list[x509.Certificate] = field(default_factory=list)
+    hostname: str = HOST
+    crl: list[x509.CertificateRevocationList] | None = None
+    at: datetime.datetime = T0
+
+    def verify(self) -> Verdict:
+        return verify_chain(
+            self.leaf,
+            self.intermediates,
+            roots=self.roots,
+            hostname=self.hostname,
+            at=self.at,
+            crl=self.crl,
+        )
+
+
+@dataclass
+class PKI:
+    """A course root and its issuing intermediate (pkicourse.ca), and a stranger's root."""
+
+    root: CA
+    issuing: CA
+    other_root: CA
+    other_issuing: CA
+
+    def leaf(
+        self, *names: str, start: datetime.datetime = T0 - 30 * DAY, days: int = 90
+    ) -> x509.Certificate:
+        return self.issuing.issue_cert(*(names or (HOST,)), not_before=start, days=days).certificate
+
+    def case(self, leaf: x509.Certificate, **kwargs: object) -> ChainCase:
+        kwargs.setdefault("intermediates", [self.issuing.certificate])
+        kwargs.setdefault("roots", [self.root.certificate])
+        return ChainCase(leaf, **kwargs)  # type: ignore[arg-type]
+
+
+@functools.cache
+def pki() -> PKI:
+    start = T0 - 150 * DAY
+    root = CA.root("Test Root CA", not_before=start, days=3650)
+    issuing = root.create_intermediate("Test Issuing CA", not_before=start, days=1825)
+    other_root = CA.root("Stranger Root CA", not_before=start, days=3650)
+    other_issuing = other_root.create_intermediate("Stranger Issuing CA", not_before=start)
+    return PKI(root, issuing, other_root, other_issuing)
+
+
+def _good(p: PKI) -> ChainCase:
+    return p.case(p.leaf())
+
+
+def _dates(p: PKI, start: datetime.datetime, days: int) -> ChainCase:
+    return p.case(p.leaf(start=start, days=days))
+
+
+def _self_signed(p: PKI, *, trusted: bool) -> ChainCase:
+    me = make_cert(HOST)
+    return ChainCase(me.certificate, [], [me.certificate] if trusted else [p.root.certificate])
+
+
+def _untrusted_root(p: PKI, *, trusted: bool) -> ChainCase:
+    leaf = p.other_issuing.issue_cert(HOST, not_before=T0 - DAY).certificate
+    sent = [p.other_issuing.certificate, p.other_root.certificate]
+    roots = [p.root.certificate] + ([p.other_root.certificate] if trusted else [])
+    return ChainCase(leaf, sent, roots)
+
+
+def _unknown_issuer(p: PKI, *, trusted: bool) -> ChainCase:
+    case = _untrusted_root(p, trusted=trusted)
+    case.intermediates = case.intermediates[:1]
+    return case
+
+
+def _incomplete(p: PKI, *, sent: bool) -> ChainCase:
+    return p.case(p.leaf(), intermediates=[p.issuing.certificate] if sent else [])
+
+
+def _bad_signature(p: PKI, *, forged: bool) -> ChainCase:
+    forger = ec.generate_private_key(ec.SECP256R1())
+    leaf = make_cert(HOST, p.issuing, signing_key=forger if forged else None)
+    return p.case(leaf.certificate)
+
+
+def _via(p: PKI, middle: Made) -> ChainCase:
+    """A leaf signed by ``middle``; the server sends ``middle`` and the issuing CA."""
+    leaf = make_cert(HOST, middle)
+    return p.case(leaf.certificate, intermediates=[middle.certificate, p.issuing.certificate])
+
+
+def _not_a_ca(p: PKI, *, ca: bool) -> ChainCase:
+    return _via(p, make_cert("shop.bank.example", p.root, ca=ca, path_length=None))
+
+
+def _key_usage(p: PKI, *, key_cert_sign: bool) -> ChainCase:
+    return _via(p, make_cert("Signer CA", p.root, ca=True, key_cert_sign=key_cert_sign))
+
+
+def _no_key_usage(p: PKI, *, key_usage: bool) -> ChainCase:
+    return _via(p, make_cert("Old CA", p.root, ca=True, key_usage=key_usage))
+
+
+def _path_too_long(p: PKI, *, path_length: int) -> ChainCase:
+    first = p.root.create_intermediate("Level 1 CA", path_length=path_length, not_before=T0 - DAY)
+    second = first.create_intermediate("Level 2 CA", not_before=T0 - DAY)
+    leaf = second.issue_cert(HOST, not_before=T0 - DAY).certificate
+    return p.case(leaf, intermediates=[second.certificate, first.certificate])
+
+
+def _name_constraint(p: PKI, name: str) -> ChainCase:
+    corp = p.root.create_intermediate(
+        "Corp Internal CA", permitted=[x509.DNSName("corp.example")], not_before=T0 - DAY
+    )
+    leaf = corp.issue_cert(name, not_before=T0 - DAY).certificate
+    return p.case(leaf, intermediates=[corp.certificate], hostname=name)
+
+
+def _excluded_name(p: PKI, name: str) -> ChainCase:
+    excluded = x509.NameConstraints(None, [x509.DNSName("admin.bank.example")])
+    middle = make_cert("Careful CA", p.root, ca=True, path_length=0, constraints=excluded)
+    leaf = make_cert(name, middle, dns=[name])
+    return p.case(leaf.certificate, intermediates=[middle.certificate], hostname=name)
+
+
+def _eku(p: PKI, usage: x509.ObjectIdentifier) -> ChainCase:
+    return p.case(make_cert(HOST, p.issuing, eku=[usage]).certificate)
+
+
+def _aki(p: PKI, *, aki: bool) -> ChainCase:
+    return p.case(make_cert(HOST, p.issuing, aki=aki).certificate)
+
+
+def _cn_only(p: PKI, *, san: bool) -> ChainCase:
+    return p.case(make_cert(HOST, p.issuing, dns=(HOST,) if san else ()).certificate)
+
+
+def _revocation(p: PKI, *, revoked: bool) -> ChainCase:
+    leaf = p.leaf()
+    victim = leaf if revoked else p.leaf()
+    return p.case(leaf, crl=[make_crl(p.issuing, [victim])])
+
+
+def _crl_from(p: PKI, *, right_ca: bool) -> ChainCase:
+    crl = make_crl(p.issuing if right_ca else p.other_issuing)
+    return p.case(p.leaf(), crl=[crl])
+
+
+def _crl_forged(p: PKI, *, forged: bool) -> ChainCase:
+    forger = ec.generate_private_key(ec.SECP256R1()) if forged else None
+    return p.case(p.leaf(), crl=[make_crl(p.issuing, signing_key=forger)])
+
+
+def _crl_time(p: PKI, last_update: datetime.datetime) -> ChainCase:
+    crl = make_crl(p.issuing, last_update=last_update, next_update=last_update + 7 * DAY)
+    return p.case(p.leaf(), crl=[crl])
+
+
+def _other(p: PKI, *, critical: bool) -> ChainCase:
+    return _via(p, make_cert("Lax CA", p.root, ca=True, path_length=0, bc_critical=critical))
+
+
+#: rule name → (a chain that breaks it, its twin that passes). Built fresh for each test run.
+CASE_MAKERS: dict[str, tuple[Callable[[PKI], ChainCase], Callable[[PKI], ChainCase]]] = {
+    "expired": (lambda p: _dates(p, T0 - 100 * DAY, 30), lambda p: _dates(p, T0 - 100 * DAY, 200)),
+    "not-yet-valid": (lambda p: _dates(p, T0 + 10 * DAY, 90), lambda p: _dates(p, T0 - DAY, 90)),
+    "wrong-name": (
+        lambda p: p.case(p.leaf("www.bank.example")),
+        lambda p: p.case(p.leaf("www.bank.example"), hostname="www.bank.example"),
+    ),
+    "cn-without-san": (lambda p: _cn_only(p, san=False), lambda p: _cn_only(p, san=True)),
+    "self-signed": (
+        lambda p: _self_signed(p, trusted=False),
+        lambda p: _self_signed(p, trusted=True),
+    ),
+    "untrusted-root": (
+        lambda p: _untrusted_root(p, trusted=False),
+        lambda p: _untrusted_root(p, trusted=True),
+    ),
+    "unknown-issuer": (
+        lambda p: _unknown_issuer(p, trusted=False),
+        lambda p: _unknown_issuer(p, trusted=True),
+    ),
+    "incomplete-chain": (lambda p: _incomplete(p, sent=False), lambda p: _incomplete(p, sent=True)),
+    "bad-signature": (
+        lambda p: _bad_signature(p, forged=True),
+        lambda p: _bad_signature(p, forged=False),
+    ),
+    "not-a-ca": (lambda p: _not_a_ca(p, ca=False), lambda p: _not_a_ca(p, ca=True)),
+    "key-usage": (
+        lambda p: _key_usage(p, key_cert_sign=False),
+        lambda p: _key_usage(p, key_cert_sign=True),
+    ),
+    "path-too-long": (
+        lambda p: _path_too_long(p, path_length=0),
+        lambda p: _path_too_long(p, path_length=1),
+    ),
+    "name-constraint": (
+        lambda p: _name_constraint(p, "www.bank.example"),
+        lambda p: _name_constraint(p, "intranet.corp.example"),
+    ),
+    "eku": (
+        lambda p: _eku(p, ExtendedKeyUsageOID.CLIENT_AUTH),
+        lambda p: _eku(p, ExtendedKeyUsageOID.SERVER_AUTH),
+    ),
+    "missing-aki": (lambda p: _aki(p, aki=False), lambda p: _aki(p, aki=True)),
+    "revoked": (lambda p: _revocation(p, revoked=True), lambda p: _revocation(p, revoked=False)),
+    "crl-missing": (lambda p: _crl_from(p, right_ca=False), lambda p: _crl_from(p, right_ca=True)),
+    "crl-bad-signature": (
+        lambda p: _crl_forged(p, forged=True),
+        lambda p: _crl_forged(p, forged=False),
+    ),
+    "crl-not-yet-valid": (lambda p: _crl_time(p, T0 + DAY), lambda p: _crl_time(p, T0 - DAY)),
+    "crl-expired": (lambda p: _crl_time(p, T0 - 30 * DAY), lambda p: _crl_time(p, T0 - DAY)),
+    "other": (lambda p: _other(p, critical=False), lambda p: _other(p, critical=True)),
+}
+
+#: More failing chains: (name, maker, rule, OpenSSL code) for variants of a rule.
+VARIANTS: dict[str, tuple[Callable[[PKI], ChainCase], str, int | None]] = {
+    "expired intermediate": (
+        lambda p: _via(p, make_cert("Old CA", p.root, ca=True, end=T0 - DAY)),
+        "expired",
+        10,
+    ),
+    "cn-only, CN not the name": (
+        lambda p: ChainCase(**{**_cn_only(p, san=False).__dict__, "hostname": "other.example"}),
+        "cn-without-san",
+        62,
+    ),
+    "CA without keyUsage": (lambda p: _no_key_usage(p, key_usage=False), "key-usage", None),
+    "excluded subtree": (lambda p: _excluded_name(p, "admin.bank.example"), "name-constraint", 48),
+    "wrong IP address": (
+        lambda p: p.case(p.leaf("127.0.0.1"), hostname="127.0.0.2"),
+        "wrong-name",
+        64,
+    ),
+}
+
+
+@functools.cache
+def chain_cases() -> dict[str, tuple[ChainCase, ChainCase]]:
+    """Every rule's failing chain and passing twin (also used by test_openssl_verify)."""
+    p = pki()
+    return {rule: (bad(p), good(p)) for rule, (bad, good) in CASE_MAKERS.items()}
+
+
+@functools.cache
+def variant_cases() -> dict[str, tuple[ChainCase, str, int | None]]:
+    p = pki()
+    return {name: (make(p), rule, code) for name, (make, rule, code) in VARIANTS.items()}
+
+
+# --- the tests ------------------------------------------------------------------------------
+
+
+def test_every_rule_has_a_case() -> None:
+    assert set(CASE_MAKERS) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", list(CASE_MAKERS))
+def test_each_rule_is_named_by_its_failing_chain(rule: str) -> None:
+    verdict = chain_cases()[rule][0].verify()
+    assert not verdict
+    assert verdict.rule is RULES[rule], verdict
+    assert verdict.browser_error == RULES[rule].browser_error
+    assert verdict.explanation and verdict.rule.name in str(verdict)
+
+
+@pytest.mark.parametrize("rule", list(CASE_MAKERS))
+def test_each_failing_chain_has_a_twin_that_passes(rule: str) -> None:
+    verdict = chain_cases()[rule][1].verify()
+    assert verdict, verdict
+    assert verdict.rule is None and verdict.openssl_code is None
+    assert verdict.chain[0] == chain_cases()[rule][1].leaf
+    assert verdict.chain[-1] in chain_cases()[rule][1].roots
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_variants_name_the_rule_and_the_code_for_this_chain(name: str) -> None:
+    case, rule, code = variant_cases()[name]
+    verdict = case.verify()
+    assert verdict.rule is RULES[rule], verdict
+    assert verdict.openssl_code == code
+
+
+def test_a_good_chain_says_revocation_was_not_checked() -> None:
+    verdict = _good(pki()).verify()
+    assert verdict.ok and bool(verdict) is True
+    assert len(verdict.chain) == 3
+    assert "does not check" in verdict.explanation and "crl=" in verdict.explanation
+    assert str(verdict).startswith("✔") and "✔" in verdict._repr_html_()
+
+
+def test_a_checked_crl_is_mentioned() -> None:
+    verdict = chain_cases()["revoked"][1].verify()
+    assert (
+        verdict.ok and "CRL" in verdict.explanation and "does not check" not in verdict.explanation
+    )
+
+
+def test_the_failure_says_where_and_when() -> None:
+    verdict = VARIANTS["expired intermediate"][0](pki()).verify()
+    assert verdict.depth == 1 and "Old CA" in verdict.explanation
+    assert "2026-06-01 12:00 UTC" in verdict.explanation
+
+
+def test_the_text_shows_rule_source_code_and_chrome_error() -> None:
+    verdict = chain_cases()["expired"][0].verify()
+    text = str(verdict)
+    assert text.startswith("✘") and "RFC 5280" in text
+    assert "10" in text and "NET::ERR_CERT_DATE_INVALID" in text
+    assert "Chrome's error for the same failure" in text
+    html = verdict._repr_html_()
+    assert "NET::ERR_CERT_DATE_INVALID" in html and "<table>" in html
+
+
+def test_the_verdict_text_holds_no_key_material() -> None:
+    p = pki()
+    for bad, _ in chain_cases().values():
+        verdict = bad.verify()
+        text = str(verdict) + verdict._repr_html_()
+        assert "-----BEGIN" not in text
+        for cert in [bad.leaf, *bad.intermediates]:
+            der = cert.public_key().public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            assert der[-16:].hex() not in text.replace(":", "")
+            assert cert.signature[-12:].hex() not in text
+    secret = p.issuing.private_key.private_numbers().private_value  # type: ignore[union-attr]
+    assert f"{secret:x}"[:16] not in str(chain_cases()["expired"][0].verify())
+
+
+def test_every_rule_states_its_source() -> None:
+    for rule in RULES.values():
+        assert rule.plain_words and rule.source
+        if rule.name != "other":
+            assert any(word in rule.source for word in ("RFC", "BR", "policy")), rule
+        if rule.browser_error is not None:
+            assert rule.browser_error.startswith("NET::ERR_CERT_")
+
+
+def test_browser_errors_agree_with_the_tour() -> None:
+    from pkicourse.tour import BROWSER_ERRORS
+
+    for rule in RULES.values():
+        if rule.openssl_code in BROWSER_ERRORS:
+            assert rule.browser_error == BROWSER_ERRORS[rule.openssl_code], rule
+
+
+def test_the_verifier_message_is_never_read() -> None:
+    """The diagnosis reads certificates, never VerificationError's text."""
+    tree = ast.parse(Path(validation.__file__).read_text(encoding="utf-8"))
+    handlers = [node for node in ast.walk(tree) if isinstance(node, ast.ExceptHandler)]
+    caught = [h for h in handlers if "VerificationError" in ast.unparse(h.type or ast.Pass())]
+    assert caught and all(h.name is None for h in caught)
+
+
+# --- the diagnosis's own pieces -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "host", "matches"),
+    [
+        ("bank.example", "bank.example", True),
+        ("BANK.example", "bank.EXAMPLE.", True),
+        ("bank.example", "www.bank.example", False),
+        ("*.bank.example", "www.bank.example", True),
+        ("*.bank.example", "bank.example", False),  # * is one label, never none
+        ("*.bank.example", "a.b.bank.example", False),  # ... and never two
+        ("w*.bank.example", "www.bank.example", False),  # only a whole left-most label
+        ("www.*.example", "www.bank.example", False),
+        ("*", "bank", False),
+    ],
+)
+def test_rfc6125_name_matching(pattern: str, host: str, matches: bool) -> None:
+    assert validation._dns_matches(pattern, host) is matches
+
+
+@pytest.mark.parametrize(
+    ("name", "base", "inside"),
+    [
+        ("corp.example", "corp.example", True),
+        ("a.b.corp.example", "corp.example", True),
+        ("evilcorp.example", "corp.example", False),
+        ("corp.example", ".corp.example", False),
+        ("x.corp.example", ".corp.example", True),
+        ("anything.test", "", True),
+    ],
+)
+def test_name_constraint_subtrees(name: str, base: str, inside: bool) -> None:
+    assert validation._dns_within(name, base) is inside
+
+
+def test_ip_name_constraints() -> None:
+    constraints = x509.NameConstraints(
+        [x509.IPAddress(ipaddress.ip_network("127.0.0.1/32")), x509.DNSName("example")], None
+    )
+    assert validation._outside(ipaddress.ip_address("127.0.0.1"), constraints) is None
+    assert validation._outside(ipaddress.ip_address("10.0.0.1"), constraints) == 47
+    assert validation._outside(ipaddress.ip_address("::1"), constraints) == 47
+    assert validation._outside("bank.example", constraints) is None
+
+
+def test_issuer_is_found_by_name_and_signature() -> None:
+    p = pki()
+    leaf = p.leaf()
+    impostor = make_cert("", p.root, ca=True, subject=p.issuing.certificate.subject)  # other key
+    path = validation._build_path(
+        leaf, [impostor.certificate, p.issuing.certificate], [p.root.certificate]
+    )
+    assert path.end == "trusted" and path.certs[1] == p.issuing.certificate
+    alone = validation._build_path(leaf, [impostor.certificate], [p.root.certificate])
+    assert alone.bad_signature_at == 0
+
+
+# --- is_revoked ----------------------------------------------------------------------------
+
+
+def test_is_revoked_finds_the_serial() -> None:
+    p = pki()
+    leaf, other = p.leaf(), p.leaf()
+    p.issuing.revoke(leaf, when=T0 - DAY)
+    crl = p.issuing.crl(last_update=T0 - DAY)
+    assert is_revoked(leaf, crl, p.issuing.certificate) is True
+    assert is_revoked(other, crl, p.issuing.certificate) is False
+
+
+def test_is_revoked_refuses_a_crl_signed_by_another_key() -> None:
+    p = pki()
+    leaf = p.leaf()
+    forged = make_crl(p.issuing, [leaf], signing_key=ec.generate_private_key(ec.SECP256R1()))
+    with pytest.raises(CRLError, match="does not verify"):
+        is_revoked(leaf, forged, p.issuing.certificate)
+
+
+def test_is_revoked_refuses_another_cas_crl_or_issuer() -> None:
+    p = pki()
+    leaf = p.leaf()
+    with pytest.raises(CRLError, match="issued by"):
+        is_revoked(leaf, make_crl(p.other_issuing), p.issuing.certificate)
+    with pytest.raises(CRLError, match="not by"):
+        is_revoked(leaf, make_crl(p.other_issuing), p.other_issuing.certificate)
+
+
+def test_is_revoked_wants_real_objects() -> None:
+    p = pki()
+    with pytest.raises(ArgumentError):
+        is_revoked(
+            p.leaf().public_bytes(serialization.Encoding.PEM),
+            make_crl(p.issuing),
+            p.issuing.certificate,
+        )  # type: ignore[arg-type]
+
+
+# --- arguments ------------------------------------------------------------------------------
+
+
+def test_bad_arguments_get_course_errors() -> None:
+    case = _good(pki())
+    with pytest.raises(ArgumentError, match="roots is empty"):
+        verify_chain(case.leaf, case.intermediates, roots=[], hostname=HOST, at=T0)
+    with pytest.raises(ArgumentError, match="time zone"):
+        verify_chain(
+            case.leaf,
+            case.intermediates,
+            roots=case.roots,
+            hostname=HOST,
+            at=T0.replace(tzinfo=None),
+        )
+    with pytest.raises(ArgumentError, match="not a valid DNS name"):
+        verify_chain(
+            case.leaf, case.intermediates, roots=case.roots, hostname="bank example", at=T0
+        )
+    with pytest.raises(ArgumentError, match="load it first"):
+        verify_chain(b"-----BEGIN CERTIFICATE-----", roots=case.roots, hostname=HOST, at=T0)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError):
+        verify_chain(
+            case.leaf, case.intermediates, roots=case.roots, hostname=HOST, at=T0, crl=["x"]
+        )  # type: ignore[list-item]
+
+
+def test_one_certificate_or_crl_may_be_passed_alone() -> None:
+    p = pki()
+    case = chain_cases()["revoked"][0]
+    verdict = verify_chain(
+        case.leaf,
+        p.issuing.certificate,
+        roots=p.root.certificate,
+        hostname=HOST,
+        at=T0,
+        crl=case.crl[0],  # type: ignore[arg-type,index]
+    )
+    assert verdict.rule is RULES["revoked"]
+
+
+def test_default_time_is_now() -> None:
+    leaf = pki().issuing.issue_cert(HOST).certificate
+    assert verify_chain(
+        leaf, [pki().issuing.certificate], roots=[pki().root.certificate], hostname=HOST
+    )
