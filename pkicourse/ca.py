@@ -240,18 +240,21 @@ class CA:
         permitted: Sequence[x509.GeneralName] | None = COURSE_NAMES,
         not_before: datetime.datetime | None = None,
         days: int = 3650,
+        path_length: int | None = None,
     ) -> CA:
         """A new root CA: a key pair and a self-signed CA certificate (lesson 05).
 
         ``permitted``: name constraints (default :data:`COURSE_NAMES`; ``None`` for none).
         ``key_type``: ``"ec"`` (P-256, the default), ``"rsa"``, or a ``keys.KEY_TYPES`` name.
+        ``path_length``: leave it ``None`` (BR §7.1.2.1); lesson 05 sets 0 to show that such
+        a root breaks every chain through an intermediate (OpenSSL code 25).
         """
         private_key = _new_key(key_type)
         name = _ca_name(common_name)
         start, end = _validity(not_before, days)
         certificate = _sign_ca_certificate(
             name, private_key.public_key(), None, private_key, start, end,
-            path_length=None, permitted=permitted, server_auth=False,
+            path_length=path_length, permitted=permitted, server_auth=False,
         )  # fmt: skip
         return cls(certificate, private_key)
 
@@ -504,6 +507,7 @@ def _sign_ca_certificate(
     server_auth: bool,
 ) -> x509.Certificate:
     """A CA certificate: a root (``issuer`` None: self-signed) or an intermediate."""
+    _check_ca_options(path_length, permitted)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -588,6 +592,23 @@ def _sign_leaf_certificate(
         .add_extension(_aki(issuer.certificate, issuer.private_key), critical=False)
     )
     return builder.sign(issuer.private_key, signature_hash(issuer.private_key))
+
+
+def _check_ca_options(path_length: object, permitted: object) -> None:
+    if path_length is not None and (
+        isinstance(path_length, bool) or not isinstance(path_length, int) or path_length < 0
+    ):
+        raise ArgumentError(f"path_length must be None or a whole number ≥ 0, not {path_length!r}.")
+    if permitted is not None and (
+        isinstance(permitted, (str, bytes))
+        or not isinstance(permitted, Sequence)
+        or not permitted
+        or not all(isinstance(n, x509.GeneralName) for n in permitted)
+    ):
+        raise ArgumentError(
+            "permitted must be None or a non-empty list of names such as "
+            "[x509.DNSName('corp.example')] (see COURSE_NAMES)."
+        )
 
 
 def _check_is_ca(certificate: x509.Certificate) -> None:

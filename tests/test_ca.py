@@ -1,0 +1,559 @@
+"""pkicourse.ca: chains that cryptography, openssl and a real TLS handshake accept, and the
+failures that show each rule is needed (lesson 05)."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import re
+import socket
+import ssl
+import subprocess
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509 import verification
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pkicourse import keys
+from pkicourse.ca import CA, COURSE_NAMES, LeafCert, crl_from_bytes, load_crl
+from pkicourse.csr import make_csr
+from pkicourse.errors import (
+    ArgumentError,
+    CAError,
+    CAKeyMismatchError,
+    CourseError,
+    CSRSignatureError,
+    NameNotValidatedError,
+    NotACRLError,
+    UnknownKeyTypeError,
+)
+
+OPENSSL = "/usr/bin/openssl"
+UTC = datetime.timezone.utc
+START = datetime.datetime(2026, 1, 1, tzinfo=UTC)
+AT = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # inside every certificate below
+LEAF_START = datetime.datetime(2026, 3, 1, tzinfo=UTC)
+_PEM = serialization.Encoding.PEM
+
+
+@pytest.fixture(scope="module")
+def root() -> CA:
+    return CA.root(not_before=START, days=3652)
+
+
+@pytest.fixture(scope="module")
+def intermediate(root: CA) -> CA:
+    return root.create_intermediate(not_before=START, days=1826)
+
+
+@pytest.fixture(scope="module")
+def leaf(intermediate: CA) -> LeafCert:
+    return intermediate.issue_cert(
+        "bank.example", "www.bank.example", not_before=LEAF_START, days=184
+    )
+
+
+# --- helpers: the three real verifiers --------------------------------------------------------
+
+
+def _cryptography_verify(
+    leaf: x509.Certificate,
+    intermediates: Sequence[x509.Certificate],
+    root: x509.Certificate,
+    name: str,
+    at: datetime.datetime = AT,
+) -> None:
+    """Raise VerificationError unless cryptography's verifier accepts the chain for ``name``."""
+    try:
+        subject: x509.GeneralName = x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        subject = x509.DNSName(name)
+    store = verification.Store([root])
+    verifier = verification.PolicyBuilder().store(store).time(at).build_server_verifier(subject)  # type: ignore[arg-type]
+    verifier.verify(leaf, list(intermediates))
+
+
+def _openssl_verify(
+    folder: Path,
+    root: x509.Certificate,
+    intermediates: Sequence[x509.Certificate],
+    leaf: x509.Certificate,
+    hostname: str,
+    *,
+    at: datetime.datetime | None = AT,
+    crl: x509.CertificateRevocationList | None = None,
+) -> int:
+    """The first verify code of `openssl verify` (0 when it prints OK)."""
+    (folder / "root.pem").write_bytes(root.public_bytes(_PEM))
+    (folder / "untrusted.pem").write_bytes(b"".join(c.public_bytes(_PEM) for c in intermediates))
+    (folder / "leaf.pem").write_bytes(leaf.public_bytes(_PEM))
+    command = [OPENSSL, "verify", "-x509_strict", "-CAfile", str(folder / "root.pem")]
+    if intermediates:
+        command += ["-untrusted", str(folder / "untrusted.pem")]
+    if at is not None:
+        command += ["-attime", str(int(at.timestamp()))]
+    if crl is not None:
+        (folder / "crl.pem").write_bytes(crl.public_bytes(_PEM))
+        command += ["-crl_check", "-CRLfile", str(folder / "crl.pem")]
+    command += ["-verify_ip" if hostname[0].isdigit() else "-verify_hostname", hostname]
+    result = subprocess.run(
+        [*command, str(folder / "leaf.pem")], capture_output=True, text=True, timeout=30
+    )
+    if result.returncode == 0:
+        return 0
+    return int(re.findall(r"error (\d+) at", result.stdout + result.stderr)[0])
+
+
+def _handshake(
+    server: LeafCert, trusted: CA, hostname: str, *, strict: bool = True
+) -> tuple[str, str] | int:
+    """A real TLS handshake on 127.0.0.1: (version, cipher), or the client's verify code."""
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.configure_cert(server_ctx)
+    client_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname and CERT_REQUIRED on
+    trusted.configure_trust(client_ctx)
+    if strict:
+        client_ctx.verify_flags |= ssl.VERIFY_X509_STRICT  # Python 3.13's default
+    assert client_ctx.check_hostname and client_ctx.verify_mode == ssl.CERT_REQUIRED
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(10)
+
+        def serve() -> None:
+            connection, _ = listener.accept()
+            with connection:
+                try:
+                    with server_ctx.wrap_socket(connection, server_side=True) as tls:
+                        tls.sendall(b"hello")
+                except (ssl.SSLError, OSError):
+                    pass  # the client refused the certificate
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        try:
+            with socket.create_connection(listener.getsockname(), timeout=10) as raw:
+                with client_ctx.wrap_socket(raw, server_hostname=hostname) as tls:
+                    assert tls.recv(5) == b"hello"
+                    return tls.version() or "", (tls.cipher() or ("",))[0]
+        except ssl.SSLCertVerificationError as error:
+            return int(error.verify_code)
+        finally:
+            thread.join(10)
+
+
+# --- a good chain, and its twins -----------------------------------------------------------------
+
+
+def test_cryptography_accepts_chain_at_fixed_time(
+    root: CA, intermediate: CA, leaf: LeafCert
+) -> None:
+    assert leaf.chain[1:] == [intermediate.certificate]
+    _cryptography_verify(leaf.certificate, leaf.chain[1:], root.certificate, "bank.example")
+    _cryptography_verify(leaf.certificate, leaf.chain[1:], root.certificate, "www.bank.example")
+
+
+def test_cryptography_twins_fail(root: CA, leaf: LeafCert) -> None:
+    other = CA.root("Other Root", not_before=START)
+    later = datetime.datetime(2026, 10, 1, tzinfo=UTC)  # after the leaf's 184 days
+    cases = [
+        (leaf.chain[1:], root.certificate, "shop.bank.example", AT),  # wrong host
+        (leaf.chain[1:], other.certificate, "bank.example", AT),  # wrong CA
+        ([], root.certificate, "bank.example", AT),  # intermediate missing
+        (leaf.chain[1:], root.certificate, "bank.example", later),  # expired
+    ]
+    for intermediates, trusted, name, at in cases:
+        with pytest.raises(verification.VerificationError):
+            _cryptography_verify(leaf.certificate, intermediates, trusted, name, at)
+
+
+def test_openssl_verify_accepts_chain_and_twins_fail(
+    tmp_path: Path, root: CA, intermediate: CA, leaf: LeafCert
+) -> None:
+    other = CA.root("Other Root", not_before=START)
+    args = (leaf.chain[1:], leaf.certificate)
+    assert _openssl_verify(tmp_path, root.certificate, *args, "bank.example") == 0
+    assert _openssl_verify(tmp_path, root.certificate, *args, "shop.bank.example") == 62
+    assert _openssl_verify(tmp_path, other.certificate, *args, "bank.example") == 20
+    late = datetime.datetime(2026, 10, 1, tzinfo=UTC)
+    assert _openssl_verify(tmp_path, root.certificate, *args, "bank.example", at=late) == 10
+
+
+@pytest.mark.parametrize("key_type", ["ec", "rsa", "ec-p384", "ed25519"])
+def test_real_handshake(key_type: str) -> None:
+    root = CA.root(key_type=key_type)
+    server = root.create_intermediate(key_type=key_type).issue_cert(
+        "bank.example", key_type=key_type
+    )
+    version, _cipher = _handshake(server, root, "bank.example")  # type: ignore[misc]
+    assert version == "TLSv1.3"
+
+
+def test_real_handshake_twins_fail() -> None:
+    root = CA.root()
+    server = root.create_intermediate().issue_cert("bank.example")
+    assert _handshake(server, root, "bank.example") == ("TLSv1.3", "TLS_AES_256_GCM_SHA384")
+    assert _handshake(server, root, "www.bank.example") == 62  # wrong host
+    assert _handshake(server, CA.root("Other Root"), "bank.example") == 20  # wrong CA
+    no_intermediate = LeafCert(server.private_key, server.chain[:1])
+    assert _handshake(no_intermediate, root, "bank.example") == 20  # server forgot it
+
+
+def test_course_root_accepts_localhost_and_loopback(tmp_path: Path) -> None:
+    root = CA.root(not_before=START)
+    for name in ("localhost", "127.0.0.1", "bank.example", "x.test", "www.example.com"):
+        server = root.create_intermediate(not_before=START).issue_cert(
+            name, not_before=LEAF_START, days=184
+        )
+        _cryptography_verify(server.certificate, server.chain[1:], root.certificate, name)
+        code = _openssl_verify(
+            tmp_path, root.certificate, server.chain[1:], server.certificate, name
+        )
+        assert code == 0, name
+    live = root.create_intermediate().issue_cert("localhost", "127.0.0.1")
+    assert _handshake(live, root, "127.0.0.1")[0] == "TLSv1.3"  # type: ignore[index]
+    assert _handshake(live, root, "localhost")[0] == "TLSv1.3"  # type: ignore[index]
+
+
+def test_course_root_cannot_vouch_for_real_names(tmp_path: Path) -> None:
+    """COURSE_NAMES: a leaked course root still cannot vouch for a real site (code 47)."""
+    root = CA.root(not_before=START)
+    for name in ("bank.com", "10.0.0.1"):
+        server = root.issue_cert(name, not_before=LEAF_START, days=184)
+        with pytest.raises(verification.VerificationError):
+            _cryptography_verify(server.certificate, [], root.certificate, name)
+        assert _openssl_verify(tmp_path, root.certificate, [], server.certificate, name) == 47
+    live = root.issue_cert("bank.com")
+    assert _handshake(live, root, "bank.com") == 47
+
+
+# --- what the certificates hold ------------------------------------------------------------------
+
+
+def _extension(cert: x509.Certificate, kind: type) -> x509.Extension:  # type: ignore[type-arg]
+    return cert.extensions.get_extension_for_class(kind)
+
+
+def test_root_and_intermediate_extensions(root: CA, intermediate: CA) -> None:
+    root_bc = _extension(root.certificate, x509.BasicConstraints)
+    assert root_bc.critical and root_bc.value.ca and root_bc.value.path_length is None
+    nc = _extension(root.certificate, x509.NameConstraints)
+    assert nc.critical and list(nc.value.permitted_subtrees) == list(COURSE_NAMES)
+    for ca in (root, intermediate):
+        ku = _extension(ca.certificate, x509.KeyUsage)
+        assert ku.critical and ku.value.key_cert_sign and ku.value.crl_sign
+        assert not ku.value.digital_signature
+    inter_bc = _extension(intermediate.certificate, x509.BasicConstraints).value
+    assert inter_bc.ca and inter_bc.path_length == 0
+    eku = _extension(intermediate.certificate, x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    with pytest.raises(x509.ExtensionNotFound):
+        _extension(root.certificate, x509.ExtendedKeyUsage)
+    root_ski = _extension(root.certificate, x509.SubjectKeyIdentifier).value.digest
+    assert (
+        _extension(root.certificate, x509.AuthorityKeyIdentifier).value.key_identifier == root_ski
+    )
+    aki = _extension(intermediate.certificate, x509.AuthorityKeyIdentifier).value
+    assert aki.key_identifier == root_ski
+    assert intermediate.chain == [intermediate.certificate, root.certificate]
+    assert intermediate.parent is root and root.parent is None
+    assert root.certificate.not_valid_before_utc == START
+    assert intermediate.cert_pem == intermediate.certificate.public_bytes(_PEM)
+
+
+def test_leaf_extensions(intermediate: CA, leaf: LeafCert) -> None:
+    cert = leaf.certificate
+    assert 2**63 <= cert.serial_number < 2**159  # positive, ≤ 20 bytes, ≥ 64 random bits (BR)
+    assert cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "bank.example"
+    san = _extension(cert, x509.SubjectAlternativeName)
+    assert not san.critical
+    assert san.value.get_values_for_type(x509.DNSName) == ["bank.example", "www.bank.example"]
+    bc = _extension(cert, x509.BasicConstraints)
+    assert bc.critical and not bc.value.ca
+    ku = _extension(cert, x509.KeyUsage)
+    assert ku.critical and ku.value.digital_signature and not ku.value.key_encipherment
+    assert not ku.value.key_cert_sign
+    assert list(_extension(cert, x509.ExtendedKeyUsage).value) == [ExtendedKeyUsageOID.SERVER_AUTH]
+    issuer_ski = _extension(intermediate.certificate, x509.SubjectKeyIdentifier).value.digest
+    assert _extension(cert, x509.AuthorityKeyIdentifier).value.key_identifier == issuer_ski
+    assert _extension(
+        cert, x509.SubjectKeyIdentifier
+    ).value == x509.SubjectKeyIdentifier.from_public_key(leaf.private_key.public_key())
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == datetime.timedelta(days=184)
+    assert cert.issuer == intermediate.certificate.subject
+    assert leaf.chain == [cert, intermediate.certificate]  # never the root
+    assert leaf.cert_chain_pem.count(b"BEGIN CERTIFICATE") == 2
+    assert b"BEGIN PRIVATE KEY" in leaf.private_key_pem
+
+
+@pytest.mark.parametrize(
+    ("key_type", "hash_type", "key_encipherment"),
+    [("ec", hashes.SHA256, False), ("ec-p384", hashes.SHA384, False),
+     ("rsa", hashes.SHA256, True), ("ed25519", type(None), False)],
+)  # fmt: skip
+def test_hash_and_key_usage_follow_key_type(
+    key_type: str, hash_type: type, key_encipherment: bool
+) -> None:
+    root = CA.root(key_type=key_type)
+    assert type(root.certificate.signature_hash_algorithm) is hash_type
+    server = root.issue_cert("bank.example", key_type=key_type)
+    assert type(server.certificate.signature_hash_algorithm) is hash_type
+    assert _extension(server.certificate, x509.KeyUsage).value.key_encipherment is key_encipherment
+    assert type(root.crl().signature_hash_algorithm) is hash_type
+
+
+def test_ip_only_leaf_has_no_cn_and_critical_san() -> None:
+    server = CA.root().issue_cert("127.0.0.1")
+    assert server.certificate.subject == x509.Name([])
+    assert _extension(server.certificate, x509.SubjectAlternativeName).critical
+
+
+def test_issue_keeps_only_the_names(intermediate: CA) -> None:
+    """The CSR asks for O=The Bank; a DV CA does not validate it, so it does not copy it."""
+    key = keys.generate_private_key("ec-p256")
+    csr = make_csr(key, ["pay.bank.example"], organization="The Bank")
+    intermediate.record_validated("pay.bank.example")
+    cert = intermediate.issue(csr)
+    assert cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME) == []
+    assert intermediate.validation_methods["pay.bank.example"] == "manual"
+
+
+# --- path length and name constraints ------------------------------------------------------------
+
+
+def test_root_with_path_length_zero_breaks_chains_through_an_intermediate(tmp_path: Path) -> None:
+    bad_root = CA.root(not_before=START, path_length=0)
+    server = bad_root.create_intermediate(not_before=START).issue_cert(
+        "bank.example", not_before=LEAF_START, days=184
+    )
+    with pytest.raises(verification.VerificationError):
+        _cryptography_verify(
+            server.certificate, server.chain[1:], bad_root.certificate, "bank.example"
+        )
+    code = _openssl_verify(
+        tmp_path, bad_root.certificate, server.chain[1:], server.certificate, "bank.example"
+    )
+    assert code == 25
+    # Twin: the same root issuing the leaf directly is fine; a root without pathLen is too.
+    direct = bad_root.issue_cert("bank.example", not_before=LEAF_START, days=184)
+    _cryptography_verify(direct.certificate, [], bad_root.certificate, "bank.example")
+    good_root = CA.root(not_before=START)
+    server = good_root.create_intermediate(not_before=START).issue_cert(
+        "bank.example", not_before=LEAF_START, days=184
+    )
+    _cryptography_verify(
+        server.certificate, server.chain[1:], good_root.certificate, "bank.example"
+    )
+
+
+def test_intermediate_below_path_length_zero_intermediate(
+    tmp_path: Path, root: CA, intermediate: CA
+) -> None:
+    second = intermediate.create_intermediate("Second", not_before=START)
+    server = second.issue_cert("bank.example", not_before=LEAF_START, days=184)
+    assert server.chain == [server.certificate, second.certificate, intermediate.certificate]
+    code = _openssl_verify(
+        tmp_path, root.certificate, server.chain[1:], server.certificate, "bank.example"
+    )
+    assert code == 25
+
+
+def test_internal_ca_cannot_issue_outside_its_names(tmp_path: Path, root: CA) -> None:
+    internal = root.create_intermediate(
+        "Corp CA", permitted=[x509.DNSName("corp.example")], not_before=START
+    )
+    outside = internal.issue_cert(
+        "bank.example", not_before=LEAF_START, days=184
+    )  # the CA signs it...
+    with pytest.raises(verification.VerificationError):  # ...but no verifier accepts it
+        _cryptography_verify(
+            outside.certificate, outside.chain[1:], root.certificate, "bank.example"
+        )
+    code = _openssl_verify(
+        tmp_path, root.certificate, outside.chain[1:], outside.certificate, "bank.example"
+    )
+    assert code == 47
+    inside = internal.issue_cert("intranet.corp.example", not_before=LEAF_START, days=184)
+    _cryptography_verify(
+        inside.certificate, inside.chain[1:], root.certificate, "intranet.corp.example"
+    )
+    code = _openssl_verify(
+        tmp_path, root.certificate, inside.chain[1:], inside.certificate, "intranet.corp.example"
+    )
+    assert code == 0
+
+
+def test_constrained_trust_anchor_applies_to_leaves(tmp_path: Path) -> None:
+    """cryptography and OpenSSL both apply a trusted root's own name constraints."""
+    corp_root = CA.root("Corp Root", permitted=[x509.DNSName("corp.example")], not_before=START)
+    outside = corp_root.issue_cert("bank.example", not_before=LEAF_START, days=184)
+    with pytest.raises(verification.VerificationError):
+        _cryptography_verify(outside.certificate, [], corp_root.certificate, "bank.example")
+    assert (
+        _openssl_verify(tmp_path, corp_root.certificate, [], outside.certificate, "bank.example")
+        == 47
+    )
+    inside = corp_root.issue_cert("www.corp.example", not_before=LEAF_START, days=184)
+    _cryptography_verify(inside.certificate, [], corp_root.certificate, "www.corp.example")
+
+
+# --- what the CA refuses -------------------------------------------------------------------------
+
+
+def test_refuses_bad_csr_signature(intermediate: CA) -> None:
+    key = keys.generate_private_key("ec-p256")
+    csr = make_csr(key, ["bank.example"])
+    intermediate.record_validated("bank.example")
+    der = csr.public_bytes(serialization.Encoding.DER).replace(b"bank.example", b"bunk.example")
+    with pytest.raises(CSRSignatureError):
+        intermediate.issue(x509.load_der_x509_csr(der))
+    intermediate.issue(csr)  # twin: the untouched CSR is issued
+
+
+def test_refuses_unvalidated_name() -> None:
+    ca = CA.root()
+    csr = make_csr(keys.generate_private_key("ec-p256"), ["bank.example", "www.bank.example"])
+    with pytest.raises(NameNotValidatedError, match="bank.example"):
+        ca.issue(csr)
+    ca.record_validated("bank.example")
+    with pytest.raises(NameNotValidatedError) as caught:  # one name of two is not enough
+        ca.issue(csr)
+    assert "www.bank.example" in str(caught.value) and "record_validated" in str(caught.value)
+    ca.record_validated("WWW.Bank.Example.")
+    assert ca.validated_names == {"bank.example", "www.bank.example"}
+    ca.issue(csr)
+
+
+def test_refuses_mismatched_key(root: CA) -> None:
+    other_key = keys.generate_private_key("ec-p256")
+    with pytest.raises(CAKeyMismatchError) as caught:
+        CA(root.certificate, other_key)
+    assert "PRIVATE" not in str(caught.value) and "MII" not in str(caught.value)
+    assert CA(root.certificate, root.private_key).certificate == root.certificate  # twin
+
+
+def test_refuses_non_ca_certificate_and_wrong_parent(
+    root: CA, intermediate: CA, leaf: LeafCert
+) -> None:
+    with pytest.raises(CAError, match="not a CA certificate"):
+        CA(leaf.certificate, leaf.private_key)
+    with pytest.raises(CAError, match="not signed by"):
+        CA(intermediate.certificate, intermediate.private_key, parent=CA.root("Other"))
+    assert (
+        CA(intermediate.certificate, intermediate.private_key, parent=root).chain[-1]
+        == root.certificate
+    )
+
+
+def test_argument_errors(root: CA) -> None:
+    with pytest.raises(UnknownKeyTypeError):
+        CA.root(key_type="dsa")
+    with pytest.raises(ArgumentError):
+        root.issue_cert("not a name")
+    with pytest.raises(ArgumentError):
+        root.create_intermediate(path_length=-1)
+    with pytest.raises(ArgumentError):
+        root.create_intermediate(permitted=["corp.example"])  # type: ignore[list-item]
+    with pytest.raises(ArgumentError):
+        root.issue_cert("bank.example", days=0)
+    with pytest.raises(ArgumentError):
+        root.issue_cert("bank.example", not_before=datetime.datetime(2026, 1, 1))
+    with pytest.raises(ArgumentError):
+        root.configure_trust("ctx")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError):
+        CA("cert", keys.generate_private_key("ec-p256"))  # type: ignore[arg-type]
+
+
+# --- revocation ----------------------------------------------------------------------------------
+
+
+def test_crl_signed_and_read_by_openssl(tmp_path: Path, root: CA) -> None:
+    ca = root.create_intermediate("Revoking CA", not_before=START)
+    bad = ca.issue_cert("bank.example", not_before=LEAF_START, days=184)
+    good = ca.issue_cert("bank.example", not_before=LEAF_START, days=184)
+    ca.revoke(bad.certificate, when=datetime.datetime(2026, 4, 15, tzinfo=UTC))
+    crl = ca.crl(last_update=datetime.datetime(2026, 5, 31, tzinfo=UTC))
+    assert crl.is_signature_valid(ca.certificate.public_key())  # type: ignore[arg-type]
+    assert not crl.is_signature_valid(root.certificate.public_key())  # type: ignore[arg-type]
+    assert crl.issuer == ca.certificate.subject
+    assert crl.next_update_utc == datetime.datetime(2026, 6, 7, tzinfo=UTC)
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 1
+    aki = crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    ski = _extension(ca.certificate, x509.SubjectKeyIdentifier).value.digest
+    assert aki.key_identifier == ski
+    entry = crl.get_revoked_certificate_by_serial_number(bad.certificate.serial_number)
+    assert entry is not None
+    reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    assert reason == x509.ReasonFlags.key_compromise
+    assert crl.get_revoked_certificate_by_serial_number(good.certificate.serial_number) is None
+    assert ca.revoked_serials == {bad.certificate.serial_number}
+    path = tmp_path / "ca.crl"
+    path.write_bytes(crl.public_bytes(_PEM))
+    text = subprocess.run([OPENSSL, "crl", "-in", str(path), "-noout", "-text"],
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert text.returncode == 0 and f"{bad.certificate.serial_number:X}" in text.stdout
+    args = (tmp_path, root.certificate)
+    assert _openssl_verify(*args, bad.chain[1:], bad.certificate, "bank.example", crl=crl) == 23
+    assert _openssl_verify(*args, good.chain[1:], good.certificate, "bank.example", crl=crl) == 0
+    assert _openssl_verify(*args, bad.chain[1:], bad.certificate, "bank.example") == 0  # no CRL
+    assert ca.crl().extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == 2
+
+
+def test_revoke_refuses_other_cas_certificates(root: CA) -> None:
+    stranger = CA.root("Stranger").issue_cert("bank.example")
+    with pytest.raises(CAError):
+        root.revoke(stranger.certificate)
+    ca = CA.root()
+    own = ca.issue_cert("bank.example")
+    ca.revoke(own.certificate, x509.ReasonFlags.unspecified)  # RFC 5280: no reason extension
+    (entry,) = list(ca.crl())
+    assert len(entry.extensions) == 0
+
+
+def test_load_crl_pem_and_der(tmp_path: Path) -> None:
+    ca = CA.root()
+    ca.revoke(ca.issue_cert("bank.example").certificate)
+    crl = ca.crl()
+    (tmp_path / "a.pem").write_bytes(crl.public_bytes(_PEM))
+    (tmp_path / "b.crl").write_bytes(crl.public_bytes(serialization.Encoding.DER))
+    assert load_crl(tmp_path / "a.pem") == load_crl(tmp_path / "b.crl") == crl
+    assert crl_from_bytes(crl.public_bytes(_PEM)) == crl
+    (tmp_path / "c.pem").write_bytes(ca.cert_pem)
+    with pytest.raises(NotACRLError):
+        load_crl(tmp_path / "c.pem")
+
+
+_CRL_CA = CA.root("Fuzz CA")
+_CRL_CA.revoke(_CRL_CA.issue_cert("bank.example").certificate)
+_CRL_DER = _CRL_CA.crl().public_bytes(serialization.Encoding.DER)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(0, 10_000), st.integers(0, 255), st.integers(0, 30), st.booleans())
+def test_mutated_crls_give_course_errors(position: int, value: int, cut: int, pem: bool) -> None:
+    data = bytearray(_CRL_DER)
+    data[position % len(data)] = value
+    mutated = bytes(data[: len(data) - cut])
+    if pem:
+        mutated = x509.load_der_x509_crl(_CRL_DER).public_bytes(_PEM)[: 400 - cut] + mutated[:0]
+    try:
+        crl = crl_from_bytes(mutated)
+        list(crl)
+    except CourseError as error:
+        assert "MII" not in str(error)
+
+
+def test_ec_key_signing_is_what_verify_uses() -> None:
+    """The CA's signature on a leaf verifies with the CA's public key (and not another's)."""
+    ca = CA.root()
+    server = ca.issue_cert("bank.example")
+    server.certificate.verify_directly_issued_by(ca.certificate)
+    with pytest.raises(ValueError):
+        server.certificate.verify_directly_issued_by(CA.root("Other").certificate)
+    assert isinstance(ca.private_key, ec.EllipticCurvePrivateKey)
