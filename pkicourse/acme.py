@@ -20,9 +20,9 @@ authorization published anywhere else, or one made with its own account key, doe
 
 Stand-ins, said plainly: everything runs on 127.0.0.1. A port the operating system picks stands
 in for port 80, and a dictionary ``{domain: port}`` stands in for DNS. Real CAs follow redirects
-(RFC 8555 §8.3 allows them, to ports 80 and 443); this course's CA follows none, to keep it
-simple. Real CAs also validate from several network vantage points (BR 3.2.2.9); this one looks
-once, from the same machine.
+(RFC 8555 §8.3 says a CA SHOULD; Let's Encrypt follows them to ports 80 and 443); this
+course's CA follows none, to keep it simple. Real CAs also validate from several network
+vantage points (BR 3.2.2.9); this one looks once, from the same machine.
 """
 
 from __future__ import annotations
@@ -399,6 +399,11 @@ class DomainValidator:
     def _check(self, challenge: Challenge) -> ChallengeResult:
         domain, path = challenge.domain, challenge.path
         port = self.dns.get(domain)
+        if port is not None and (type(port) is not int or not 0 < port < 65536):
+            raise ArgumentError(
+                f"dns must map each domain to a port number (an int from 1 to 65535), e.g. "
+                f"{{'{domain}': server.port}}; for {domain} it holds {type(port).__name__}."
+            )
         if port is None:
             return ChallengeResult(
                 False,
@@ -430,7 +435,12 @@ class DomainValidator:
         domain = challenge.domain
         if answer.status != 200:
             return ChallengeResult(
-                False, domain, "http-status", _status_words(answer), fetched, answer.status
+                False,
+                domain,
+                "http-status",
+                _status_words(answer, domain, fetched),
+                fetched,
+                answer.status,
             )
         expected = self.expected_key_authorization(challenge)
         body = answer.body.decode("utf-8", "replace").rstrip()  # RFC 8555 §8.3: trailing space
@@ -450,8 +460,9 @@ def _check_domain(domain: object) -> str:
     name = domain.lower().rstrip(".")
     if name.startswith("*."):
         raise ChallengeError(
-            f"http-01 cannot validate a wildcard name ({domain}): RFC 8555 §8.3 leaves "
-            "wildcards to dns-01. Ask for the name itself, e.g. 'bank.example'."
+            f"http-01 cannot validate a wildcard name ({domain}): the BR say the method is "
+            "not suitable for wildcard domain names (BR 3.2.2.4.19), so ACME CAs use dns-01 "
+            "for them. Ask for the name itself, e.g. 'bank.example'."
         )
     if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name) or ".." in name:
         raise ArgumentError(
@@ -472,19 +483,21 @@ def _fetch(port: int, domain: str, path: str) -> _Fetched:
         connection.close()
 
 
-def _status_words(answer: _Fetched) -> str:
+def _status_words(answer: _Fetched, domain: str, fetched: str) -> str:
+    server = f"the server DNS gives for {domain} ({fetched.split('/')[2]})"
     if answer.status == 404:
         return (
-            "the server answered 404 Not Found: nothing is published at the challenge's path. "
-            "Publish the key authorization under this challenge's token."
+            f"{server} answered 404 Not Found: nothing is published there under this "
+            "challenge's token. Only whoever controls that server can put the key "
+            "authorization there."
         )
     if 300 <= answer.status < 400:
         return (
-            f"the server answered with a redirect ({answer.status}) to {answer.location!r}. "
-            "Real CAs may follow it (RFC 8555 §8.3, to ports 80 and 443); this course's CA "
-            "follows no redirect, to keep it simple."
+            f"{server} answered with a redirect ({answer.status}) to {answer.location!r}. "
+            "Real CAs may follow it (RFC 8555 §8.3: a CA SHOULD); this course's CA follows "
+            "no redirect, to keep it simple."
         )
-    return f"the server answered HTTP {answer.status}, not 200 OK with the key authorization."
+    return f"{server} answered HTTP {answer.status}, not 200 OK with the key authorization."
 
 
 def _mismatch_words(body: str, challenge: Challenge) -> str:

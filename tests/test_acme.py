@@ -358,6 +358,10 @@ def test_no_dns_record_fails(owner_key: ec.EllipticCurvePrivateKey) -> None:
     validator = DomainValidator(CA.root(), {"bank.example": 1})
     result = validator.validate(validator.new_challenge("shop.example", owner_key))
     assert result.reason == "no-dns-record" and "DNS" in result.explanation
+    for port in ("80", 0, 70000, 80.0):
+        broken = DomainValidator(CA.root(), {"bank.example": port})  # type: ignore[dict-item]
+        with pytest.raises(ArgumentError, match="port number"):
+            broken.validate(broken.new_challenge("bank.example", owner_key))
 
 
 def test_a_server_that_never_answers_times_out_in_about_2_s(
