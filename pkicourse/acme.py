@@ -44,6 +44,7 @@ from typing import NamedTuple, Protocol
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
+from pkicourse import keys
 from pkicourse.errors import ArgumentError, ChallengeError, ServerError, WrongKeyTypeError
 
 __all__ = [
@@ -89,7 +90,7 @@ def _public_key(key: object) -> object:
     return key.public_key() if isinstance(key, private) else key
 
 
-def jwk(account_key: object) -> dict[str, str]:
+def jwk(account_key: keys.PrivateKey | keys.PublicKey) -> dict[str, str]:
     """The members of the public key's JWK that its thumbprint covers (lesson 05).
 
     Only the *required* members (RFC 7638 §3.2), in lexicographic order: for an EC key
@@ -117,7 +118,7 @@ def jwk(account_key: object) -> dict[str, str]:
     )
 
 
-def jwk_thumbprint(account_key: object) -> str:
+def jwk_thumbprint(account_key: keys.PrivateKey | keys.PublicKey) -> str:
     """The RFC 7638 thumbprint of a public key, base64url without padding (lesson 05).
 
     The JWK's required members (:func:`jwk`) as JSON with the keys sorted and no whitespace
@@ -140,7 +141,7 @@ def _check_token(token: object) -> str:
     return token
 
 
-def key_authorization(token: str, account_key: object) -> str:
+def key_authorization(token: str, account_key: keys.PrivateKey | keys.PublicKey) -> str:
     """What the domain's server must publish for an http-01 challenge (lesson 05).
 
     ``token + "." + jwk_thumbprint(account_key)`` (RFC 8555 §8.1). The token shows that the
@@ -352,7 +353,9 @@ class DomainValidator:
         self.dns = dns
         self._challenges: dict[str, Challenge] = {}
 
-    def new_challenge(self, domain: str, account_public_key: object) -> Challenge:
+    def new_challenge(
+        self, domain: str, account_public_key: keys.PrivateKey | keys.PublicKey
+    ) -> Challenge:
         """A fresh http-01 challenge for ``domain``, for the account with this key."""
         name = _check_domain(domain)
         thumbprint = jwk_thumbprint(account_public_key)
