@@ -80,12 +80,21 @@ COURSE_NAMES: tuple[x509.GeneralName, ...] = (
     x509.IPAddress(ipaddress.ip_network("127.0.0.1/32")),
     x509.IPAddress(ipaddress.ip_network("::1/128")),
 )
-# Name constraints on a trust anchor: OpenSSL (`openssl verify`, Python's ssl) applies them
-# from every CA certificate in the path, the trusted root included. cryptography's verifier
-# (x509.verification, 50.0) does the same: tests/test_ca.py shows a root constrained to
-# corp.example rejected for a bank.example leaf by all three, and a COURSE_NAMES root accepted
-# for bank.example, localhost and 127.0.0.1 by all three. (RFC 5280 §6.1.1 lets a relying
-# party choose whether to apply a trust anchor's constraints; both libraries choose to.)
+# Name constraints on a trust anchor (checked for cryptography 50.0.2 and OpenSSL 3.0.19):
+# - OpenSSL (`openssl verify`, Python's ssl) applies the nameConstraints of every CA
+#   certificate in the path, the trusted root included. It also checks a subject CN that looks
+#   like a host name against DNS constraints: that is why an IP-only leaf gets no CN here.
+# - cryptography's verifier (x509.verification) applies them too: its chain builder evaluates
+#   the working certificate's nameConstraints before it asks whether that certificate is in
+#   the Store, so a trusted root's constraints bind every SAN below it (SANs only, never the
+#   CN). Its CA policy accepts the extension critical or not (RFC 5280 §4.2.1.10 says MUST be
+#   critical, BR §7.1.2.10.8 relaxes that to MAY; the course marks it critical).
+# - RFC 5280 §6.1.1 leaves a trust anchor's constraints to the relying party; both apply them.
+# tests/test_ca.py shows a root constrained to corp.example refused for a bank.example leaf by
+# both (OpenSSL code 47), and a COURSE_NAMES root accepted for bank.example, localhost and
+# 127.0.0.1 by cryptography, `openssl verify` and a real handshake with Python's ssl.
+# The same verifier's WebPKI policy allows RSA and P-256/384/521 keys only (BR §7.1.3.1): it
+# refuses Ed25519 certificates ("Forbidden public key algorithm"), which OpenSSL accepts.
 
 _ORGANIZATION = "pkicourse"
 _KEY_TYPE_ALIASES = {"ec": "ec-p256", "rsa": "rsa-2048"}
@@ -167,7 +176,8 @@ def _leaf_key_usage(public_key: keys.PublicKey) -> x509.KeyUsage:
         digital_signature=True,  # signs the handshake (TLS 1.3 CertificateVerify, ECDHE)
         content_commitment=False,
         # RSA key transport (TLS 1.2 RSA suites) decrypts with this key; EC/Ed25519 keys never
-        # encrypt, and BR §7.1.2.7.11 forbids keyEncipherment for them.
+        # encrypt: BR §7.1.2.7.11 forbids keyEncipherment for them (and calls it NOT
+        # RECOMMENDED even for RSA, now that TLS 1.3 has no RSA key transport).
         key_encipherment=isinstance(public_key, rsa.RSAPublicKey),
         data_encipherment=False,
         key_agreement=False,  # static (EC)DH certificates: unused in TLS today
@@ -245,7 +255,9 @@ class CA:
         """A new root CA: a key pair and a self-signed CA certificate (lesson 05).
 
         ``permitted``: name constraints (default :data:`COURSE_NAMES`; ``None`` for none).
-        ``key_type``: ``"ec"`` (P-256, the default), ``"rsa"``, or a ``keys.KEY_TYPES`` name.
+        ``key_type``: ``"ec"`` (P-256, the default), ``"rsa"``, or a ``keys.KEY_TYPES`` name
+        (``"ed25519"`` works with OpenSSL and ``ssl``; cryptography's verifier refuses it, as
+        the BR allow only RSA and ECDSA).
         ``path_length``: leave it ``None`` (BR §7.1.2.1); lesson 05 sets 0 to show that such
         a root breaks every chain through an intermediate (OpenSSL code 25).
         """
@@ -270,7 +282,8 @@ class CA:
     ) -> CA:
         """A new intermediate CA signed by this CA (lesson 05).
 
-        ``path_length=0``: it may sign leaves only (BR §7.1.2.2 for TLS subordinate CAs). The
+        ``path_length=0``: it may sign leaves only, as issuing CAs usually do (BR §7.1.2.6, TLS
+        subordinate CA; §7.1.2.10.4 allows a pathLenConstraint on subordinate CAs). The
         CA does not check whether its own path length allows a child: verifiers do, and
         lesson 05 shows them refusing (OpenSSL code 25).
         """
@@ -514,14 +527,14 @@ def _sign_ca_certificate(
         # issuer: the signer's subject, byte for byte; a root names itself (self-signed).
         .issuer_name(issuer.subject if issuer is not None else subject)
         .public_key(public_key)
-        # Serial (RFC 5280 §4.1.2.2: positive, ≤ 20 octets). BR §7.1: ≥ 64 bits from a
-        # CSPRNG; random_serial_number gives 159 random bits.
+        # Serial (RFC 5280 §4.1.2.2: positive, ≤ 20 octets). BR §7.1.2 profiles: non-sequential,
+        # ≥ 64 bits from a CSPRNG; random_serial_number gives 159 random bits.
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         # basicConstraints (§4.2.1.9): CA:TRUE, critical. pathLenConstraint = how many CAs
-        # may follow below it. BR §7.1.2.1: a root SHOULD NOT have one (None); BR §7.1.2.2
-        # gives TLS subordinate CAs path_length 0: they sign leaves only.
+        # may follow below it. BR §7.1.2.1: a root should not have one (NOT RECOMMENDED);
+        # BR §7.1.2.10.4 lets a subordinate CA have one: 0 = it signs leaves only.
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         # keyUsage (§4.2.1.3): keyCertSign + cRLSign, critical (BR §7.1.2.10.7).
         .add_extension(_ca_key_usage(), critical=True)
@@ -534,14 +547,15 @@ def _sign_ca_certificate(
     )
     if server_auth:
         # extendedKeyUsage (§4.2.1.12): this CA issues TLS server certificates only.
-        # BR §7.1.2.2.g: a TLS subordinate CA carries serverAuth (and no anyExtendedKeyUsage).
+        # BR §7.1.2.10.6 (TLS subordinate CA, §7.1.2.6): serverAuth MUST be there, and never
+        # anyExtendedKeyUsage. RFC 5280 alone does not require EKU on a CA.
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
         )
     if permitted is not None:
         # nameConstraints (§4.2.1.10, MUST be critical): every name below this CA must fall
         # inside these subtrees. BR §7.1.2.10.8 allows them on CAs (a "technically
-        # constrained" CA, §7.1.5); verifiers enforce them, not the CA's software.
+        # constrained" TLS subordinate CA, §7.1.2.5); verifiers enforce them, not the CA.
         builder = builder.add_extension(
             x509.NameConstraints(permitted_subtrees=list(permitted), excluded_subtrees=None),
             critical=True,
@@ -559,8 +573,8 @@ def _sign_leaf_certificate(
     """A TLS server certificate for ``names``, signed by ``issuer``."""
     san = x509.SubjectAlternativeName([general_name(n) for n in names])
     dns_names = san.get_values_for_type(x509.DNSName)
-    # subject: CN = the first DNS name only. BR §7.1.2.7.2: for domain validation (DV) the CN,
-    # if present, must be one of the SAN names; organisation fields are not validated. An
+    # subject: CN = the first DNS name only. BR §7.1.2.7.2 (domain validated): the CN is NOT
+    # RECOMMENDED but allowed, and must then repeat a SAN name; no organisation fields. An
     # IP-only certificate gets an empty subject: OpenSSL checks a CN that looks like a host
     # name ("127.0.0.1" does) against DNS name constraints, and would refuse it (code 47).
     cn = [x509.NameAttribute(NameOID.COMMON_NAME, dns_names[0])] if dns_names else []
@@ -569,16 +583,17 @@ def _sign_leaf_certificate(
         .subject_name(x509.Name(cn))
         .issuer_name(issuer.certificate.subject)  # = the issuer's subject, byte for byte
         .public_key(public_key)  # the key from the CSR: the server keeps its private half
-        .serial_number(x509.random_serial_number())  # positive, ≥ 64 random bits (BR §7.1)
+        .serial_number(x509.random_serial_number())  # positive, ≥ 64 random bits (BR §7.1.2.7)
         .not_valid_before(not_before)
-        # BR §6.3.2: at most 398 days today, 200 from 2026-03-15, 100 from 2027-03-15 and 47
-        # from 2029-03-15 (ballot SC-081). The default 90 days is what Let's Encrypt gives.
+        # BR §6.3.2 (ballot SC-081): at most 398 days until 2026-03-14, 200 days from
+        # 2026-03-15, 100 from 2027-03-15, 47 from 2029-03-15. The default 90
+        # days is what Let's Encrypt gives. The CA does not enforce a maximum (lessons vary it).
         .not_valid_after(not_after)
         # subjectAltName (§4.2.1.6): the names the certificate is for. Browsers match only
         # these (BR §7.1.2.7.12 makes SAN mandatory); critical only when the subject is empty.
         .add_extension(san, critical=not cn)
         # basicConstraints (§4.2.1.9): CA:FALSE, so this key cannot sign certificates.
-        # BR §7.1.2.7.8 allows it absent or present; present and critical is clearest.
+        # BR §7.1.2.7.8: if present, cA FALSE; present and critical is clearest.
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         # keyUsage (§4.2.1.3): digitalSignature (+ keyEncipherment for RSA), critical.
         .add_extension(_leaf_key_usage(public_key), critical=True)

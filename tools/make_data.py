@@ -106,8 +106,8 @@ def make_cas() -> tuple[CA, CA, CA]:
     intermediate = root.create_intermediate(
         INTERMEDIATE_NAME, not_before=ROOT_START, days=_days(ROOT_START, INTERMEDIATE_END)
     )
-    # A "technically constrained" subordinate CA (BR §7.1.5): an organisation may issue for its
-    # own names only, here corp.example and below. Verifiers enforce the constraint.
+    # A "technically constrained" TLS subordinate CA (BR §7.1.2.5): an organisation may issue
+    # for its own names only, here corp.example and below. Verifiers enforce the constraint.
     internal = root.create_intermediate(
         INTERNAL_NAME,
         permitted=[x509.DNSName("corp.example")],
