@@ -23,7 +23,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from pkicourse.ca import CA
-from pkicourse.errors import ArgumentError, InvalidChoiceError, WrongKeyTypeError
+from pkicourse.errors import ArgumentError, CAError, InvalidChoiceError, WrongKeyTypeError
 from pkicourse.tour import (
     BROWSER_ERRORS,
     PROBLEMS,
@@ -33,6 +33,7 @@ from pkicourse.tour import (
     _issue_leaf,
     _make_ca,
     _make_impostor,
+    _not_a_ca,
     _refusal,
     _serve,
     _server_context,
@@ -329,6 +330,16 @@ def test_each_problem_fails_with_its_verify_code(problem: str) -> None:
     assert type(error) is ssl.SSLCertVerificationError
     assert error.verify_code == EXPECTED_CODES[problem]
     assert f"({error.verify_code})" in PROBLEMS[problem]  # the description names the code
+
+
+def test_the_not_a_ca_signer_really_is_not_a_ca() -> None:
+    fake = _not_a_ca()
+    constraints = fake.certificate.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert constraints.value.ca is False
+    leaf = _issue_leaf(fake)
+    leaf.certificate.verify_directly_issued_by(fake.certificate)  # it did sign the leaf
+    with pytest.raises(CAError):  # the course's CA refuses to be built from such a certificate
+        CA(fake.certificate, fake.private_key)
 
 
 def test_a_problem_server_is_fine_apart_from_its_problem() -> None:
