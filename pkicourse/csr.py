@@ -24,7 +24,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -33,10 +32,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from pkicourse import keys
+from pkicourse.certificates import CertificateRow
 from pkicourse.errors import (
     ArgumentError,
     CSRSignatureError,
     DataFileNotFoundError,
+    InvalidChoiceError,
     NotACSRError,
     NotAPathError,
     NotBytesError,
@@ -357,12 +358,9 @@ def _der_hint(data: bytes) -> str:
 # --- describing a CSR --------------------------------------------------------------------------
 
 
-class CSRRow(NamedTuple):
-    """One row of a description: the field, its value, and what it means (lesson 04)."""
-
-    field: str
-    value: str
-    meaning: str
+#: One row of a description: the field, its value, and what it means (the row type of
+#: :func:`pkicourse.certificates.describe`, so both tables read alike).
+CSRRow = CertificateRow
 
 
 @dataclass(frozen=True)
@@ -371,11 +369,22 @@ class CSRDescription:
 
     rows: tuple[CSRRow, ...]
 
+    @property
+    def fields(self) -> list[str]:
+        """The field names, in order."""
+        return [row.field for row in self.rows]
+
     def __getitem__(self, field: str) -> str:
+        wanted = str(field).replace("_", " ").strip().lower()
+        wanted = {"san": "requested names (san)", "names": "requested names (san)"}.get(
+            wanted, wanted
+        )
         for row in self.rows:
-            if row.field == field:
+            if row.field.lower() == wanted:
                 return row.value
-        raise KeyError(field)
+        raise InvalidChoiceError(
+            f"This CSR's description has no field {field!r:.60}: it has {', '.join(self.fields)}."
+        )
 
     def __str__(self) -> str:
         width = max(len(row.field) for row in self.rows)

@@ -21,6 +21,7 @@ from pkicourse.errors import (
     CourseError,
     CSRSignatureError,
     DataFileNotFoundError,
+    InvalidChoiceError,
     NotACRLError,
     NotACSRError,
     NotAPathError,
@@ -126,6 +127,9 @@ def test_describe_csr_rows() -> None:
     assert "O=The Bank" in description["subject"]
     assert "bank.example" in str(description) and "<table>" in description._repr_html_()
     assert csrs.describe_csr(_tampered(_CSR))["signature"].startswith("INVALID")
+    assert description["san"] == description["requested names (SAN)"]
+    with pytest.raises(InvalidChoiceError, match="no field"):
+        description["issuer"]
 
 
 def test_signature_hash_refuses_non_keys() -> None:
