@@ -4,9 +4,10 @@ The note's own pictures are missing, so the course draws its own. Every function
 :class:`matplotlib.figure.Figure` built directly (never ``pyplot``, no global settings touched);
 make it the last expression of a notebook cell and ``%matplotlib inline`` shows it.
 
-Lessons: 01-asymmetric-keys (:func:`draw_lock_and_key`, :func:`draw_users`) and
+Lessons: 01-asymmetric-keys (:func:`draw_lock_and_key`, :func:`draw_users`),
 02-session-keys (:func:`draw_key_transport`, :func:`draw_ecdhe`, :func:`draw_speeds`,
-:func:`draw_who_knows_what`).
+:func:`draw_who_knows_what`), 03 to 05 (:func:`draw_chain_of_trust`) and
+05-certificate-authorities (:func:`draw_root_store`).
 
 Colours come from the Okabe-Ito palette, which stays readable with colour blindness; every
 colour is backed by a word or a mark (✔ / ✘), never used alone.
@@ -18,6 +19,8 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cryptography import x509
+from cryptography.x509.oid import NameOID
 from matplotlib.figure import Figure
 from matplotlib.patches import (
     Circle,
@@ -35,11 +38,14 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from pkicourse.session_keys import SpeedResult
+    from pkicourse.truststore import StoreSummary
 
 __all__ = [
+    "draw_chain_of_trust",
     "draw_ecdhe",
     "draw_key_transport",
     "draw_lock_and_key",
+    "draw_root_store",
     "draw_speeds",
     "draw_users",
     "draw_who_knows_what",
@@ -442,4 +448,174 @@ def draw_who_knows_what(
             corner = (label_width + j * cell_width, y - cell_height / 2)
             knows = bool(known.get(secret, False))
             _draw_grid_cell(ax, corner, (cell_width, cell_height), knows, f"{party}/{secret}")
+    return fig
+
+
+# --- lessons 03 to 05: certificates -------------------------------------------------------
+
+_KEY_COLOURS = (_ORANGE, _SKY, _GREEN, _PURPLE, _YELLOW, _BLUE)
+_BOX_LEFT, _BOX_WIDTH, _BOX_HEIGHT, _BOX_STEP = 0.3, 5.6, 1.15, 1.75
+
+
+def _subject_cn(name: x509.Name) -> str:
+    """The common name (or the whole name when it has none), shortened to fit a box."""
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    text = str(values[0].value) if values else name.rfc4514_string() or "(empty name)"
+    return textwrap.shorten(text, width=44, placeholder="…")
+
+
+def _role(index: int, count: int, self_issued: bool) -> str:
+    if index == 0:
+        return (
+            "Server (leaf) certificate"
+            if count > 1 or not self_issued
+            else "Self-signed certificate"
+        )
+    return "Root CA certificate" if self_issued else "Intermediate CA certificate"
+
+
+def _draw_certificate_box(
+    ax: Axes, y: float, lines: tuple[str, str, str], key_colour: str, signer_colour: str
+) -> None:
+    """A certificate: its role, subject and issuer; its public key; the issuer's signature."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (_BOX_LEFT, y - _BOX_HEIGHT / 2), _BOX_WIDTH, _BOX_HEIGHT,
+            boxstyle="round,pad=0.02,rounding_size=0.1", facecolor=_PAPER, edgecolor=_INK, lw=1.3,
+        )
+    )  # fmt: skip
+    role, subject, issuer = lines
+    x = _BOX_LEFT + 0.15
+    ax.text(x, y + 0.33, role, fontsize=11, weight="bold", va="center")
+    ax.text(x, y + 0.0, f"subject: {subject}", fontsize=9.5, va="center")
+    ax.text(x, y - 0.3, f"issuer:  {issuer}", fontsize=9.5, va="center")
+    right = _BOX_LEFT + _BOX_WIDTH
+    _draw_key(ax, right - 0.75, y + 0.3, 0.55, key_colour)
+    ax.text(right - 0.75, y + 0.05, "public key", fontsize=8.5, ha="center", va="center")
+    _draw_box(
+        ax, right - 0.75, y - 0.3, "signature", fontsize=8.5,
+        box={"facecolor": signer_colour, "boxstyle": "round,pad=0.2"},
+    )  # fmt: skip
+
+
+def _draw_missing_issuer(ax: Axes, y: float, issuer: str) -> None:
+    """A dashed box for an issuer the chain does not contain."""
+    ax.add_patch(
+        FancyBboxPatch(
+            (_BOX_LEFT, y - _BOX_HEIGHT / 2), _BOX_WIDTH, _BOX_HEIGHT,
+            boxstyle="round,pad=0.02,rounding_size=0.1", facecolor=_NOTE, edgecolor=_GREY,
+            lw=1.3, ls="--",
+        )
+    )  # fmt: skip
+    text = f"{issuer}\nnot in this chain: the client must find it in its trust store, or fail"
+    ax.text(_BOX_LEFT + _BOX_WIDTH / 2, y, text, ha="center", va="center", fontsize=9.5)
+
+
+def _draw_signed_by(ax: Axes, y_low: float, y_high: float, label: str) -> None:
+    """The "signed by" arrow from a certificate up to its issuer."""
+    x = _BOX_LEFT + 1.0
+    _draw_arrow(ax, (x, y_low + _BOX_HEIGHT / 2), (x, y_high - _BOX_HEIGHT / 2))
+    ax.text(x + 0.12, (y_low + y_high) / 2, label, fontsize=10, va="center", style="italic")
+
+
+def _draw_verifies(ax: Axes, y_child: float, y_issuer: float, issuer: str) -> None:
+    """From the issuer's public key round to the child's signature: "verifies"."""
+    x = _BOX_LEFT + _BOX_WIDTH
+    start, end = (x - 0.35, y_issuer + 0.3), (x - 0.3, y_child - 0.3)
+    _draw_arrow(ax, start, end, connectionstyle="arc3,rad=-0.45", color=_BLUE, lw=1.5)
+    text = f"{textwrap.shorten(issuer, 26, placeholder='…')}'s\npublic key verifies\nthis signature"
+    ax.text(x + 0.85, (y_child + y_issuer) / 2, text, fontsize=9, color=_BLUE, va="center")
+
+
+def _draw_trust_mark(ax: Axes, y: float, trusted: bool, self_signed: bool) -> None:
+    if trusted:
+        words, colour, fill = "✔ in the trust store", _GREEN, _GOOD_FILL
+    else:
+        words, colour, fill = "✘ not in the trust store", _VERMILLION, _BAD_FILL
+    x = _BOX_LEFT + _BOX_WIDTH + 1.55
+    box = {"facecolor": fill, "edgecolor": colour}
+    _draw_box(ax, x, y + 0.25, words, color=colour, weight="bold", box=box)
+    if self_signed:
+        note = "self-signed: its own key\nverifies its signature"
+        ax.text(x, y - 0.3, note, ha="center", va="center", fontsize=8.5, color="#444444")
+
+
+def draw_chain_of_trust(chain: Sequence[x509.Certificate], *, trusted: bool = True) -> Figure:
+    """A chain of certificates: who signed whom, and which public key verifies which signature.
+
+    Lessons 03-certificates, 04-csr and 05-certificate-authorities. ``chain``: leaf first, then
+    its issuers (``Verdict.chain`` or a PEM bundle's certificates). ``trusted``: whether the top
+    certificate is in the client's trust store (marked "✔ in the trust store"). A top
+    certificate that is not self-signed gets a dashed box for its missing issuer. Each
+    certificate's public key has its own colour; its signature box has its issuer's colour.
+    """
+    certs = list(chain)
+    if not 1 <= len(certs) <= 5 or not all(isinstance(c, x509.Certificate) for c in certs):
+        raise InvalidChoiceError(
+            "draw_chain_of_trust needs 1 to 5 x509.Certificate objects, leaf first."
+        )
+    top_self_issued = certs[-1].subject == certs[-1].issuer
+    boxes = len(certs) + (0 if top_self_issued else 1)
+    height = 0.9 + _BOX_STEP * (boxes - 1) + _BOX_HEIGHT
+    fig, ax = _canvas(9.6, height)
+    ax.text(
+        4.8, height - 0.3, "Chain of trust", ha="center", va="center", fontsize=13, weight="bold"
+    )
+    ys = [0.2 + _BOX_HEIGHT / 2 + i * _BOX_STEP for i in range(boxes)]
+    colours = [_KEY_COLOURS[i % len(_KEY_COLOURS)] for i in range(boxes)]
+    for i, cert in enumerate(certs):
+        self_issued = cert.subject == cert.issuer
+        signer = colours[i] if self_issued else colours[i + 1] if i + 1 < len(certs) else _GREY
+        lines = (
+            _role(i, len(certs), self_issued),
+            _subject_cn(cert.subject),
+            _subject_cn(cert.issuer),
+        )
+        _draw_certificate_box(ax, ys[i], lines, colours[i], signer)
+        if i + 1 < boxes:
+            _draw_signed_by(ax, ys[i], ys[i + 1], "signed by")
+        if i + 1 < len(certs):
+            _draw_verifies(ax, ys[i], ys[i + 1], _subject_cn(cert.issuer))
+    if top_self_issued:
+        _draw_trust_mark(ax, ys[-1], trusted, self_signed=True)
+    else:
+        _draw_missing_issuer(ax, ys[-1], _subject_cn(certs[-1].issuer))
+    return fig
+
+
+def draw_root_store(summary: StoreSummary) -> Figure:
+    """Who runs the roots of a trust store, their key types and when they expire.
+
+    Lesson 05-certificate-authorities: pass ``truststore.summary()``. Three bar charts: roots
+    per operator (the subject's O; the rest summed as "others"), per key type and size, and
+    per expiry year.
+    """
+    if summary.count < 1:
+        raise InvalidChoiceError("draw_root_store needs a summary of at least one root.")
+    fig = Figure(figsize=(12.0, 4.8))  # fixed margins: constrained layout takes 0.5 s here
+    grid = {"left": 0.17, "right": 0.98, "bottom": 0.2, "top": 0.86, "wspace": 0.3}
+    operators_ax, keys_ax, years_ax = fig.subplots(
+        1, 3, width_ratios=(1.2, 0.9, 1.2), gridspec_kw=grid
+    )
+    fig.suptitle(f"{summary.count} trusted roots ({summary.source})", fontsize=13, weight="bold")
+    names = [textwrap.shorten(name, 28, placeholder="…") for name, _ in summary.operators]
+    counts = [n for _, n in summary.operators]
+    operators_ax.barh(range(len(names)), counts, color=_SKY)
+    operators_ax.set_yticks(range(len(names)), names, fontsize=9)
+    operators_ax.invert_yaxis()
+    operators_ax.set_xlabel("roots")
+    operators_ax.set_title("Who runs them (subject O)", fontsize=11)
+    kinds = list(summary.key_types)
+    colours = [_ORANGE if kind.startswith("RSA") else _GREEN for kind in kinds]
+    keys_ax.bar(range(len(kinds)), list(summary.key_types.values()), color=colours)
+    keys_ax.set_xticks(range(len(kinds)), kinds, rotation=35, ha="right", fontsize=9)
+    keys_ax.set_ylabel("roots")
+    keys_ax.set_title("Key type and size", fontsize=11)
+    years = list(summary.expiry_years)
+    years_ax.bar(years, list(summary.expiry_years.values()), color=_PURPLE)
+    years_ax.set_xlabel("year the root expires (not_valid_after)")
+    years_ax.set_ylabel("roots")
+    years_ax.set_title("When they expire", fontsize=11)
+    for ax in (operators_ax, keys_ax, years_ax):
+        ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import sys
 import time
@@ -11,13 +12,16 @@ from pathlib import Path
 
 import matplotlib
 import pytest
+from cryptography import x509
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from pkicourse import pictures
+from pkicourse import pictures, truststore
+from pkicourse.ca import CA
 from pkicourse.errors import InvalidChoiceError
 from pkicourse.session_keys import SpeedResult
+from pkicourse.truststore import StoreSummary
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -33,6 +37,21 @@ WHO_KNOWS = {
     "eavesdropper": {"session key": False, "server's private key": False},
 }
 
+
+@functools.cache
+def _chain() -> tuple[x509.Certificate, ...]:
+    """A leaf, its intermediate and its root, from pkicourse.ca."""
+    root = CA.root("Picture Root CA")
+    issuing = root.create_intermediate("Picture Issuing CA")
+    leaf = issuing.issue_cert("bank.example")
+    return (leaf.certificate, issuing.certificate, root.certificate)
+
+
+@functools.cache
+def _store() -> StoreSummary:
+    return truststore.summary()
+
+
 DRAWINGS: dict[str, Callable[[], Figure]] = {
     "lock_and_key": pictures.draw_lock_and_key,
     "users": lambda: pictures.draw_users(["alice", "bob", "carol"]),
@@ -40,6 +59,8 @@ DRAWINGS: dict[str, Callable[[], Figure]] = {
     "ecdhe": pictures.draw_ecdhe,
     "speeds": lambda: pictures.draw_speeds(SPEEDS),
     "who_knows_what": lambda: pictures.draw_who_knows_what(WHO_KNOWS),
+    "chain_of_trust": lambda: pictures.draw_chain_of_trust(_chain()),
+    "root_store": lambda: pictures.draw_root_store(_store()),
 }
 
 
@@ -157,3 +178,49 @@ def test_key_agreement_is_not_called_slower_per_byte() -> None:
     texts = [t.get_text() for t in pictures.draw_speeds(results).axes[0].texts]
     assert any("RSA" not in t and "once per connection" in t for t in texts)
     assert sum("× slower" in t for t in texts) == 1  # RSA only
+
+
+def test_chain_of_trust_shows_who_signed_whom_and_which_key_verifies() -> None:
+    text = _all_text(pictures.draw_chain_of_trust(_chain()))
+    for name in ("bank.example", "Picture Issuing CA", "Picture Root CA"):
+        assert name in text
+    assert text.count("signed by") == 2
+    assert text.count("public key verifies") == 2
+    assert "Picture Issuing CA's\npublic key verifies" in text
+    assert "✔ in the trust store" in text and "self-signed" in text
+    assert "Server (leaf) certificate" in text and "Root CA certificate" in text
+
+
+def test_chain_of_trust_marks_an_untrusted_root_and_a_missing_issuer() -> None:
+    untrusted = _all_text(pictures.draw_chain_of_trust(_chain(), trusted=False))
+    assert "✘ not in the trust store" in untrusted and "✔" not in untrusted
+    leaf_only = _all_text(pictures.draw_chain_of_trust(_chain()[:1]))
+    assert "not in this chain" in leaf_only and "Picture Issuing CA" in leaf_only
+    assert "in the trust store" not in leaf_only.replace("in its trust store", "")
+    assert "public key verifies" not in leaf_only  # no key to draw it from
+
+
+def test_chain_of_trust_rejects_what_is_not_a_chain() -> None:
+    with pytest.raises(InvalidChoiceError):
+        pictures.draw_chain_of_trust([])
+    with pytest.raises(InvalidChoiceError):
+        pictures.draw_chain_of_trust(["bank.example"])  # type: ignore[list-item]
+
+
+def test_root_store_has_a_bar_per_operator_key_type_and_year() -> None:
+    summary = _store()
+    fig = pictures.draw_root_store(summary)
+    operators, key_types, years = fig.axes
+    for ax, expected in (
+        (operators, len(summary.operators)),
+        (key_types, len(summary.key_types)),
+        (years, len(summary.expiry_years)),
+    ):
+        bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+        assert len(bars) == 1 and len(bars[0]) == expected
+    assert f"{summary.count} trusted roots" in fig.get_suptitle()
+
+
+def test_root_store_rejects_an_empty_store() -> None:
+    with pytest.raises(InvalidChoiceError):
+        pictures.draw_root_store(truststore.summary([]))
