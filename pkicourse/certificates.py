@@ -633,21 +633,18 @@ class CertificateRow(NamedTuple):
     meaning: str
 
 
-_ALIASES = {
+_ALIASES = {  # other names a learner may use (cryptography's, abbreviations), lower case
     "san": "subject alternative name",
     "subject alt name": "subject alternative name",
     "serial": "serial number",
-    "serial_number": "serial number",
-    "not_valid_before_utc": "not valid before",
-    "not_valid_after_utc": "not valid after",
+    "not valid before utc": "not valid before",
+    "not valid after utc": "not valid after",
     "ski": "subject key identifier",
     "aki": "authority key identifier",
     "eku": "extended key usage",
-    "bc": "basic constraints",
-    "fingerprint": "fingerprint (SHA-256)",
-    "spki fingerprint": "SPKI fingerprint (SHA-256)",
-    "sct": "SCTs",
-    "scts": "SCTs",
+    "fingerprint": "fingerprint (sha-256)",
+    "spki fingerprint": "spki fingerprint (sha-256)",
+    "sct": "scts",
 }
 
 
@@ -667,10 +664,10 @@ class CertificateDescription:
         return [row.field for row in self.rows]
 
     def __getitem__(self, field: str) -> str:
-        wanted = _ALIASES.get(str(field).lower(), str(field).replace("_", " ").lower())
+        wanted = str(field).replace("_", " ").strip().lower()
         wanted = _ALIASES.get(wanted, wanted)
         for row in self.rows:
-            if row.field.lower() in (wanted, wanted.removesuffix(" utc")):
+            if row.field.lower() == wanted:
                 return row.value
         raise InvalidChoiceError(
             f"This certificate's description has no field {field!r:.60}: it has "
@@ -819,6 +816,7 @@ def _public_key_rows(cert: x509.Certificate) -> list[CertificateRow]:
 _SIGNATURE_NAMES = {
     "1.2.840.113549.1.1.2": "md2WithRSAEncryption (MD2: broken, long retired)",
     "1.2.840.113549.1.1.4": "md5WithRSAEncryption (MD5: broken, retired)",
+    "1.2.840.113549.2.5": "md5 (the bare MD5 OID, as early software wrote it; MD5: broken)",
     "1.2.840.113549.1.1.5": "sha1WithRSAEncryption (SHA-1: retired for certificates)",
     "1.3.14.3.2.29": "sha1WithRSA (an old OID; SHA-1: retired)",
     "1.2.840.113549.1.1.11": "sha256WithRSAEncryption",
