@@ -6,9 +6,18 @@ import ipywidgets
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from pkicourse.certificates import file_kind, make_self_signed
+from pkicourse.data import data_files, data_path
 from pkicourse.errors import InvalidChoiceError, UnknownKeyTypeError
-from pkicourse.keys import describe_key, fingerprint, key_type_of
-from pkicourse.widgets import KeyExplorer, WhoCanOpen, key_explorer, who_can_open
+from pkicourse.keys import describe_key, fingerprint, generate_private_key, key_type_of
+from pkicourse.widgets import (
+    CertificateInspector,
+    KeyExplorer,
+    WhoCanOpen,
+    certificate_inspector,
+    key_explorer,
+    who_can_open,
+)
 
 # --- KeyExplorer ---------------------------------------------------------------------------
 
@@ -133,3 +142,67 @@ def test_try_open_rejects_an_unknown_user(widget: WhoCanOpen) -> None:
 def test_who_can_open_rejects_repeated_names() -> None:
     with pytest.raises(InvalidChoiceError):
         WhoCanOpen(["bob", "bob"])
+
+
+# --- the certificate inspector ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def inspector() -> CertificateInspector:
+    return certificate_inspector()
+
+
+def test_the_inspector_offers_every_certificate_in_data(inspector: CertificateInspector) -> None:
+    options = list(inspector.picker.options)
+    assert "real/roots/dst-root-ca-x3.pem" in options
+    assert "real/chains/cryptography.io-2018.pem (1 of 2)" in options  # a chain: one per cert
+    assert "real/chains/cryptography.io-2018.pem (2 of 2)" in options
+    assert not any(o.startswith("real/csr/") or o.startswith("real/crl/crl-all") for o in options)
+    for name in data_files():
+        if file_kind(data_path(name)) in ("certificate", "certificates"):
+            assert any(option.startswith(name) for option in options), name
+    assert isinstance(inspector, ipywidgets.VBox)
+    assert inspector.children == (inspector.picker, inspector.table)
+
+
+def test_picking_a_certificate_shows_its_fields(inspector: CertificateInspector) -> None:
+    inspector.picker.value = "real/chains/cryptography.io-2018.pem (2 of 2)"
+    shown = inspector.table.value
+    assert "Let&#x27;s Encrypt Authority X3" in shown and "DST Root CA X3" in shown
+    assert "what it means" in shown and "CA:TRUE" in shown
+    inspector.picker.value = "real/odd/negative-serial.pem"
+    assert "negative serial (RFC 5280 forbids it)" in inspector.table.value
+    assert "Let&#x27;s Encrypt Authority X3" not in inspector.table.value  # it really changed
+    assert inspector.description is not None
+    assert inspector.description["serial"].startswith("-18008675309")
+
+
+def test_a_file_that_cannot_be_parsed_says_why(inspector: CertificateInspector) -> None:
+    assert "real/broken/bad-asn1-time.pem" in inspector.problems
+    description = inspector.show("real/broken/bad-asn1-time.pem")
+    assert description is None and inspector.picker.value == "real/broken/bad-asn1-time.pem"
+    assert "CertificateParseError" in inspector.table.value
+    assert "validity dates are not valid ASN.1 times" in inspector.table.value
+
+
+def test_show_drives_the_picker_and_refuses_an_unknown_name(
+    inspector: CertificateInspector,
+) -> None:
+    description = inspector.show("real/roots/geotrust-global-ca.pem")
+    assert description is not None and "GeoTrust Global CA" in description["subject"]
+    assert inspector.picker.value == "real/roots/geotrust-global-ca.pem"
+    assert "GeoTrust Global CA" in inspector.table.value
+    with pytest.raises(InvalidChoiceError, match="not one of the certificates"):
+        inspector.show("real/roots/nope.pem")
+
+
+def test_the_inspector_takes_your_own_certificates() -> None:
+    key = generate_private_key("ec-p256")
+    mine = make_self_signed(key, "my.example", dns_names=["my.example"])
+    inspector = certificate_inspector({"mine": mine})
+    assert list(inspector.picker.options) == ["mine"]
+    assert "DNS:my.example" in inspector.table.value and inspector.problems == {}
+    with pytest.raises(InvalidChoiceError, match="non-empty dict"):
+        certificate_inspector({})
+    with pytest.raises(InvalidChoiceError, match="x509.Certificate"):
+        certificate_inspector({"mine": b"not a certificate"})  # type: ignore[dict-item]
