@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -329,3 +330,48 @@ def test_module_has_no_side_effects_and_exports_what_it_says() -> None:
     assert sorted(data.__all__) == data.__all__
     for name in data.__all__:
         assert hasattr(data, name)
+
+
+# --- provenance of data/real ---------------------------------------------------------------------
+
+
+def _fetch_tool() -> object:
+    spec = importlib.util.spec_from_file_location(
+        "fetch_real_data", ROOT / "tools/fetch_real_data.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_real_file_comes_from_the_fetch_tool_and_is_in_the_readme() -> None:
+    tool = _fetch_tool()
+    made = {f"real/{name}" for name in [*tool.FROM_VECTORS, *tool.FROM_CERTIFI]}  # type: ignore[attr-defined]
+    assert made == set(data_files("real"))
+    readme = (DATA / "README.md").read_text()
+    for name in made:
+        assert f"`{name.removeprefix('real/')}`" in readme, (
+            f"data/README.md does not describe {name}"
+        )
+    assert (
+        readme.count("<!-- course-made: begin -->")
+        == readme.count("<!-- course-made: end -->")
+        == 1
+    )
+
+
+def test_the_fetch_tool_rebuilds_data_real_byte_for_byte_from_local_wheels(tmp_path: Path) -> None:
+    # Offline: only where both wheels were downloaded before (PKICOURSE_WHEELS=folder).
+    folder = Path(os.environ.get("PKICOURSE_WHEELS", tmp_path))
+    if not list(folder.glob("cryptography_vectors-50.0.2-*.whl")) or not list(
+        folder.glob("certifi-2020.6.20-*.whl")
+    ):
+        pytest.skip("set PKICOURSE_WHEELS to a folder with both wheels (pip download --no-deps)")
+    done = subprocess.run(
+        [PYTHON, str(ROOT / "tools/fetch_real_data.py"), "--wheels", str(folder), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-2000:]
