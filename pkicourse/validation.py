@@ -209,7 +209,9 @@ RULES: Mapping[str, Rule] = _rules(
         "name-constraint",
         "A CA's name constraints limit the names certificates below it may carry; a name in "
         "this chain is outside them.",
-        "RFC 5280 §4.2.1.10 (nameConstraints) and §6.1.4 (g)",
+        "RFC 5280 §4.2.1.10 (nameConstraints) and §6.1.4 (g). Chrome reports this as "
+        "ERR_CERT_INVALID: its ERR_CERT_NAME_CONSTRAINT_VIOLATION is kept for a built-in list "
+        "of legacy CAs",
         47,
         _INVALID,
     ),
