@@ -360,8 +360,9 @@ class CA:
                 "signs only names whose control it checked (BR §3.2.2.4): run the domain "
                 "check (ACME http-01), or in a lesson call ca.record_validated(name)."
             )
+        public_key = _acceptable_key(csr.public_key())
         start, end = _validity(not_before, days)
-        return _sign_leaf_certificate(names, csr.public_key(), self, start, end)  # type: ignore[arg-type]
+        return _sign_leaf_certificate(names, public_key, self, start, end)
 
     def issue_cert(
         self,
@@ -607,6 +608,21 @@ def _sign_leaf_certificate(
         .add_extension(_aki(issuer.certificate, issuer.private_key), critical=False)
     )
     return builder.sign(issuer.private_key, signature_hash(issuer.private_key))
+
+
+def _acceptable_key(public_key: object) -> keys.PublicKey:
+    """The CSR's key, if this CA certifies keys of its kind: BR §6.1.5 (RSA ≥ 2048 bits)."""
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < 2048:
+        raise CAError(
+            f"Refused: the CSR's key is RSA-{public_key.key_size}; CAs certify RSA keys of 2048 "
+            "bits or more (BR §6.1.5). Make a new key (rsa-2048 or ec-p256) and a new CSR."
+        )
+    if not isinstance(public_key, keys._PUBLIC_KEY_CLASSES):
+        raise CAError(
+            f"Refused: the CSR's key is a {type(public_key).__name__}; this CA certifies RSA, EC "
+            "and Ed25519 keys only. Make a new key and a new CSR."
+        )
+    return public_key
 
 
 def _check_ca_options(path_length: object, permitted: object) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import HealthCheck, given, settings
@@ -428,6 +428,23 @@ def test_refuses_unvalidated_name() -> None:
     ca.record_validated("WWW.Bank.Example.")
     assert ca.validated_names == {"bank.example", "www.bank.example"}
     ca.issue(csr)
+
+
+def test_refuses_weak_or_unknown_subject_keys() -> None:
+    ca = CA.root()
+    ca.record_validated("bank.example")
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    with pytest.raises(CAError, match="RSA-1024"):
+        ca.issue(make_csr(weak, ["bank.example"]))
+    dsa_key = dsa.generate_private_key(key_size=2048)
+    dsa_csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bank.example")]))
+        .sign(dsa_key, hashes.SHA256())
+    )
+    with pytest.raises(CAError, match="DSA"):
+        ca.issue(dsa_csr)
+    ca.issue(make_csr(keys.generate_private_key("rsa-2048"), ["bank.example"]))  # twin
 
 
 def test_refuses_mismatched_key(root: CA) -> None:
