@@ -156,7 +156,7 @@ def _is_self_issued(certificate: x509.Certificate) -> bool:
 
 
 def _ca_key_usage() -> x509.KeyUsage:
-    """A CA's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.10.7 requires exactly these two for CAs)."""
+    """A CA's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.10.7: keyCertSign and cRLSign, MUST)."""
     return x509.KeyUsage(
         digital_signature=False,  # a CA signs certificates and CRLs, not handshakes
         content_commitment=False,  # (non-repudiation): documents, not TLS
