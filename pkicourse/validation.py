@@ -66,15 +66,17 @@ OPENSSL_CODES: Mapping[int, str] = MappingProxyType(
         20: "X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
         21: "X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE",
         23: "X509_V_ERR_CERT_REVOKED",
-        24: "X509_V_ERR_INVALID_CA",
+        24: "X509_V_ERR_NO_ISSUER_PUBLIC_KEY (OpenSSL 1.1 used 24 for an invalid CA)",
         25: "X509_V_ERR_PATH_LENGTH_EXCEEDED",
         26: "X509_V_ERR_INVALID_PURPOSE",
+        32: "X509_V_ERR_KEYUSAGE_NO_CERTSIGN",
         47: "X509_V_ERR_PERMITTED_VIOLATION",
         48: "X509_V_ERR_EXCLUDED_VIOLATION",
         62: "X509_V_ERR_HOSTNAME_MISMATCH",
         64: "X509_V_ERR_IP_ADDRESS_MISMATCH",
-        79: "X509_V_ERR_INVALID_CA (OpenSSL 3.0 reports a CA certificate without CA:TRUE as 79)",
+        79: "X509_V_ERR_INVALID_CA",
         85: "X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER (only with -x509_strict)",
+        92: "X509_V_ERR_CA_CERT_MISSING_KEY_USAGE (only with -x509_strict)",
     }
 )
 

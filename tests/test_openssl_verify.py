@@ -25,7 +25,7 @@ from test_validation import ChainCase, chain_cases, variant_cases
 
 from pkicourse.data import DATA_TIME, REAL_CHAINS, data_files, data_path
 from pkicourse.truststore import mozilla_roots
-from pkicourse.validation import RULES, Verdict, verify_chain
+from pkicourse.validation import OPENSSL_CODES, RULES, Verdict, verify_chain
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 
@@ -189,3 +189,17 @@ def test_verify_chain_works_on_the_course_files_directly() -> None:
     leaf, *sent = x509.load_pem_x509_certificates(data_path("course/chains/good.pem").read_bytes())
     verdict = verify_chain(leaf, sent, roots=[root], hostname="bank.example", at=DATA_TIME)
     assert verdict.ok and verdict.chain[-1] == root
+
+
+def test_openssl_code_names_match_this_machines_openssl_header() -> None:
+    header = Path("/usr/include/openssl/x509_vfy.h")
+    if not header.exists():
+        pytest.skip("no OpenSSL development header on this machine")
+    defined = dict(
+        (int(code), name)
+        for name, code in re.findall(
+            r"#\s*define\s+(X509_V_ERR_\w+)\s+(\d+)\s*$", header.read_text(), re.M
+        )
+    )
+    for code, words in OPENSSL_CODES.items():
+        assert defined.get(code) == words.split()[0], (code, words)
