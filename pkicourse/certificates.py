@@ -790,7 +790,8 @@ def _validity_rows(cert: x509.Certificate) -> list[CertificateRow]:
         CertificateRow(
             "validity period",
             f"{days:.0f} days",
-            "public TLS leaves: at most 398 days (CA/B BR), falling to 47 days by 2029",
+            "public TLS leaves (CA/B BR, ballot SC-081): at most 398 days until 2026-03-15, "
+            "200 since, 100 from 2027-03-15, 47 from 2029-03-15",
         ),
     ]
 

@@ -375,3 +375,55 @@ def test_the_fetch_tool_rebuilds_data_real_byte_for_byte_from_local_wheels(tmp_p
         timeout=120,
     )
     assert done.returncode == 0, done.stdout[-2000:]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+@pytest.mark.parametrize("name", sorted(REAL_CHAINS))
+def test_openssl_verifies_each_real_chain_at_its_moment_and_not_today(
+    name: str, tmp_path: Path
+) -> None:
+    from pkicourse.certificates import load_certificates, save_certificate
+
+    chain = REAL_CHAINS[name]
+    certs = load_certificates(data_path(chain.chain))
+    leaf = save_certificate(certs[0], tmp_path / "leaf.pem")
+    command = [
+        "openssl", "verify", "-CAfile", str(data_path(chain.root)),
+        "-untrusted", str(data_path(chain.chain)), "-verify_hostname", chain.hostname,
+    ]  # fmt: skip
+    at = ["-attime", str(int(chain.at.timestamp()))]
+    ok = subprocess.run([*command, *at, str(leaf)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    today = subprocess.run([*command, str(leaf)], capture_output=True, text=True)
+    assert today.returncode != 0 and "error 10 at 0 depth" in today.stdout + today.stderr
+    wrong = subprocess.run(
+        [*command[:-1], "not-" + chain.hostname, *at, str(leaf)], capture_output=True, text=True
+    )
+    assert wrong.returncode != 0 and "error 62" in wrong.stdout + wrong.stderr
+
+
+def test_cryptographys_verifier_accepts_one_real_chain_and_refuses_the_root_without_keyusage() -> (
+    None
+):
+    from cryptography import x509
+    from cryptography.x509 import DNSName
+    from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
+
+    from pkicourse.certificates import load_certificate, load_certificates
+
+    def verify(name: str) -> None:
+        chain = REAL_CHAINS[name]
+        leaf, *intermediates = load_certificates(data_path(chain.chain))
+        store = Store([load_certificate(data_path(chain.root))])
+        builder = PolicyBuilder().store(store).time(chain.at)
+        builder.build_server_verifier(DNSName(chain.hostname)).verify(leaf, intermediates)
+
+    verify("cryptography.io")
+    with pytest.raises(VerificationError):
+        verify("www.cryptography.io")
+    # Why: that root has no keyUsage (RFC 5280 §4.2.1.3); the accepted chain's root has one.
+    refused = load_certificate(data_path(REAL_CHAINS["www.cryptography.io"].root))
+    with pytest.raises(x509.ExtensionNotFound):
+        refused.extensions.get_extension_for_class(x509.KeyUsage)
+    accepted = load_certificate(data_path(REAL_CHAINS["cryptography.io"].root))
+    assert accepted.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
