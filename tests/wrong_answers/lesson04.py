@@ -31,7 +31,7 @@ _ASKED_SAN_AND_CN = """
 
 WRONG = {
     "ex1": {
-        "checks only the CN, as if browsers still read it": '''
+        "checks only the CN, as if browsers still read it": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
@@ -42,7 +42,7 @@ def review_csr(csr, ordered_names):
         problems.append("unordered-name")
     if ordered - asked:
         problems.append("missing-name")
-'''
+"""
         + _KEY_CHECK,
         "skips the signature (trusts the CSR's contents)": """
 def review_csr(csr, ordered_names):
@@ -56,12 +56,12 @@ def review_csr(csr, ordered_names):
         problems.append("missing-name")
 """
         + _KEY_CHECK,
-        "accepts Ed25519 (checks only RSA sizes and EC curves)": '''
+        "accepts Ed25519 (checks only RSA sizes and EC curves)": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
         problems.append("bad-signature")
-'''
+"""
         + _ASKED_SAN_AND_CN
         + """
     if asked - ordered:
@@ -77,12 +77,12 @@ def review_csr(csr, ordered_names):
         problems.append("key-not-allowed")
     return problems
 """,
-        "accepts any RSA size (RSA-1024 passes)": '''
+        "accepts any RSA size (RSA-1024 passes)": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
         problems.append("bad-signature")
-'''
+"""
         + _ASKED_SAN_AND_CN
         + """
     if asked - ordered:
@@ -98,19 +98,19 @@ def review_csr(csr, ordered_names):
         problems.append("key-not-allowed")
     return problems
 """,
-        "checks the names one way only (never reports a missing name)": '''
+        "checks the names one way only (never reports a missing name)": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
         problems.append("bad-signature")
-'''
+"""
         + _ASKED_SAN_AND_CN
         + """
     if asked - ordered:
         problems.append("unordered-name")
 """
         + _KEY_CHECK,
-        "uses csr_names (SAN, else CN): a CN outside the SAN slips through": '''
+        "uses csr_names (SAN, else CN): a CN outside the SAN slips through": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
@@ -121,9 +121,9 @@ def review_csr(csr, ordered_names):
         problems.append("unordered-name")
     if ordered - asked:
         problems.append("missing-name")
-'''
+"""
         + _KEY_CHECK,
-        "compares names with their case (Bank.Example is not bank.example)": '''
+        "compares names with their case (Bank.Example is not bank.example)": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
@@ -140,14 +140,14 @@ def review_csr(csr, ordered_names):
         problems.append("unordered-name")
     if ordered - asked:
         problems.append("missing-name")
-'''
+"""
         + _KEY_CHECK,
-        "returns the problems' descriptions instead of their names": '''
+        "returns the problems' descriptions instead of their names": """
 def review_csr(csr, ordered_names):
     problems = []
     if not csr.is_signature_valid:
         problems.append("bad-signature")
-'''
+"""
         + _ASKED_SAN_AND_CN
         + """
     if asked - ordered:
@@ -160,55 +160,62 @@ def review_csr(csr, ordered_names):
         ),
     },
     "ex2": {
-        "asks only for the old certificate's CN": '''
+        "asks only for the old certificate's CN": """
 def csr_for_renewal(old_certificate, new_private_key):
     common_names = old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     return make_csr(new_private_key, [common_names[0].value])
-''',
-        "sorts the names (the order is lost)": '''
+""",
+        "sorts the names (the order is lost)": """
 def csr_for_renewal(old_certificate, new_private_key):
     try:
         san = old_certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = sorted(san.value.get_values_for_type(x509.DNSName))
     except x509.ExtensionNotFound:
-        names = [a.value for a in old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        common_names = old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        names = [a.value for a in common_names]
     return make_csr(new_private_key, names)
-''',
-        "signs with SHA-256 whatever the key": '''
+""",
+        "signs with SHA-256 whatever the key": """
 def csr_for_renewal(old_certificate, new_private_key):
     try:
         san = old_certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = san.value.get_values_for_type(x509.DNSName)
     except x509.ExtensionNotFound:
-        names = [a.value for a in old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        common_names = old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        names = [a.value for a in common_names]
     return (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False
+        )
         .sign(new_private_key, hashes.SHA256())
     )
-''',
-        "reads only the SAN (fails on a certificate without one)": '''
+""",
+        "reads only the SAN (fails on a certificate without one)": """
 def csr_for_renewal(old_certificate, new_private_key):
     san = old_certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
     return make_csr(new_private_key, san.value.get_values_for_type(x509.DNSName))
-''',
-        "makes a fresh key inside the function instead of using the new key given": '''
+""",
+        "makes a fresh key inside the function instead of using the new key given": """
 def csr_for_renewal(old_certificate, new_private_key):
     try:
         san = old_certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
         names = san.value.get_values_for_type(x509.DNSName)
     except x509.ExtensionNotFound:
-        names = [a.value for a in old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+        common_names = old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        names = [a.value for a in common_names]
     return make_csr(ec.generate_private_key(ec.SECP256R1()), names)
-''',
-        "copies the old subject but puts no SAN in the CSR": '''
+""",
+        "copies the old subject but puts no SAN in the CSR": """
 def csr_for_renewal(old_certificate, new_private_key):
+    from pkicourse.csr import signature_hash
+
     return (
         x509.CertificateSigningRequestBuilder()
         .subject_name(old_certificate.subject)
-        .sign(new_private_key, None if isinstance(new_private_key, ed25519.Ed25519PrivateKey) else hashes.SHA256())
+        .sign(new_private_key, signature_hash(new_private_key))
     )
-''',
+""",
     },
 }
