@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import ipaddress
 import os
 import re
 import stat
@@ -100,7 +101,8 @@ def make_self_signed(
 
     Lesson 03-certificates. Anyone can make one for any name: it is trusted only where someone
     adds it to a trust store. ``dns_names`` go into the subjectAltName (browsers read names
-    there only); with none, the certificate has no SAN. ``ca=True`` makes a root: it may sign
+    there only; an IP address such as ``"127.0.0.1"`` goes in as an IP entry); with none, the
+    certificate has no SAN. ``ca=True`` makes a root: it may sign
     certificates (basicConstraints CA:TRUE, keyUsage keyCertSign and cRLSign). Otherwise a
     server certificate: keyUsage digitalSignature (and keyEncipherment for RSA), EKU serverAuth.
     Valid from ``not_before`` (default: now, UTC) for ``days`` days.
@@ -126,12 +128,20 @@ def make_self_signed(
         .add_extension(_key_usage(key, ca), critical=True)
     )
     if names:
-        san = x509.SubjectAlternativeName([x509.DNSName(n) for n in names])
+        san = x509.SubjectAlternativeName([_san_entry(n) for n in names])
         builder = builder.add_extension(san, critical=False)
     if not ca:
         eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
         builder = builder.add_extension(eku, critical=False)
     return builder.sign(key, _signature_hash(key))
+
+
+def _san_entry(name: str) -> x509.GeneralName:
+    """``IPAddress`` for an IP address (clients compare those as numbers), else ``DNSName``."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def _key_usage(key: keys.PrivateKey, ca: bool) -> x509.KeyUsage:

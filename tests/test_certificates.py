@@ -164,6 +164,16 @@ def test_a_server_certificate_has_the_extensions_verifiers_need(leaf: x509.Certi
     assert leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value == "bank.example"
 
 
+def test_an_ip_address_goes_into_the_san_as_an_ip_entry() -> None:
+    cert = make_self_signed(
+        generate_private_key("ed25519"), "localhost", dns_names=["localhost", "127.0.0.1", "::1"]
+    )
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["127.0.0.1", "::1"]
+    assert describe(cert)["san"] == "DNS:localhost, IP:127.0.0.1, IP:::1"
+
+
 def test_an_rsa_server_certificate_allows_key_encipherment(rsa_key: rsa.RSAPrivateKey) -> None:
     cert = make_self_signed(rsa_key, "bank.example")
     assert cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_encipherment
