@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime
 import html
 import ipaddress
-from collections.abc import Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -272,6 +273,15 @@ RULES: Mapping[str, Rule] = _rules(
         None,
     ),
     Rule(
+        "malformed",
+        "A certificate must follow X.509's syntax exactly (DER); one of these cannot be "
+        "parsed, so no verifier can check it.",
+        "RFC 5280 §4.1 (certificate syntax) and X.690 (DER). OpenSSL's answer depends on the "
+        "defect",
+        None,
+        _INVALID,
+    ),
+    Rule(
         "other",
         "The verifier refused the chain for a reason this course does not name.",
         "RFC 5280 §6.1 or the verifier's own policy",
@@ -294,7 +304,7 @@ class Verdict:
     verifier built (leaf first, trusted root last) when ``ok``, else the candidate path the
     diagnosis followed; ``depth`` is where the problem is (0 = the leaf, like OpenSSL's "at
     depth"); ``openssl_code`` is what ``openssl verify -purpose sslserver`` gives for this
-    chain (``None``: OpenSSL accepts it).
+    chain (``None``: OpenSSL accepts it, or, for "malformed" and "other", no single code).
     """
 
     ok: bool
@@ -316,7 +326,9 @@ class Verdict:
         code = "—" if self.openssl_code is None else str(self.openssl_code)
         if self.openssl_code is not None and self.openssl_code in OPENSSL_CODES:
             code += f" ({OPENSSL_CODES[self.openssl_code]})"
-        elif self.openssl_code is None:
+        elif self.rule.name in ("malformed", "other"):
+            code += " (no single OpenSSL code for this)"
+        else:
             code += " (openssl verify accepts this chain)"
         return [
             ("Rule", f"{self.rule.name}: {self.rule.plain_words}"),
@@ -415,6 +427,43 @@ def _host(hostname: str) -> x509.DNSName | x509.IPAddress:
     except ValueError:
         pass
     return x509.DNSName(hostname)
+
+
+# --- malformed certificates: a field that cannot be parsed ---------------------------------
+
+_FIELDS: tuple[tuple[str, Callable[[x509.Certificate], object]], ...] = (
+    ("subject", lambda cert: cert.subject.rfc4514_string()),
+    ("issuer", lambda cert: cert.issuer.rfc4514_string()),
+    ("validity dates", lambda cert: (cert.not_valid_before_utc, cert.not_valid_after_utc)),
+    ("public key", lambda cert: cert.public_key()),
+    ("extensions", lambda cert: [extension.value for extension in cert.extensions]),
+)
+
+
+def _defect(cert: x509.Certificate) -> str | None:
+    """The first field of ``cert`` that cannot be parsed, or None."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # e.g. a negative serial number's deprecation warning
+        for name, read in _FIELDS:
+            try:
+                read(cert)
+            except Exception:  # any parse error is the defect we are looking for
+                return name
+    return None
+
+
+def _malformed_finding(certs: Sequence[x509.Certificate]) -> _Finding | None:
+    for index, cert in enumerate(certs):
+        defect = _defect(cert)
+        if defect is not None:
+            which = "The leaf" if index == 0 else f"Certificate number {index + 1} given"
+            return _Finding(
+                "malformed",
+                f"{which} has {defect} that cannot be parsed: it breaks the syntax of RFC "
+                "5280, so no verifier can use it.",
+                index if index == 0 else None,
+            )
+    return None
 
 
 # --- RFC 6125 name matching (diagnosis only: the verifier decides) ---------------------------
@@ -928,6 +977,9 @@ def _diagnose(
     crls: Sequence[x509.CertificateRevocationList] | None,
 ) -> tuple[_Finding, list[x509.Certificate]]:
     """Name the rule the verifier's refusal broke, checking in ``openssl verify``'s order."""
+    malformed = _malformed_finding([leaf, *intermediates, *roots])
+    if malformed is not None:
+        return malformed, [leaf]
     path = _build_path(leaf, intermediates, roots)
     finding = _path_end_finding(path, bool(intermediates))
     finding = finding or _extensions_finding(path.certs)
@@ -1010,7 +1062,7 @@ def verify_chain(
         ) from None
     try:
         path = verifier.verify(leaf, chain_sent)
-    except VerificationError:
+    except (VerificationError, ValueError):  # ValueError: a certificate that cannot be parsed
         finding, candidate = _diagnose(leaf, chain_sent, trusted, hostname, moment, crls)
         return _verdict(finding, candidate, hostname, moment)
     if crls is not None:

@@ -12,6 +12,7 @@ import ast
 import datetime
 import functools
 import ipaddress
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkicourse import validation
 from pkicourse.ca import CA
+from pkicourse.data import data_files, data_path
 from pkicourse.errors import ArgumentError, CRLError
 from pkicourse.validation import RULES, Verdict, is_revoked, verify_chain
 
@@ -397,7 +399,50 @@ def variant_cases() -> dict[str, tuple[ChainCase, str, int | None]]:
 
 
 def test_every_rule_has_a_case() -> None:
-    assert set(CASE_MAKERS) == set(RULES)
+    assert set(CASE_MAKERS) | {"malformed"} == set(RULES)  # malformed: see below
+
+
+def _real(name: str) -> list[x509.Certificate]:
+    data = data_path(name).read_bytes()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # negative serial numbers
+        if name.endswith(".der"):
+            return [x509.load_der_x509_certificate(data)]
+        return x509.load_pem_x509_certificates(data)
+
+
+@pytest.mark.parametrize(
+    "name", ["duplicate-basic-constraints", "malformed-san", "invalid-utf8-common-name"]
+)
+def test_a_certificate_that_cannot_be_parsed_is_malformed(name: str) -> None:
+    p = pki()
+    (broken,) = _real(f"real/broken/{name}.pem")
+    verdict = verify_chain(broken, roots=[p.root.certificate], hostname=HOST, at=T0)
+    assert verdict.rule is RULES["malformed"] and verdict.depth == 0, verdict
+    assert "cannot be parsed" in verdict.explanation
+    assert "no single OpenSSL code" in str(verdict)
+    good = _good(p)  # the twin: the same store and name, a certificate that parses
+    assert verify_chain(
+        good.leaf, good.intermediates, roots=[p.root.certificate], hostname=HOST, at=T0
+    )
+
+
+def test_a_malformed_intermediate_is_named_too() -> None:
+    p = pki()
+    (broken,) = _real("real/broken/duplicate-basic-constraints.pem")
+    verdict = verify_chain(p.leaf(), [broken], roots=[p.root.certificate], hostname=HOST, at=T0)
+    assert verdict.rule is RULES["malformed"] and "number 2" in verdict.explanation
+
+
+@pytest.mark.parametrize("name", [n for n in data_files("real") if n.endswith((".pem", ".der"))])
+def test_every_real_certificate_gets_a_verdict_not_a_traceback(name: str) -> None:
+    try:
+        certs = _real(name)
+    except (ValueError, x509.InvalidVersion):
+        pytest.skip("not a certificate file (a CSR, a CRL) or one cryptography cannot load")
+    for hostname in ("cryptography.io", "127.0.0.1"):
+        verdict = verify_chain(certs[0], certs[1:], roots=certs[-1:], hostname=hostname, at=T0)
+        assert isinstance(verdict, Verdict) and verdict.explanation
 
 
 @pytest.mark.parametrize("rule", list(CASE_MAKERS))
