@@ -22,6 +22,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pkicourse import validation
 from pkicourse.ca import CA
@@ -562,6 +564,24 @@ def test_the_verifier_message_is_never_read() -> None:
 )
 def test_rfc6125_name_matching(pattern: str, host: str, matches: bool) -> None:
     assert validation._dns_matches(pattern, host) is matches
+
+
+_LABELS = st.lists(st.sampled_from(["www", "bank", "a", "shop", "xn--bcher-kva"]), max_size=3)
+
+
+@given(pattern=_LABELS, wildcard=st.booleans(), host=_LABELS)
+@settings(max_examples=40, deadline=None)
+def test_name_matching_agrees_with_cryptographys_verifier(
+    pattern: list[str], wildcard: bool, host: list[str]
+) -> None:
+    """The diagnosis's RFC 6125 matcher says "match" exactly when the verifier accepts."""
+    san = ".".join(["*"] * wildcard + pattern + ["bank", "example"])
+    hostname = ".".join([*host, "bank", "example"])
+    p = pki()
+    leaf = make_cert(HOST, p.issuing, dns=[san]).certificate
+    verdict = p.case(leaf, hostname=hostname).verify()
+    assert verdict.ok is validation._dns_matches(san, hostname), (san, hostname)
+    assert verdict.ok or verdict.rule is RULES["wrong-name"]
 
 
 @pytest.mark.parametrize(
