@@ -4,9 +4,10 @@ For every chain of tests/test_validation.py (each rule's failing chain and its p
 every course chain in data/course/chains/ (at DATA_TIME, against data/course/root-ca.pem) and
 the real chains of pkicourse.data.REAL_CHAINS, ``openssl verify -attime T -CAfile roots
 -untrusted sent -purpose sslserver -verify_hostname NAME [-crl_check -CRLfile crl] leaf``
-gives exactly ``Verdict.openssl_code`` (its first "error N at" line; exit status 0 when the
-code is None), and cryptography's verifier accepts exactly when OpenSSL does, except for the
-rules OpenSSL does not check (their code is None). Codes are compared, never message text.
+gives exactly ``Verdict.openssl_code`` at ``Verdict.depth`` (its first "error N at D depth"
+line; exit status 0 when the code is None), and cryptography's verifier accepts exactly when
+OpenSSL does, except for the rules OpenSSL does not check (their code is None). Codes are
+compared, never message text.
 """
 
 from __future__ import annotations
@@ -57,6 +58,11 @@ def _pem(certificates: Sequence[x509.Certificate]) -> bytes:
 
 def openssl_verify(case: ChainCase, folder: Path) -> int | None:
     """The first error code ``openssl verify`` prints for ``case``; None when it accepts."""
+    return openssl_verify_at(case, folder)[0]
+
+
+def openssl_verify_at(case: ChainCase, folder: Path) -> tuple[int | None, int | None]:
+    """(first error code, its depth) from ``openssl verify``; (None, None) when it accepts."""
     (folder / "leaf.pem").write_bytes(_pem([case.leaf]))
     (folder / "roots.pem").write_bytes(_pem(case.roots))
     command = [OPENSSL, "verify", "-attime", str(int(case.at.timestamp()))]
@@ -76,13 +82,17 @@ def openssl_verify(case: ChainCase, folder: Path) -> int | None:
     result = subprocess.run(
         [*command, str(folder / "leaf.pem")], capture_output=True, text=True, timeout=30
     )
-    codes = re.findall(r"^error (\d+) at \d+ depth", result.stdout + result.stderr, re.M)
-    assert (result.returncode == 0) == (not codes), result.stdout + result.stderr
-    return int(codes[0]) if codes else None
+    errors = re.findall(r"^error (\d+) at (\d+) depth", result.stdout + result.stderr, re.M)
+    assert (result.returncode == 0) == (not errors), result.stdout + result.stderr
+    return (int(errors[0][0]), int(errors[0][1])) if errors else (None, None)
 
 
-def _agree(verdict: Verdict, code: int | None) -> None:
+def _agree(verdict: Verdict, case: ChainCase, folder: Path) -> None:
+    """Same code as openssl verify, at the same depth; cryptography refuses when OpenSSL does."""
+    code, depth = openssl_verify_at(case, folder)
     assert code == verdict.openssl_code, f"openssl says {code}; {verdict}"
+    if code is not None:
+        assert depth == verdict.depth, f"openssl says depth {depth}; {verdict}"
     if verdict.ok:
         assert code is None
     elif code is None:
@@ -94,7 +104,7 @@ def test_openssl_gives_the_rules_code_for_its_failing_chain(rule: str, tmp_path:
     case = chain_cases()[rule][0]
     verdict = case.verify()
     assert verdict.rule is RULES[rule]
-    _agree(verdict, openssl_verify(case, tmp_path))
+    _agree(verdict, case, tmp_path)
     assert verdict.openssl_code == RULES[rule].openssl_code
 
 
@@ -109,7 +119,7 @@ def test_openssl_accepts_each_twin(rule: str, tmp_path: Path) -> None:
 def test_openssl_agrees_on_each_variant(name: str, tmp_path: Path) -> None:
     case, _, code = variant_cases()[name]
     verdict = case.verify()
-    _agree(verdict, openssl_verify(case, tmp_path))
+    _agree(verdict, case, tmp_path)
     assert verdict.openssl_code == code
 
 
@@ -136,7 +146,7 @@ def test_course_chains_get_the_same_code_from_openssl(name: str, tmp_path: Path)
     verdict = case.verify()
     expected = COURSE_CHAINS[name][1]
     assert (verdict.rule.name if verdict.rule else None) == expected, verdict
-    _agree(verdict, openssl_verify(case, tmp_path))
+    _agree(verdict, case, tmp_path)
 
 
 def test_the_revoked_course_chain_passes_without_a_crl(tmp_path: Path) -> None:
@@ -159,7 +169,7 @@ def _real_case(name: str, roots: list[x509.Certificate] | None = None) -> ChainC
 def test_real_chains_against_their_root_at_their_time(name: str, tmp_path: Path) -> None:
     case = _real_case(name)
     verdict = case.verify()
-    _agree(verdict, openssl_verify(case, tmp_path))
+    _agree(verdict, case, tmp_path)
     assert verdict.ok or verdict.openssl_code is None, verdict  # OpenSSL accepts all of them
     assert name != "cryptography.io" or verdict.ok
 
@@ -175,7 +185,7 @@ def test_real_chains_whose_root_left_the_store_have_an_unknown_issuer(
     case = _real_case(name, today)
     verdict = case.verify()
     assert verdict.rule is RULES["unknown-issuer"], verdict
-    _agree(verdict, openssl_verify(case, tmp_path))
+    _agree(verdict, case, tmp_path)
 
 
 def test_a_wrong_code_would_be_noticed(tmp_path: Path) -> None:
