@@ -79,7 +79,7 @@ def data_folder() -> Path:
     Lessons 03–05 (through ``data_path``). Raises DataFileNotFoundError when neither is there.
     """
     checkout = _PACKAGE.parent / "data"
-    if (_PACKAGE.parent / "pyproject.toml").is_file() and (checkout / "README.md").is_file():
+    if _is_course_checkout(_PACKAGE.parent) and (checkout / "README.md").is_file():
         return checkout
     installed = _PACKAGE / "_data"
     if (installed / "README.md").is_file():
@@ -89,6 +89,14 @@ def data_folder() -> Path:
         f"course) nor {str(installed)!r} (an installed copy) is there. Reinstall the course "
         f"from its repository with `pip install .` (or `make lab`)."
     )
+
+
+def _is_course_checkout(folder: Path) -> bool:
+    """Whether ``folder`` is the course's repository (its pyproject.toml names pkicourse)."""
+    try:
+        return 'name = "pkicourse"' in (folder / "pyproject.toml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def data_path(name: str) -> Path:

@@ -284,6 +284,19 @@ def test_an_installed_package_finds_its_own_data_from_outside_the_repo(
     assert found["files"] == data_files()
 
 
+def test_an_installed_package_ignores_other_projects_data_beside_it(
+    installed: Path, tmp_path: Path
+) -> None:
+    # site-packages polluted by other packages: a pyproject.toml and a data/ folder of theirs.
+    polluted = tmp_path / "site-packages"
+    shutil.copytree(installed, polluted)
+    (polluted / "pyproject.toml").write_text('[project]\nname = "someone-else"\n')
+    (polluted / "data" / "real" / "roots").mkdir(parents=True)
+    (polluted / "data" / "README.md").write_text("# not the course's\n")
+    found = _probe(tmp_path, first_on_path=polluted)
+    assert found["path"] == str(polluted / "pkicourse/_data/real/roots/dst-root-ca-x3.pem")
+
+
 def test_an_installed_package_without_its_data_says_how_to_fix_it(
     installed: Path, tmp_path: Path
 ) -> None:
