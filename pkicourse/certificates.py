@@ -102,9 +102,9 @@ def make_self_signed(
     Lesson 03-certificates. Anyone can make one for any name: it is trusted only where someone
     adds it to a trust store. ``dns_names`` go into the subjectAltName (browsers read names
     there only; an IP address such as ``"127.0.0.1"`` goes in as an IP entry); with none, the
-    certificate has no SAN. ``ca=True`` makes a root: it may sign
-    certificates (basicConstraints CA:TRUE, keyUsage keyCertSign and cRLSign). Otherwise a
-    server certificate: keyUsage digitalSignature (and keyEncipherment for RSA), EKU serverAuth.
+    certificate has no SAN. ``ca=True`` makes a root: it may sign certificates
+    (basicConstraints CA:TRUE, keyUsage keyCertSign and cRLSign). Otherwise a server
+    certificate: keyUsage digitalSignature (and keyEncipherment for RSA), EKU serverAuth.
     Valid from ``not_before`` (default: now, UTC) for ``days`` days.
     """
     key = _require_private_key(private_key)
@@ -441,6 +441,12 @@ def _not_a_certificate(data: bytes, where: str) -> NotACertificateError:
     }.get(kind)
     if instead:
         return NotACertificateError(f"{where} holds no certificate: it holds {instead}.")
+    if b"-----BEGIN TRUSTED CERTIFICATE-----" in data:
+        return NotACertificateError(
+            f"{where} holds an OpenSSL 'TRUSTED CERTIFICATE' (a certificate with trust settings "
+            f"appended), which cryptography does not read: convert it with "
+            f"`openssl x509 -in FILE -out plain.pem`."
+        )
     if b"-----BEGIN" in data:
         return NotACertificateError(
             f"{where} holds no certificate: its PEM has no complete '-----BEGIN CERTIFICATE-----'"

@@ -464,6 +464,18 @@ def test_a_certificate_cryptography_cannot_parse_names_its_defect(name: str, wor
         certificates_from_bytes(der)
 
 
+@needs_openssl
+def test_an_openssl_trusted_certificate_is_explained(
+    leaf: x509.Certificate, tmp_path: Path
+) -> None:
+    plain = save_certificate(leaf, tmp_path / "leaf.pem")
+    trusted = _openssl("x509", "-in", str(plain), "-trustout", "-addtrust", "serverAuth", data=b"")
+    assert b"BEGIN TRUSTED CERTIFICATE" in trusted.stdout
+    assert file_kind(trusted.stdout) == "certificate"
+    with pytest.raises(NotACertificateError, match="TRUSTED CERTIFICATE.*openssl x509"):
+        certificates_from_bytes(trusted.stdout)
+
+
 def test_a_damaged_pem_block_is_a_parse_error(leaf: x509.Certificate) -> None:
     lines = cert_pem(leaf).splitlines(keepends=True)
     lines[3] = "!!!!" + lines[3][4:]
