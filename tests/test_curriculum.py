@@ -1,6 +1,6 @@
-"""Every point the curriculum gives lessons 00-02 is taught in a cell a learner runs.
+"""Every point the curriculum gives lessons 00-05 is taught in a cell a learner runs.
 
-The table below is the curriculum's rows for 00-02, one line per point of the note (or of the
+The table below is the curriculum's rows for 00-05, one line per point of the note (or of the
 "beyond the note" column), with the code that teaches it. A point counts only when its code is
 in a cell the learner runs in the *learner copy*: not in prose, not only in an exercise solution.
 """
@@ -60,6 +60,268 @@ POINTS = [
         "02-session-keys",
         "ECDHE + HKDF and forward secrecy",
         [r"X25519PrivateKey\.generate\(\)", r"\.exchange\(", r"HKDF\(", r"derive_session_key\("],
+    ),
+    (
+        "03-certificates",
+        "the impostor problem: two servers each offer a public key",
+        [r"hacker_key = ec\.generate_private_key", r"offered_key\(hacker_key\)"],
+    ),
+    (
+        "03-certificates",
+        "a certificate carries the public key",
+        [r"x509\.CertificateBuilder\(\)", r"offered_key\(bank_key\) == bank_cert\.public_key\(\)"],
+    ),
+    (
+        "03-certificates",
+        "anyone can make one: by hand, then with make_self_signed",
+        [
+            r"\.sign\(bank_key, hashes\.SHA256\(\)\)",
+            r"make_self_signed\(hacker_key, \"bank\.example\"",
+        ],
+    ),
+    (
+        "03-certificates",
+        "who signs it matters",
+        [r"cert\.public_key\(\)\.verify\(", r"tbs_certificate_bytes", r"bank_server\(problem\)"],
+    ),
+    (
+        "03-certificates",
+        "self-signed: issuer = subject, every root too",
+        [r"root\.issuer == root\.subject"],
+    ),
+    (
+        "03-certificates",
+        "browsers warn: a client with a trust store refuses",
+        [r"Store\(mozilla_roots\)", r"except VerificationError", r"refusal\.verify_code"],
+    ),
+    (
+        "03-certificates",
+        "anatomy of a certificate",
+        [
+            r"serial_number",
+            r"not_valid_after_utc",
+            r"for extension in bank_cert\.extensions",
+            r"describe\(bank_cert\)",
+        ],
+    ),
+    (
+        "03-certificates",
+        "the signature covers tbsCertificate",
+        [r"tbs in der", r"except InvalidSignature"],
+    ),
+    (
+        "03-certificates",
+        "PEM vs DER",
+        [
+            r"b64decode\(body\) == der",
+            r"load_pem_x509_certificate\(",
+            r"load_der_x509_certificate\(",
+        ],
+    ),
+    (
+        "03-certificates",
+        "fingerprints: certificate vs key, openssl run for real",
+        [
+            r"hashlib\.sha256\(der\)",
+            r"hashlib\.sha256\(spki\)",
+            r"\"-fingerprint\", \"-sha256\"",
+            r"spki_fingerprint\(renewed\)",
+        ],
+    ),
+    (
+        "03-certificates",
+        "real certificates from data/",
+        [
+            r"data_path\(\"real/chains/",
+            r"ssleay-v1-1995",
+            r"verisign-class3-md2-root",
+            r"negative-serial",
+            r"except CertificateParseError",
+        ],
+    ),
+    ("03-certificates", "chain of trust picture", [r"draw_chain_of_trust\("]),
+    ("03-certificates", "certificate inspector widget", [r"certificate_inspector\(\)"]),
+    (
+        "04-csr",
+        "CSR made by hand from the public key and the domain name(s)",
+        [
+            r"CertificateSigningRequestBuilder\(\)",
+            r"SubjectAlternativeName\(\[x509\.DNSName",
+            r"\.sign\(server_key, hashes\.SHA256\(\)\)",
+        ],
+    ),
+    ("04-csr", "the same with pkicourse.csr.make_csr", [r"make_csr\(server_key, names\)"]),
+    (
+        "04-csr",
+        "sent to a CA: the PEM, and no private key in it",
+        [r"csr_pem\(csr\)", r"private_number in csr_der", r"PRIVATE KEY"],
+    ),
+    (
+        "04-csr",
+        "the self-signature is proof of possession",
+        [r"tbs_certrequest_bytes", r"\.is_signature_valid", r"verify_csr\(csr\)"],
+    ),
+    (
+        "04-csr",
+        "tampering breaks the signature",
+        [
+            r"load_der_x509_csr\(tampered_der\)",
+            r"except CSRSignatureError",
+            r"course/csr/tampered\.csr\.pem",
+        ],
+    ),
+    (
+        "04-csr",
+        "openssl req equivalents run for real",
+        [
+            r"\"openssl\", \"req\", \"-new\"",
+            r"\"-addext\"",
+            r"\"-noout\", \"-text\"",
+            r"\"-noout\", \"-verify\"",
+            r"subprocess\.run\(",
+        ],
+    ),
+    (
+        "04-csr",
+        "a CSR made by openssl read with cryptography",
+        [r"load_csr\(openssl_csr_path\)", r"course/csr/openssl-req\.csr\.pem"],
+    ),
+    (
+        "04-csr",
+        "a CSR does not prove control of the domain",
+        [r"mallory_csr = make_csr\(mallory_key", r"except NameNotValidatedError"],
+    ),
+    (
+        "04-csr",
+        "subject/SAN/extensions are requests: the CA decides",
+        [r"BasicConstraints\(ca=True", r"ca\.issue\(greedy_csr\)"],
+    ),
+    (
+        "04-csr",
+        "the CA signs the certificate with its private key",
+        [r"draw_chain_of_trust\(\[certificate, ca\.certificate\]"],
+    ),
+    (
+        "04-csr",
+        "key choices for a public certificate (BR)",
+        [
+            r"rsa\.generate_private_key",
+            r"SECP384R1",
+            r"Ed25519PrivateKey\.generate\(\)",
+            r"public_ca_accepts",
+        ],
+    ),
+    (
+        "04-csr",
+        "real CSRs from data/real",
+        [r"data_path\(f\"real/csr/\{name\}\"\)", r"invalid-signature\.pem"],
+    ),
+    (
+        "05-certificate-authorities",
+        "CA validates and signs",
+        [r"is_signature_valid", r"\.sign\(ca_key"],
+    ),
+    (
+        "05-certificate-authorities",
+        "the CA's own key pair",
+        [
+            r"ca_key = ec\.generate_private_key",
+            r"BasicConstraints\(ca=True, path_length=None\)",
+            r"key_cert_sign=True",
+        ],
+    ),
+    (
+        "05-certificate-authorities",
+        "the CA signs with its private key",
+        [
+            r"\.sign\(ca_key, hashes\.SHA256\(\)\)",
+            r"AuthorityKeyIdentifier\.from_issuer_subject_key_identifier\(ca_ski\)",
+            r"course_ca\.issue\(",
+        ],
+    ),
+    (
+        "05-certificate-authorities",
+        "browsers verify with CA public keys built in",
+        [
+            r"verify_directly_issued_by\(root\)",
+            r"root\.public_key\(\)\.verify\(",
+            r"mozilla_roots\(\)",
+            r"truststore\.summary\(",
+            r"draw_root_store\(",
+        ],
+    ),
+    (
+        "05-certificate-authorities",
+        "a real public chain at a time inside its validity; its root has left the store",
+        [r"REAL_CHAINS\[", r"real\.at", r"find_root\(real_root"],
+    ),
+    (
+        "05-certificate-authorities",
+        "CAs check domain ownership (ACME http-01 on 127.0.0.1)",
+        [
+            r"challenge_server\(\)",
+            r"DomainValidator\(",
+            r"key_authorization\(",
+            r"\.validate\(challenge\)",
+        ],
+    ),
+    (
+        "05-certificate-authorities",
+        "a hacker fails validation",
+        [r"hacker_server\.publish\(", r"except NameNotValidatedError"],
+    ),
+    (
+        "05-certificate-authorities",
+        "internal CA installed in every client",
+        [r"permitted=\[x509\.DNSName\(\"corp\.example\"\)\]", r"with_extra_root\(", r"rogue"],
+    ),
+    (
+        "05-certificate-authorities",
+        "PKI = generating, maintaining, distributing",
+        [r"Which PKI step is missing"],
+    ),
+    (
+        "05-certificate-authorities",
+        "root + intermediate + leaf chain drawn",
+        [r"create_intermediate\(", r"draw_chain_of_trust\("],
+    ),
+    (
+        "05-certificate-authorities",
+        "chain validation with cryptography.x509.verification and a fixed clock",
+        [
+            r"Store\(\[",
+            r"PolicyBuilder\(\)\.store\(",
+            r"\.time\(",
+            r"build_server_verifier\(DNSName\(",
+            r"DATA_TIME",
+        ],
+    ),
+    (
+        "05-certificate-authorities",
+        "each rule: source, OpenSSL code, Chrome's error",
+        [r"verify_chain\(", r"rule\.source", r"openssl_code", r"browser_error"],
+    ),
+    (
+        "05-certificate-authorities",
+        "openssl verify run for real",
+        [r"\"openssl\", \"verify\", \"-attime\"", r"\"-untrusted\"", r"\"-verify_hostname\""],
+    ),
+    (
+        "05-certificate-authorities",
+        "revocation (CRL) and expiry",
+        [
+            r"\.revoke\(",
+            r"\.crl\(\)",
+            r"crl=crl",
+            r"is_signature_valid\(issuer\.public_key\(\)\)",
+            r"-crl_check",
+        ],
+    ),
+    ("05-certificate-authorities", "a root with path_length=0 breaks chains", [r"path_length=0"]),
+    (
+        "05-certificate-authorities",
+        "servers must send their intermediates",
+        [r"without the intermediate", r"load_cert_chain\(", r"SSLCertVerificationError"],
     ),
 ]
 
