@@ -271,7 +271,9 @@ def challenge_server(files: Mapping[str, str] | None = None) -> Iterator[Challen
 class _ValidatingCA(Protocol):
     """What the validator needs of a CA (a pkicourse.ca.CA): a place to record the result."""
 
-    def record_validated(self, name: str, method: str = ...) -> None: ...
+    def record_validated(
+        self, name: str, method: str = ..., *, account: str | None = ...
+    ) -> None: ...
 
 
 @dataclass(eq=False)
@@ -378,7 +380,10 @@ class DomainValidator:
         result = self._check(challenge)
         challenge.status = "valid" if result.ok else "invalid"
         if result.ok:
-            self.ca.record_validated(challenge.domain, "http-01")
+            # The authorization belongs to the account that passed (RFC 8555 §7.1.4).
+            self.ca.record_validated(
+                challenge.domain, "http-01", account=challenge.account_thumbprint
+            )
         return result
 
     def _check_pending(self, challenge: Challenge) -> None:

@@ -61,8 +61,10 @@ from pkicourse.errors import (
 __all__ = [
     "CA",
     "COURSE_NAMES",
+    "NO_IP_ADDRESSES",
     "LeafCert",
     "crl_from_bytes",
+    "internal_constraints",
     "load_crl",
 ]
 
@@ -80,6 +82,44 @@ COURSE_NAMES: tuple[x509.GeneralName, ...] = (
     x509.IPAddress(ipaddress.ip_network("127.0.0.1/32")),
     x509.IPAddress(ipaddress.ip_network("::1/128")),
 )
+#: Every IPv4 and every IPv6 address (0.0.0.0/0 and ::/0): put in ``excluded``, a CA cannot
+#: vouch for any IP address (BR §7.1.2.5.2 requires this of a technically constrained CA that
+#: permits no IP range). A constraint binds only the name types it lists (RFC 5280
+#: §4.2.1.10): a CA permitted ``corp.example`` alone could still sign for 203.0.113.7.
+NO_IP_ADDRESSES: tuple[x509.GeneralName, ...] = (
+    x509.IPAddress(ipaddress.ip_network("0.0.0.0/0")),
+    x509.IPAddress(ipaddress.ip_network("::/0")),
+)
+
+
+def internal_constraints(
+    domain: str,
+) -> tuple[tuple[x509.GeneralName, ...], tuple[x509.GeneralName, ...]]:
+    """``(permitted, excluded)`` for an organisation's internal CA (lesson 05).
+
+    Permitted: the DNS name ``domain`` and every name below it; excluded: every IP address
+    (:data:`NO_IP_ADDRESSES`). Use it as
+    ``permitted, excluded = internal_constraints("corp.example")`` then
+    ``CA.root("Corp Root", permitted=permitted, excluded=excluded)``.
+
+    BR §7.1.2.5.2 (a "technically constrained" TLS sub-CA) also requires a directoryName in
+    the permitted subtrees. The course leaves it out, on purpose: cryptography's verifier
+    (50.0.2) refuses every chain below a critical nameConstraints holding a directoryName
+    ("unsupported directoryName constraint"), and OpenSSL would then require each leaf's
+    subject to begin with that name (the course's leaves carry only a CN: code 47). The BR
+    also want certificatePolicies and crlDistributionPoints on such a CA (§7.1.2.5.1); the
+    course's CAs carry neither. So: name-constrained like a technically constrained CA, not
+    one in every detail.
+    """
+    name = general_name(domain)
+    if not isinstance(name, x509.DNSName) or name.value.startswith("*."):
+        raise ArgumentError(
+            "internal_constraints needs the organisation's domain name, such as "
+            "'corp.example' (not an IP address, not a wildcard)."
+        )
+    return (name,), NO_IP_ADDRESSES
+
+
 # Name constraints on a trust anchor (checked for cryptography 50.0.2 and OpenSSL 3.0.19):
 # - OpenSSL (`openssl verify`, Python's ssl) applies the nameConstraints of every CA
 #   certificate in the path, the trusted root included. It also checks a subject CN that looks
@@ -233,6 +273,8 @@ class CA:
         self.parent = parent
         self.validated_names: set[str] = set()
         self.validation_methods: dict[str, str] = {}  # name -> how it was validated
+        # name -> the ACME accounts (JWK thumbprints) it was validated for; None = for anyone
+        self.validated_for: dict[str, set[str | None]] = {}
         self._revoked: dict[int, x509.RevokedCertificate] = {}
         self._crl_number = 0
 
@@ -248,13 +290,18 @@ class CA:
         *,
         key_type: str = "ec",
         permitted: Sequence[x509.GeneralName] | None = COURSE_NAMES,
+        excluded: Sequence[x509.GeneralName] | None = None,
         not_before: datetime.datetime | None = None,
         days: int = 3650,
         path_length: int | None = None,
     ) -> CA:
         """A new root CA: a key pair and a self-signed CA certificate (lesson 05).
 
-        ``permitted``: name constraints (default :data:`COURSE_NAMES`; ``None`` for none).
+        ``permitted``: the names every certificate below may carry (default
+        :data:`COURSE_NAMES`; ``None`` for no limit); ``excluded``: names none may carry,
+        e.g. :data:`NO_IP_ADDRESSES`. Both go into one critical nameConstraints extension
+        (RFC 5280 §4.2.1.10). A constraint binds only the name types it lists: for an
+        organisation's CA use :func:`internal_constraints`, which also excludes every IP.
         ``key_type``: ``"ec"`` (P-256, the default), ``"rsa"``, or a ``keys.KEY_TYPES`` name
         (``"ed25519"`` works with OpenSSL and ``ssl``; cryptography's verifier refuses it, as
         the BR allow only RSA and ECDSA).
@@ -266,7 +313,8 @@ class CA:
         start, end = _validity(not_before, days)
         certificate = _sign_ca_certificate(
             name, private_key.public_key(), None, private_key, start, end,
-            path_length=path_length, permitted=permitted, server_auth=False,
+            path_length=path_length, permitted=permitted, excluded=excluded,
+            server_auth=False,
         )  # fmt: skip
         return cls(certificate, private_key)
 
@@ -276,6 +324,7 @@ class CA:
         *,
         path_length: int | None = 0,
         permitted: Sequence[x509.GeneralName] | None = None,
+        excluded: Sequence[x509.GeneralName] | None = None,
         key_type: str = "ec",
         not_before: datetime.datetime | None = None,
         days: int = 1825,
@@ -285,14 +334,16 @@ class CA:
         ``path_length=0``: it may sign leaves only, as issuing CAs usually do (BR §7.1.2.6, TLS
         subordinate CA; §7.1.2.10.4 allows a pathLenConstraint on subordinate CAs). The
         CA does not check whether its own path length allows a child: verifiers do, and
-        lesson 05 shows them refusing (OpenSSL code 25).
+        lesson 05 shows them refusing (OpenSSL code 25). ``permitted`` / ``excluded``: name
+        constraints, as for :meth:`root` (none by default: it inherits its parent's).
         """
         private_key = _new_key(key_type)
         start, end = _validity(not_before, days)
         certificate = _sign_ca_certificate(
             _ca_name(common_name), private_key.public_key(), self.certificate,
             self.private_key, start, end,
-            path_length=path_length, permitted=permitted, server_auth=True,
+            path_length=path_length, permitted=permitted, excluded=excluded,
+            server_auth=True,
         )  # fmt: skip
         return CA(certificate, private_key, parent=self)
 
@@ -328,38 +379,66 @@ class CA:
 
     # - validating names and issuing -
 
-    def record_validated(self, name: str, method: str = "manual") -> None:
+    def record_validated(
+        self, name: str, method: str = "manual", *, account: str | None = None
+    ) -> None:
         """Mark ``name`` as validated: the requester showed it controls it (lesson 05).
 
-        ACME's http-01 check calls this with ``method="http-01"``; a lesson calling it by hand
-        stands in for a domain check (BR §3.2.2.4).
+        ACME's http-01 check calls this with ``method="http-01"`` and ``account`` = the JWK
+        thumbprint (RFC 7638) of the account key that passed: in ACME an authorization
+        belongs to one account (RFC 8555 §7.1.4), so only that account may then be issued
+        the name (see :meth:`issue`). Without ``account`` (a lesson calling it by hand, which
+        stands in for a domain check, BR §3.2.2.4) the name counts for every requester.
+
+        Simplified: a validation here never expires. A real CA may reuse one for at most
+        200 days (BR §4.2.1 since 2026-03-15), and ACME authorizations expire sooner (Let's
+        Encrypt: about 30 days).
         """
+        _check_account(account)
         value = str(general_name(name).value)
         self.validated_names.add(value)
         self.validation_methods[value] = str(method)
+        self.validated_for.setdefault(value, set()).add(account)
+
+    def is_validated(self, name: str, account: str | None = None) -> bool:
+        """Whether this CA would issue ``name`` (lesson 05): to ``account`` if one is given.
+
+        ``account=None`` asks "validated for anyone?"; an account thumbprint asks "validated
+        for this account, or by hand for everyone?".
+        """
+        _check_account(account)
+        value = str(general_name(name).value)
+        accounts = self.validated_for.get(value, set())
+        return bool(accounts) if account is None else (None in accounts or account in accounts)
 
     def issue(
         self,
         csr: x509.CertificateSigningRequest,
         *,
+        account: str | None = None,
         not_before: datetime.datetime | None = None,
         days: int = 90,
     ) -> x509.Certificate:
         """Sign a TLS server certificate for a CSR, after the CA's checks (lesson 05).
 
         Refuses a CSR whose signature fails (``CSRSignatureError``: no proof of possession) and
-        a name not in ``validated_names`` (``NameNotValidatedError``). Only the names go into
-        the certificate: the CSR's other subject fields are requests this CA does not validate.
+        a name not validated (``NameNotValidatedError``). With ``account`` (the requester's
+        ACME account key thumbprint), each name must have been validated for that account
+        (or by hand, for everyone): another account's http-01 success does not count, as in
+        ACME (RFC 8555 §7.1.4). Without ``account``, any validation counts (lessons 03-04).
+        Only the names go into the certificate: the CSR's other subject fields are requests
+        this CA does not validate.
+
+        Simplified against RFC 8555: no JWS-signed requests (§6.2; ``account`` is taken on
+        trust, where a real CA checks the account key's signature on the finalize request,
+        §7.4), no nonces, no orders. A real CA also checks CAA records (RFC 8659, BR §3.2.2.8)
+        and validates from several network vantage points (BR §3.2.2.9).
         """
         verify_csr(csr)
         names = csr_names(csr)
-        missing = [n for n in names if n.rstrip(".").lower() not in self.validated_names]
+        missing = [n for n in names if not self.is_validated(n, account)]
         if missing or not names:
-            raise NameNotValidatedError(
-                f"Refused: this CA has not validated {', '.join(missing) or 'any name'}. A CA "
-                "signs only names whose control it checked (BR §3.2.2.4): run the domain "
-                "check (ACME http-01), or in a lesson call ca.record_validated(name)."
-            )
+            raise NameNotValidatedError(_not_validated_words(missing, account))
         public_key = _acceptable_key(csr.public_key())
         start, end = _validity(not_before, days)
         return _sign_leaf_certificate(names, public_key, self, start, end)
@@ -518,10 +597,12 @@ def _sign_ca_certificate(
     *,
     path_length: int | None,
     permitted: Sequence[x509.GeneralName] | None,
+    excluded: Sequence[x509.GeneralName] | None,
     server_auth: bool,
 ) -> x509.Certificate:
     """A CA certificate: a root (``issuer`` None: self-signed) or an intermediate."""
-    _check_ca_options(path_length, permitted)
+    _check_ca_options(path_length, permitted, "permitted")
+    _check_ca_options(None, excluded, "excluded")
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -553,12 +634,19 @@ def _sign_ca_certificate(
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
         )
-    if permitted is not None:
-        # nameConstraints (§4.2.1.10, MUST be critical): every name below this CA must fall
-        # inside these subtrees. BR §7.1.2.10.8 allows them on CAs (a "technically
-        # constrained" TLS subordinate CA, §7.1.2.5); verifiers enforce them, not the CA.
+    if permitted is not None or excluded is not None:
+        # nameConstraints (RFC 5280 §4.2.1.10: MUST be critical): every name below this CA
+        # must fall inside a permitted subtree of its type and outside every excluded one.
+        # Only the name types listed are limited: exclude 0.0.0.0/0 and ::/0 to forbid IPs.
+        # On a subordinate CA, BR §7.1.2.10.8 allows it (and §7.1.2.5.2 spells out a
+        # "technically constrained" one: see internal_constraints). On a root, BR §7.1.2.1.2
+        # files it under "any other extension: NOT RECOMMENDED": fine for a private or course
+        # root, which no browser ships. Verifiers enforce constraints, not the CA.
         builder = builder.add_extension(
-            x509.NameConstraints(permitted_subtrees=list(permitted), excluded_subtrees=None),
+            x509.NameConstraints(
+                permitted_subtrees=list(permitted) if permitted is not None else None,
+                excluded_subtrees=list(excluded) if excluded is not None else None,
+            ),
             critical=True,
         )
     return builder.sign(issuer_key, signature_hash(issuer_key))
@@ -610,6 +698,25 @@ def _sign_leaf_certificate(
     return builder.sign(issuer.private_key, signature_hash(issuer.private_key))
 
 
+def _check_account(account: object) -> None:
+    if account is not None and (type(account) is not str or not account):
+        raise ArgumentError(
+            "account must be None or the account key's thumbprint, a str made by "
+            "pkicourse.acme.jwk_thumbprint(account_key)."
+        )
+
+
+def _not_validated_words(missing: Sequence[str], account: str | None) -> str:
+    names = ", ".join(missing) or "any name"
+    whose = "" if account is None else f" for the account {account}"
+    return (
+        f"Refused: this CA has not validated {names}{whose}. A CA signs only names whose "
+        "control the requester showed (BR §3.2.2.4; in ACME, each account for itself, "
+        "RFC 8555 §7.1.4): run the domain check (ACME http-01) with this account's key, or "
+        "in a lesson call ca.record_validated(name)."
+    )
+
+
 def _acceptable_key(public_key: object) -> keys.PublicKey:
     """The CSR's key, if this CA certifies keys of its kind: BR §6.1.5 (RSA ≥ 2048 bits)."""
     if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < 2048:
@@ -625,20 +732,21 @@ def _acceptable_key(public_key: object) -> keys.PublicKey:
     return public_key
 
 
-def _check_ca_options(path_length: object, permitted: object) -> None:
+def _check_ca_options(path_length: object, subtrees: object, what: str) -> None:
     if path_length is not None and (
         isinstance(path_length, bool) or not isinstance(path_length, int) or path_length < 0
     ):
         raise ArgumentError(f"path_length must be None or a whole number ≥ 0, not {path_length!r}.")
-    if permitted is not None and (
-        isinstance(permitted, (str, bytes))
-        or not isinstance(permitted, Sequence)
-        or not permitted
-        or not all(isinstance(n, x509.GeneralName) for n in permitted)
+    if subtrees is not None and (
+        isinstance(subtrees, (str, bytes))
+        or not isinstance(subtrees, Sequence)
+        or not subtrees
+        or not all(isinstance(n, x509.GeneralName) for n in subtrees)
     ):
         raise ArgumentError(
-            "permitted must be None or a non-empty list of names such as "
-            "[x509.DNSName('corp.example')] (see COURSE_NAMES)."
+            f"{what} must be None or a non-empty list of names such as "
+            "[x509.DNSName('corp.example')] (see COURSE_NAMES, NO_IP_ADDRESSES and "
+            "internal_constraints)."
         )
 
 
