@@ -17,6 +17,40 @@ Each :class:`Rule` says where it comes from (RFC 5280, RFC 6125, the CA/Browser 
 Requirements or browser policy), the code ``openssl verify`` gives for the same failure (checked
 on OpenSSL 3.0 with ``-purpose sslserver``, as a TLS client uses it) and Chrome's error for the
 same failure where Chrome has a clear one (Chrome does not use OpenSSL's codes).
+
+**Finding the issuer** (as OpenSSL's ``check_issued``): a certificate is a candidate issuer
+when its subject is the child's issuer name, its subjectKeyIdentifier equals the keyIdentifier
+of the child's authorityKeyIdentifier (when both are present; also the AKI's issuer and serial
+number when given), and its key is of the kind the child's signature algorithm needs. Trusted
+roots are tried first, then the certificates the server sent; among several candidates the
+first one valid at the check time wins, else the one that expires last. The signature is not
+used to choose: a namesake with another key is no issuer at all ("unknown-issuer", 20), while
+a candidate that fits but whose key does not verify the signature is "bad-signature" (7).
+A leaf whose issuer is nowhere is "incomplete-chain" (20 at depth 0), whatever else the
+server sent (e.g. the root instead of its intermediate); a sent chain whose top CA's issuer
+is unknown is "unknown-issuer" (20 at that depth).
+
+**Order of the checks** when a chain breaks several rules: the first one ``openssl verify``
+reports (OpenSSL 3.0's ``verify_chain``), which is also what Python's ``ssl`` reports, as it
+stops at the first error:
+
+1. building the path: "self-signed" (18), "untrusted-root" (19), "unknown-issuer" /
+   "incomplete-chain" (20);
+2. each certificate's extensions, from the leaf up: "not-a-ca" / "key-usage" (79),
+   "path-too-long" (25), "eku" (26);
+3. the host name: "wrong-name" (62, 64) — so an expired certificate with the wrong name is
+   "wrong-name";
+4. revocation, when a CRL is given: "crl-missing" (3), "crl-bad-signature" (8), the CRL's
+   dates (11, 12), "revoked" (23) — before the certificates' own dates;
+5. from the root down, each certificate's signature ("bad-signature", 7), then its dates
+   ("not-yet-valid" 9, "expired" 10) — so an expired intermediate above a tampered leaf is
+   "expired" at depth 1;
+6. name constraints (47, 48);
+7. what only cryptography's verifier enforces: keyUsage present in a CA ("key-usage") and
+   authorityKeyIdentifier ("missing-aki"), no OpenSSL code.
+
+tests/test_validation.py and tests/test_openssl_verify.py check double faults of this kind
+against ``/usr/bin/openssl``.
 """
 
 from __future__ import annotations
@@ -31,7 +65,8 @@ from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from pkicourse.errors import ArgumentError, CRLError
@@ -158,7 +193,8 @@ RULES: Mapping[str, Rule] = _rules(
     Rule(
         "unknown-issuer",
         "Every certificate must be signed by an issuer the client can find, ending at a root "
-        "in the trust store; here the issuer is neither sent by the server nor trusted.",
+        "in the trust store; here the issuer is neither sent by the server nor trusted (a "
+        "certificate with the issuer's name but another key is not the issuer).",
         "RFC 5280 §6.1 (certification path validation)",
         20,
         _AUTHORITY,
@@ -175,8 +211,10 @@ RULES: Mapping[str, Rule] = _rules(
     ),
     Rule(
         "bad-signature",
-        "Each certificate's signature must verify with its issuer's public key; this one does "
-        "not (the certificate was changed, or another key signed it).",
+        "Each certificate's signature must verify with its issuer's public key. Here the "
+        "issuer was found (its name and key identifier fit), but its key does not verify the "
+        "signature: the certificate was changed after signing (or, with no key identifiers to "
+        "tell them apart, a namesake's key signed it).",
         "RFC 5280 §6.1.3 (a)(1)",
         7,
         _AUTHORITY,
@@ -505,47 +543,116 @@ class _Path:
     certs: list[x509.Certificate]
     end: str  # "trusted", "self-signed", "untrusted-root", "no-issuer"
     bad_signature_at: int | None = None  # depth of a certificate whose signature failed
+    other_key: x509.Certificate | None = None  # has the top's issuer's name, another key
 
 
-def _issuers(
-    cert: x509.Certificate, pool: Iterable[x509.Certificate], used: list[x509.Certificate]
-) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
-    """Certificates of ``pool`` named as ``cert``'s issuer: (signature verifies, all by name)."""
-    by_name = [c for c in pool if c.subject == cert.issuer and c not in used]
-    return [c for c in by_name if _signed_by(cert, c)], by_name
+def _aki_fits(aki: object, candidate: x509.Certificate) -> bool:
+    """OpenSSL's X509_check_akid: an authorityKeyIdentifier must not point at another key.
+
+    Its keyIdentifier must equal the candidate's subjectKeyIdentifier (when both are there);
+    its authorityCertIssuer / SerialNumber, when present, must be the candidate's issuer and
+    serial number. No authorityKeyIdentifier: any candidate fits.
+    """
+    if not isinstance(aki, x509.AuthorityKeyIdentifier):
+        return True
+    ski = _extension(candidate, x509.SubjectKeyIdentifier)
+    if aki.key_identifier is not None and isinstance(ski, x509.SubjectKeyIdentifier):
+        if aki.key_identifier != ski.digest:
+            return False
+    serial = aki.authority_cert_serial_number
+    if serial is not None and serial != candidate.serial_number:
+        return False
+    names = [n.value for n in aki.authority_cert_issuer or () if isinstance(n, x509.DirectoryName)]
+    return not names or names[0] == candidate.issuer
+
+
+def _may_be_issuer(cert: x509.Certificate, candidate: x509.Certificate) -> bool:
+    """OpenSSL's check_issued (x509_likely_issued): the name, then the key identifiers.
+
+    The signature is not looked at here: a candidate that fits but whose key does not verify
+    the signature is then a bad signature (OpenSSL 7), one that does not fit is no issuer (20).
+    """
+    aki = _extension(cert, x509.AuthorityKeyIdentifier)
+    return (
+        candidate.subject == cert.issuer
+        and _aki_fits(aki, candidate)
+        and _algorithm_fits(cert, candidate)
+    )
+
+
+#: The kind of public key each family of signature algorithms needs (OpenSSL's
+#: check_sig_alg_match): an RSA signature cannot come from an EC key, and so on.
+_KEY_KINDS: Mapping[str, tuple[type, ...]] = MappingProxyType(
+    {
+        "RSA": (rsa.RSAPublicKey,),
+        "RSASSA": (rsa.RSAPublicKey,),
+        "ECDSA": (ec.EllipticCurvePublicKey,),
+        "DSA": (dsa.DSAPublicKey,),
+        "ED25519": (ed25519.Ed25519PublicKey,),
+        "ED448": (ed448.Ed448PublicKey,),
+    }
+)
+
+
+def _algorithm_fits(cert: x509.Certificate, candidate: x509.Certificate) -> bool:
+    """The candidate's key is of the kind ``cert``'s signature algorithm needs."""
+    names = [
+        n for n, oid in vars(SignatureAlgorithmOID).items() if oid == cert.signature_algorithm_oid
+    ]
+    kinds = _KEY_KINDS.get(names[0].split("_")[0]) if names else None
+    try:
+        return kinds is None or isinstance(candidate.public_key(), kinds)
+    except (ValueError, TypeError):  # a key type cryptography cannot load: let the signature say
+        return True
+
+
+def _preferred(
+    cert: x509.Certificate,
+    pool: Iterable[x509.Certificate],
+    used: list[x509.Certificate],
+    at: datetime.datetime,
+) -> x509.Certificate | None:
+    """OpenSSL's choice among fitting candidates: the first valid at ``at``, else the one that
+    expires last."""
+    fitting = [c for c in pool if c not in used and _may_be_issuer(cert, c)]
+    valid = [c for c in fitting if c.not_valid_before_utc <= at <= c.not_valid_after_utc]
+    if valid or not fitting:
+        return valid[0] if valid else None
+    return max(fitting, key=lambda c: c.not_valid_after_utc)
+
+
+def _same_name_other_key(
+    cert: x509.Certificate, pool: Iterable[x509.Certificate]
+) -> x509.Certificate | None:
+    return next((c for c in pool if c.subject == cert.issuer and c != cert), None)
 
 
 def _build_path(
     leaf: x509.Certificate,
     intermediates: Sequence[x509.Certificate],
     roots: Sequence[x509.Certificate],
+    at: datetime.datetime,
 ) -> _Path:
-    """Follow issuers by name and signature, preferring trusted roots, as a verifier would."""
+    """Follow issuers as ``openssl verify`` does: trusted roots first, then what was sent."""
     path = _Path([leaf], "no-issuer")
     current = leaf
     for _ in range(len(intermediates) + 2):
         if current in roots:
             path.end = "trusted"
             return path
-        good, named = _issuers(current, roots, path.certs)
-        if good:
-            path.certs.append(good[0])
-            path.end = "trusted"
+        issuer = _preferred(current, roots, path.certs, at)
+        if issuer is None:
+            if _is_self_issued(current) and _signed_by(current, current):
+                path.end = "self-signed" if current is leaf else "untrusted-root"
+                return path
+            issuer = _preferred(current, intermediates, path.certs, at)
+        if issuer is None:
+            path.other_key = _same_name_other_key(current, [*roots, *intermediates])
             return path
-        if _is_self_issued(current) and _signed_by(current, current):
-            path.end = "self-signed" if current is leaf else "untrusted-root"
-            return path
-        good_i, named_i = _issuers(current, intermediates, path.certs)
-        candidates = good_i or named_i or named
-        if not candidates:
-            return path
-        if not good_i and path.bad_signature_at is None:
+        if not _signed_by(current, issuer) and path.bad_signature_at is None:
             path.bad_signature_at = len(path.certs) - 1
-        current = candidates[0]
-        path.certs.append(current)
-        if current in roots:
-            path.end = "trusted"
-            return path
+        path.certs.append(issuer)
+        current = issuer
     return path
 
 
@@ -562,7 +669,7 @@ class _Finding:
     openssl_code: int | None = _SAME
 
 
-def _path_end_finding(path: _Path, sent_intermediates: bool) -> _Finding | None:
+def _path_end_finding(path: _Path, sent: Sequence[x509.Certificate]) -> _Finding | None:
     """Who signed: a self-signed leaf (18), an untrusted root (19), a missing issuer (20)."""
     top = path.certs[-1]
     depth = len(path.certs) - 1
@@ -582,17 +689,50 @@ def _path_end_finding(path: _Path, sent_intermediates: bool) -> _Finding | None:
         )
     if path.end != "no-issuer":
         return None
-    what = (
-        "The server sent only its own certificate, and"
-        if not sent_intermediates
-        else f"The chain the server sent ends at {_cn(top.subject)}, and"
-    )
+    if path.other_key is not None:
+        return _Finding("unknown-issuer", _other_key_words(top, path.other_key, sent), depth)
+    if depth == 0:
+        return _Finding("incomplete-chain", _missing_words(top, sent), depth)
     return _Finding(
-        "unknown-issuer" if sent_intermediates else "incomplete-chain",
-        f"{what} no certificate it sent or in your trust store is named {_cn(top.issuer)} "
-        f"(the issuer of {_cn(top.subject)}) with a key that verifies its signature. Either "
-        "the server left out an intermediate CA certificate, or its CA is one you do not trust.",
+        "unknown-issuer",
+        f"The chain the server sent ends at {_cn(top.subject)}, and no certificate it sent or "
+        f"in your trust store is named {_cn(top.issuer)} (the issuer of {_cn(top.subject)}): "
+        "its CA is one you do not trust.",
         depth,
+    )
+
+
+def _missing_words(leaf: x509.Certificate, sent: Sequence[x509.Certificate]) -> str:
+    if not sent:
+        what = "The server sent only its own certificate"
+    else:
+        names = ", ".join(_cn(cert.subject) for cert in sent)
+        what = f"The server sent its certificate and {names}, but not its issuer"
+    return (
+        f"{what}: no certificate sent or in your trust store is {_cn(leaf.issuer)}, the CA "
+        f"that signed {_cn(leaf.subject)}. The server left out that intermediate CA "
+        "certificate (or its CA is one you do not trust)."
+    )
+
+
+def _other_key_words(
+    cert: x509.Certificate, namesake: x509.Certificate, sent: Sequence[x509.Certificate]
+) -> str:
+    where = "the server sent" if namesake in sent else "in your trust store"
+    if _aki_fits(_extension(cert, x509.AuthorityKeyIdentifier), namesake):
+        why = (
+            f"its public key is not of the kind {_cn(cert.subject)}'s signature algorithm "
+            "needs (e.g. an EC key cannot make an RSA signature)"
+        )
+    else:
+        why = (
+            "its subjectKeyIdentifier is not the key identifier in "
+            f"{_cn(cert.subject)}'s authorityKeyIdentifier"
+        )
+    return (
+        f"{_cn(cert.subject)} names {_cn(cert.issuer)} as its issuer. A certificate {where} "
+        f"has that name, but {why}: it holds another key, so it is not the issuer (a "
+        "namesake, not a bad signature). The real issuer is neither sent nor trusted."
     )
 
 
@@ -676,11 +816,34 @@ def _hostname_finding(leaf: x509.Certificate, hostname: str) -> _Finding | None:
         return None
     names = [str(name.value) for name in san]
     listed = ", ".join(names) if names else "no names"
+    partial = [name for name in names if _partial_wildcard_matches(name, hostname)]
+    note = (
+        f" {partial[0]} is a partial wildcard: the openssl command accepts it, but Python's "
+        "ssl (the code given here), browsers and cryptography refuse it, and the BR forbid it "
+        "(§7.1.2.7.12)."
+        if partial
+        else ""
+    )
     return _Finding(
         "wrong-name",
-        f"You asked for {hostname}; the certificate's subjectAltName lists {listed}.",
+        f"You asked for {hostname}; the certificate's subjectAltName lists {listed}.{note}",
         0,
         mismatch_code,
+    )
+
+
+def _partial_wildcard_matches(pattern: str, hostname: str) -> bool:
+    """OpenSSL's default (without NO_PARTIAL_WILDCARDS): ``w*.bank.example`` matches ``www...``."""
+    first, _, rest = pattern.lower().partition(".")
+    label, _, remainder = hostname.lower().rstrip(".").partition(".")
+    if first == "*" or first.count("*") != 1 or "*" in rest or rest.count(".") < 1:
+        return False
+    head, tail = first.split("*")
+    return (
+        remainder == rest
+        and len(label) >= len(first) - 1
+        and label.startswith(head)
+        and label.endswith(tail)
     )
 
 
@@ -787,7 +950,7 @@ def _name_constraints_finding(path: Sequence[x509.Certificate]) -> _Finding | No
             for name in _constrained_names(cert, leaf=depth == 0):
                 code = _outside(name, constraints)
                 if code is not None:
-                    where = "outside the permitted" if code == 47 else "inside an excluded"
+                    where = "outside the permitted" if code == 47 else "inside the excluded"
                     return _Finding(
                         "name-constraint",
                         f"{_cn(cert.subject)} carries the name {name}, {where} names of "
@@ -823,6 +986,13 @@ def _strict_finding(path: Sequence[x509.Certificate]) -> _Finding | None:
 # --- revocation (cryptography's verifier does not check it) --------------------------------
 
 
+def _crl_aki(crl: x509.CertificateRevocationList) -> object:
+    try:
+        return crl.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+
+
 def _crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
     if crl.issuer != issuer.subject:
         return False
@@ -856,14 +1026,16 @@ def _revocation_finding(
     """Each certificate below the root against its issuer's CRL (the leaf's CRL is required)."""
     for depth, cert in enumerate(path[:-1]):
         issuer = path[depth + 1]
-        mine = [crl for crl in crls if crl.issuer == cert.issuer]
+        named = [crl for crl in crls if crl.issuer == cert.issuer]
+        mine = [crl for crl in named if _aki_fits(_crl_aki(crl), issuer)]
         if not mine:
             if depth > 0:
                 continue
+            other = " (the CRL in its name names another key in authorityKeyIdentifier)"
             return _Finding(
                 "crl-missing",
-                f"No CRL issued by {_cn(cert.issuer)} was given: {_cn(cert.subject)} cannot "
-                "be checked.",
+                f"No CRL issued by {_cn(cert.issuer)} was given{other if named else ''}: "
+                f"{_cn(cert.subject)} cannot be checked.",
                 depth,
             )
         signed = [crl for crl in mine if _crl_signed_by(crl, issuer)]
@@ -980,8 +1152,8 @@ def _diagnose(
     malformed = _malformed_finding([leaf, *intermediates, *roots])
     if malformed is not None:
         return malformed, [leaf]
-    path = _build_path(leaf, intermediates, roots)
-    finding = _path_end_finding(path, bool(intermediates))
+    path = _build_path(leaf, intermediates, roots, at)
+    finding = _path_end_finding(path, intermediates)
     finding = finding or _extensions_finding(path.certs)
     finding = finding or _hostname_finding(leaf, hostname)
     if crls is not None and finding is None:
@@ -1044,7 +1216,11 @@ def verify_chain(
     certificates' fields, never from the error text), with its OpenSSL code and Chrome's error.
     ``at`` defaults to now; pass a fixed time (``pkicourse.data.DATA_TIME``) for the course's
     data. ``crl``: one CRL or several; the verifier does not check revocation, so it is checked
-    here after the path is found (the leaf's issuer's CRL is then required).
+    here after the path is found (the leaf's issuer's CRL is then required). Every level for
+    which a CRL is given is checked: ``openssl verify -crl_check`` checks the leaf only, and
+    ``-crl_check_all`` every level. A CRL counts for an issuer when its issuer name and its
+    authorityKeyIdentifier (if any) fit that issuer, as in OpenSSL.
+    ``hostname`` is written without a final dot.
     """
     _require(leaf, x509.Certificate, "leaf")
     chain_sent = _as_list(intermediates, x509.Certificate, "intermediates")
@@ -1056,10 +1232,7 @@ def verify_chain(
     try:
         verifier = policy.build_server_verifier(subject)
     except ValueError:
-        raise ArgumentError(
-            f"{hostname!r} is not a valid DNS name: use letters, digits, '-' and dots, e.g. "
-            "'bank.example'."
-        ) from None
+        raise ArgumentError(_bad_host_words(hostname)) from None
     try:
         path = verifier.verify(leaf, chain_sent)
     except (VerificationError, ValueError):  # ValueError: a certificate that cannot be parsed
@@ -1070,6 +1243,19 @@ def verify_chain(
         if revocation is not None:
             return _verdict(revocation, list(path), hostname, moment)
     return _ok_verdict(list(path), hostname, moment, crls is not None)
+
+
+def _bad_host_words(hostname: str) -> str:
+    if hostname.endswith(".") and len(hostname) > 1:
+        return (
+            f"{hostname!r} ends with a dot (a fully qualified name): write it without the final "
+            f"dot, {hostname.rstrip('.')!r}. Browsers drop that dot; openssl verify and this "
+            "verifier do not."
+        )
+    return (
+        f"{hostname!r} is not a valid DNS name: use letters, digits, '-' and dots, e.g. "
+        "'bank.example'."
+    )
 
 
 def _ok_verdict(

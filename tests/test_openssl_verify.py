@@ -213,3 +213,24 @@ def test_openssl_code_names_match_this_machines_openssl_header() -> None:
     )
     for code, words in OPENSSL_CODES.items():
         assert defined.get(code) == words.split()[0], (code, words)
+
+
+def test_a_partial_wildcard_is_62_for_python_but_the_openssl_command_accepts_it(
+    tmp_path: Path,
+) -> None:
+    """OpenSSL matches w*.bank.example unless NO_PARTIAL_WILDCARDS (which Python's ssl sets)."""
+    from test_validation import make_cert, pki
+
+    p = pki()
+    partial = make_cert("www.bank.example", p.issuing, dns=["w*.bank.example"]).certificate
+    case = p.case(partial, hostname="www.bank.example")
+    verdict = case.verify()
+    assert verdict.rule is RULES["wrong-name"] and verdict.openssl_code == 62
+    assert "partial wildcard" in verdict.explanation and "openssl command accepts" in str(verdict)
+    assert openssl_verify(case, tmp_path) is None
+    whole = make_cert("www.bank.example", p.issuing, dns=["*.bank.example"]).certificate
+    twin = p.case(whole, hostname="www.bank.example")  # a whole-label wildcard: both accept
+    assert twin.verify().ok and openssl_verify(twin, tmp_path) is None
+    other = p.case(partial, hostname="shop.bank.example")  # no match for anyone: no note
+    assert "partial wildcard" not in other.verify().explanation
+    assert openssl_verify(other, tmp_path) == 62

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,6 +32,7 @@ from pkicourse.errors import ArgumentError, CRLError
 from pkicourse.validation import RULES, Verdict, is_revoked, verify_chain
 
 T0 = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.timezone.utc)
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 DAY = datetime.timedelta(days=1)
 HOST = "bank.example"
 
@@ -77,8 +78,9 @@ def make_cert(
     aki: bool = True,
     bc_critical: bool = True,
     constraints: x509.NameConstraints | None = None,
-    signing_key: ec.EllipticCurvePrivateKey | None = None,
+    signing_key: PrivateKey | None = None,
     subject: x509.Name | None = None,
+    ski: bool = True,
 ) -> Made:
     """A certificate built field by field; ``issuer=None`` makes it self-signed."""
     key = ec.generate_private_key(ec.SECP256R1())
@@ -94,8 +96,11 @@ def make_cert(
         .not_valid_before(start)
         .not_valid_after(end)
         .add_extension(x509.BasicConstraints(ca, path_length if ca else None), bc_critical)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
+    if ski:
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False
+        )
     if key_usage:
         builder = builder.add_extension(_ku(ca=ca, key_cert_sign=key_cert_sign), critical=True)
     names = [x509.DNSName(d) for d in dns] + [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
@@ -109,8 +114,9 @@ def make_cert(
         builder = builder.add_extension(akid, critical=False)
     if constraints is not None:
         builder = builder.add_extension(constraints, critical=True)
-    certificate = builder.sign(signing_key or issuer_key, hashes.SHA256())  # type: ignore[arg-type]
-    return Made(certificate, key)
+    signer = signing_key or issuer_key
+    digest = None if isinstance(signer, ed25519.Ed25519PrivateKey) else hashes.SHA256()
+    return Made(builder.sign(signer, digest), key)  # type: ignore[arg-type]
 
 
 def make_crl(
@@ -120,14 +126,20 @@ def make_crl(
     last_update: datetime.datetime = T0 - DAY,
     next_update: datetime.datetime = T0 + 6 * DAY,
     signing_key: ec.EllipticCurvePrivateKey | None = None,
+    aki: bool = False,
 ) -> x509.CertificateRevocationList:
-    """A CRL in ``issuer``'s name (signed by ``signing_key`` if given: a forgery)."""
+    """A CRL in ``issuer``'s name (signed by ``signing_key`` if given: a forgery); ``aki``:
+    with an authorityKeyIdentifier naming the key that signs it."""
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.certificate.subject)
         .last_update(last_update)
         .next_update(next_update)
     )
+    if aki:
+        signer = (signing_key or issuer.private_key).public_key()
+        akid = x509.AuthorityKeyIdentifier.from_issuer_public_key(signer)  # type: ignore[arg-type]
+        builder = builder.add_extension(akid, critical=False)
     for cert in revoked:
         entry = (
             x509.RevokedCertificateBuilder()
@@ -152,6 +164,9 @@ class ChainCase:
     hostname: str = HOST
     crl: list[x509.CertificateRevocationList] | None = None
     at: datetime.datetime = T0
+
+    def replace_leaf(self, change: Callable[[x509.Certificate], x509.Certificate]) -> ChainCase:
+        return ChainCase(**{**self.__dict__, "leaf": change(self.leaf)})
 
     def verify(self) -> Verdict:
         return verify_chain(
@@ -307,6 +322,48 @@ def _other(p: PKI, *, critical: bool) -> ChainCase:
     return _via(p, make_cert("Lax CA", p.root, ca=True, path_length=0, bc_critical=critical))
 
 
+def _ec() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _rsa() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _namesake(p: PKI, *, ski: bool = True) -> Made:
+    """An intermediate CA with the issuing CA's name and another key, signed by the root."""
+    return make_cert("", p.root, ca=True, subject=p.issuing.certificate.subject, ski=ski)
+
+
+def _namesake_root(p: PKI) -> x509.Certificate:
+    return make_cert(
+        "", ca=True, subject=p.root.certificate.subject, start=T0 - 150 * DAY
+    ).certificate
+
+
+def _tampered(cert: x509.Certificate) -> x509.Certificate:
+    """``cert`` with one byte of its signed part changed (its CN): its signature fails."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    cn = _cn_bytes(cert)
+    assert der.count(cn) >= 1
+    return x509.load_der_x509_certificate(der.replace(cn, cn[:-1] + b"X", 1))
+
+
+def _cn_bytes(cert: x509.Certificate) -> bytes:
+    value = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    return value.encode() if isinstance(value, str) else value
+
+
+def _renamed(case: ChainCase) -> ChainCase:
+    """The same chain, checked for a name its leaf does not carry."""
+    return ChainCase(**{**case.__dict__, "hostname": "other.bank.example"})
+
+
+def _revoked_expired(p: PKI) -> ChainCase:
+    leaf = p.leaf(start=T0 - 100 * DAY, days=30)
+    return p.case(leaf, crl=[make_crl(p.issuing, [leaf])])
+
+
 #: rule name → (a chain that breaks it, its twin that passes). Built fresh for each test run.
 CASE_MAKERS: dict[str, tuple[Callable[[PKI], ChainCase], Callable[[PKI], ChainCase]]] = {
     "expired": (lambda p: _dates(p, T0 - 100 * DAY, 30), lambda p: _dates(p, T0 - 100 * DAY, 200)),
@@ -380,6 +437,113 @@ VARIANTS: dict[str, tuple[Callable[[PKI], ChainCase], str, int | None]] = {
         lambda p: p.case(p.leaf("127.0.0.1"), hostname="127.0.0.2"),
         "wrong-name",
         64,
+    ),
+    # Namesakes: a certificate with the issuer's name is the issuer only if its key identifier
+    # (and key type) fit, as in OpenSSL's check_issued; else it is no issuer at all (20).
+    "a namesake intermediate with another key (AKI ≠ SKI)": (
+        lambda p: p.case(p.leaf(), intermediates=[_namesake(p).certificate]),
+        "unknown-issuer",
+        20,
+    ),
+    "a leaf signed by a namesake's key, the real intermediate sent": (
+        lambda p: p.case(make_cert(HOST, _namesake(p)).certificate),
+        "unknown-issuer",
+        20,
+    ),
+    "a namesake root with another key in the store": (
+        lambda p: p.case(p.leaf(), roots=[_namesake_root(p)]),
+        "unknown-issuer",
+        20,
+    ),
+    "a namesake, no AKI in the leaf and no SKI in the namesake": (
+        lambda p: p.case(
+            make_cert(HOST, p.issuing, aki=False).certificate,
+            intermediates=[_namesake(p, ski=False).certificate],
+        ),
+        "bad-signature",
+        7,
+    ),
+    "a namesake without SKI (nothing tells it apart)": (
+        lambda p: p.case(p.leaf(), intermediates=[_namesake(p, ski=False).certificate]),
+        "bad-signature",
+        7,
+    ),
+    "an RSA signature from an issuer whose key is EC": (
+        lambda p: p.case(make_cert(HOST, p.issuing, aki=False, signing_key=_rsa()).certificate),
+        "unknown-issuer",
+        20,
+    ),
+    "the right issuer, a leaf changed after signing": (
+        lambda p: p.case(_tampered(p.leaf())),
+        "bad-signature",
+        7,
+    ),
+    "the root sent instead of the intermediate": (
+        lambda p: p.case(p.leaf(), intermediates=[p.root.certificate]),
+        "incomplete-chain",
+        20,
+    ),
+    "another CA's intermediate sent instead of ours": (
+        lambda p: p.case(p.leaf(), intermediates=[p.other_issuing.certificate]),
+        "incomplete-chain",
+        20,
+    ),
+    "a forged CRL naming the forger's key (AKI)": (
+        lambda p: p.case(p.leaf(), crl=[make_crl(p.issuing, signing_key=_ec(), aki=True)]),
+        "crl-missing",
+        3,
+    ),
+    "a forged CRL without AKI": (
+        lambda p: p.case(p.leaf(), crl=[make_crl(p.issuing, signing_key=_ec())]),
+        "crl-bad-signature",
+        8,
+    ),
+    # Two faults at once: the first one OpenSSL reports (see validation's docstring).
+    "expired and the wrong name": (
+        lambda p: p.case(p.leaf("www.bank.example", start=T0 - 100 * DAY, days=30)),
+        "wrong-name",
+        62,
+    ),
+    "an expired intermediate and the wrong name": (
+        lambda p: _renamed(_via(p, make_cert("Old CA", p.root, ca=True, end=T0 - DAY))),
+        "wrong-name",
+        62,
+    ),
+    "not a CA and the wrong name": (lambda p: _renamed(_not_a_ca(p, ca=False)), "not-a-ca", 79),
+    "the EKU and the wrong name": (
+        lambda p: _renamed(_eku(p, ExtendedKeyUsageOID.CLIENT_AUTH)),
+        "eku",
+        26,
+    ),
+    "an unknown issuer and expired": (
+        lambda p: ChainCase(**{**_unknown_issuer(p, trusted=False).__dict__, "at": T0 + 400 * DAY}),
+        "unknown-issuer",
+        20,
+    ),
+    "expired and a bad signature": (
+        lambda p: p.case(_tampered(p.leaf(start=T0 - 100 * DAY, days=30))),
+        "bad-signature",
+        7,
+    ),
+    "an expired intermediate and a bad leaf signature": (
+        lambda p: _via(p, make_cert("Old CA", p.root, ca=True, end=T0 - DAY)).replace_leaf(
+            _tampered
+        ),
+        "expired",
+        10,
+    ),
+    "revoked and expired": (lambda p: _revoked_expired(p), "revoked", 23),
+    "the wrong name and revoked": (
+        lambda p: _renamed(_revocation(p, revoked=True)),
+        "wrong-name",
+        62,
+    ),
+    "outside the name constraints and expired": (
+        lambda p: ChainCase(
+            **{**_name_constraint(p, "www.bank.example").__dict__, "at": T0 + 100 * DAY}
+        ),
+        "expired",
+        10,
     ),
 }
 
@@ -616,16 +780,55 @@ def test_ip_name_constraints() -> None:
     assert validation._outside("bank.example", constraints) is None
 
 
-def test_issuer_is_found_by_name_and_signature() -> None:
+def test_an_issuer_is_found_by_name_and_key_identifier() -> None:
+    """As OpenSSL's check_issued: the name and the AKI/SKI pick the issuer, not the signature."""
     p = pki()
     leaf = p.leaf()
-    impostor = make_cert("", p.root, ca=True, subject=p.issuing.certificate.subject)  # other key
-    path = validation._build_path(
-        leaf, [impostor.certificate, p.issuing.certificate], [p.root.certificate]
-    )
+    roots = [p.root.certificate]
+    namesake = _namesake(p).certificate
+    path = validation._build_path(leaf, [namesake, p.issuing.certificate], roots, T0)
     assert path.end == "trusted" and path.certs[1] == p.issuing.certificate
-    alone = validation._build_path(leaf, [impostor.certificate], [p.root.certificate])
-    assert alone.bad_signature_at == 0
+    alone = validation._build_path(leaf, [namesake], roots, T0)
+    assert alone.end == "no-issuer" and alone.bad_signature_at is None
+    assert alone.other_key == namesake
+    no_ski = _namesake(p, ski=False).certificate  # nothing tells it apart: OpenSSL takes it
+    fooled = validation._build_path(leaf, [no_ski], roots, T0)
+    assert fooled.end == "trusted" and fooled.bad_signature_at == 0
+
+
+def test_a_namesake_is_explained_as_another_key_not_a_bad_signature() -> None:
+    verdict = VARIANTS["a namesake intermediate with another key (AKI ≠ SKI)"][0](pki()).verify()
+    assert "subjectKeyIdentifier" in verdict.explanation and "another key" in verdict.explanation
+    tampered = VARIANTS["the right issuer, a leaf changed after signing"][0](pki()).verify()
+    assert "does not verify its signature" in tampered.explanation
+
+
+def test_the_issuer_valid_now_is_preferred_as_openssl_does() -> None:
+    p = pki()
+    old = p.issuing.certificate
+    renewed = (  # the same CA and key, re-issued with later dates
+        x509.CertificateBuilder(extensions=list(old.extensions))
+        .subject_name(old.subject)
+        .issuer_name(old.issuer)
+        .public_key(old.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(T0 - DAY)
+        .not_valid_after(T0 + 3000 * DAY)
+        .sign(p.root.private_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    later = T0 + 2000 * DAY  # the old intermediate has expired, the renewed one has not
+    leaf = p.issuing.issue_cert(HOST, not_before=later - DAY).certificate
+    path = validation._build_path(leaf, [old, renewed], [p.root.certificate], later)
+    assert path.certs[1] == renewed
+    path = validation._build_path(leaf, [old], [p.root.certificate], later)
+    assert path.certs[1] == old  # the twin: only the expired one, so it is the candidate
+
+
+def test_a_trailing_dot_gets_its_own_message() -> None:
+    case = _good(pki())
+    with pytest.raises(ArgumentError, match="without the final dot"):
+        verify_chain(case.leaf, case.intermediates, roots=case.roots, hostname=HOST + ".", at=T0)
+    assert verify_chain(case.leaf, case.intermediates, roots=case.roots, hostname=HOST, at=T0)
 
 
 # --- is_revoked ----------------------------------------------------------------------------
