@@ -454,14 +454,18 @@ def draw_who_knows_what(
 # --- lessons 03 to 05: certificates -------------------------------------------------------
 
 _KEY_COLOURS = (_ORANGE, _SKY, _GREEN, _PURPLE, _YELLOW, _BLUE)
-_BOX_LEFT, _BOX_WIDTH, _BOX_HEIGHT, _BOX_STEP = 0.3, 5.6, 1.15, 1.75
+_BOX_LEFT, _BOX_WIDTH, _BOX_HEIGHT, _BOX_STEP = 0.9, 5.6, 1.15, 1.75
+
+
+def _full_cn(name: x509.Name) -> str:
+    """The common name, or the whole name when it has none."""
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else name.rfc4514_string() or "(empty name)"
 
 
 def _subject_cn(name: x509.Name) -> str:
     """The common name (or the whole name when it has none), shortened to fit a box."""
-    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
-    text = str(values[0].value) if values else name.rfc4514_string() or "(empty name)"
-    return textwrap.shorten(text, width=44, placeholder="…")
+    return textwrap.shorten(_full_cn(name), width=44, placeholder="…")
 
 
 def _role(index: int, count: int, self_issued: bool) -> str:
@@ -523,8 +527,16 @@ def _draw_verifies(ax: Axes, y_child: float, y_issuer: float, issuer: str) -> No
     x = _BOX_LEFT + _BOX_WIDTH
     start, end = (x - 0.35, y_issuer + 0.3), (x - 0.3, y_child - 0.3)
     _draw_arrow(ax, start, end, connectionstyle="arc3,rad=-0.45", color=_BLUE, lw=1.5)
-    text = f"{textwrap.shorten(issuer, 26, placeholder='…')}'s\npublic key verifies\nthis signature"
-    ax.text(x + 0.85, (y_child + y_issuer) / 2, text, fontsize=9, color=_BLUE, va="center")
+    text = "\n".join([*_name_lines(f"{issuer}'s"), "public key verifies", "this signature"])
+    ax.text(x + 0.75, (y_child + y_issuer) / 2, text, fontsize=9, color=_BLUE, va="center")
+
+
+def _name_lines(name: str) -> list[str]:
+    """A name wrapped on at most two lines; a longer one keeps its end (the CA's own words)."""
+    lines = textwrap.wrap(name, width=24, break_long_words=True)
+    if len(lines) <= 2:
+        return lines
+    return textwrap.wrap("…" + name[-45:], width=24, break_long_words=True)[-2:]
 
 
 def _draw_trust_mark(ax: Axes, y: float, trusted: bool, self_signed: bool) -> None:
@@ -532,7 +544,7 @@ def _draw_trust_mark(ax: Axes, y: float, trusted: bool, self_signed: bool) -> No
         words, colour, fill = "✔ in the trust store", _GREEN, _GOOD_FILL
     else:
         words, colour, fill = "✘ not in the trust store", _VERMILLION, _BAD_FILL
-    x = _BOX_LEFT + _BOX_WIDTH + 1.55
+    x = _BOX_LEFT + _BOX_WIDTH + 1.45
     box = {"facecolor": fill, "edgecolor": colour}
     _draw_box(ax, x, y + 0.25, words, color=colour, weight="bold", box=box)
     if self_signed:
@@ -540,20 +552,49 @@ def _draw_trust_mark(ax: Axes, y: float, trusted: bool, self_signed: bool) -> No
         ax.text(x, y - 0.3, note, ha="center", va="center", fontsize=8.5, color="#444444")
 
 
-def draw_chain_of_trust(chain: Sequence[x509.Certificate], *, trusted: bool = True) -> Figure:
+def _draw_bracket(ax: Axes, y_low: float, y_high: float, words: str, colour: str) -> None:
+    """A bracket left of the boxes from ``y_low`` to ``y_high`` (box centres), with words."""
+    x, bottom, top = _BOX_LEFT - 0.2, y_low - _BOX_HEIGHT / 2, y_high + _BOX_HEIGHT / 2
+    ax.plot([x + 0.1, x, x, x + 0.1], [bottom, bottom, top, top], color=colour, lw=2)
+    ax.text(
+        x - 0.12, (bottom + top) / 2, words, rotation=90, ha="right", va="center",
+        fontsize=9.5, color=colour, weight="bold", multialignment="center",
+    )  # fmt: skip
+
+
+def _sent_count(certs: Sequence[x509.Certificate], sent: int | None) -> int:
+    top_self_issued = certs[-1].subject == certs[-1].issuer
+    default = len(certs) - 1 if top_self_issued and len(certs) > 1 else len(certs)
+    if sent is None:
+        return default
+    if isinstance(sent, bool) or not isinstance(sent, int) or not 1 <= sent <= len(certs):
+        raise InvalidChoiceError(
+            f"sent must be how many certificates the server sends, leaf first: 1 to "
+            f"{len(certs)} for this chain, got {sent!r}."
+        )
+    return sent
+
+
+def draw_chain_of_trust(
+    chain: Sequence[x509.Certificate], *, trusted: bool = True, sent: int | None = None
+) -> Figure:
     """A chain of certificates: who signed whom, and which public key verifies which signature.
 
     Lessons 03-certificates, 04-csr and 05-certificate-authorities. ``chain``: leaf first, then
     its issuers (``Verdict.chain`` or a PEM bundle's certificates). ``trusted``: whether the top
-    certificate is in the client's trust store (marked "✔ in the trust store"). A top
-    certificate that is not self-signed gets a dashed box for its missing issuer. Each
-    certificate's public key has its own colour; its signature box has its issuer's colour.
+    certificate is in the client's trust store (marked "✔ in the trust store"). ``sent``: how
+    many certificates, from the leaf, the server sends (a bracket "sent by the server");
+    by default all but a self-signed root, which the client takes from its own store (a
+    second bracket "the client's trust store" when ``trusted``). A top certificate that is
+    not self-signed gets a dashed box for its missing issuer. Each certificate's public key
+    has its own colour; its signature box has its issuer's colour.
     """
     certs = list(chain)
     if not 1 <= len(certs) <= 5 or not all(isinstance(c, x509.Certificate) for c in certs):
         raise InvalidChoiceError(
             "draw_chain_of_trust needs 1 to 5 x509.Certificate objects, leaf first."
         )
+    count = _sent_count(certs, sent)
     top_self_issued = certs[-1].subject == certs[-1].issuer
     boxes = len(certs) + (0 if top_self_issued else 1)
     height = 0.9 + _BOX_STEP * (boxes - 1) + _BOX_HEIGHT
@@ -575,9 +616,12 @@ def draw_chain_of_trust(chain: Sequence[x509.Certificate], *, trusted: bool = Tr
         if i + 1 < boxes:
             _draw_signed_by(ax, ys[i], ys[i + 1], "signed by")
         if i + 1 < len(certs):
-            _draw_verifies(ax, ys[i], ys[i + 1], _subject_cn(cert.issuer))
+            _draw_verifies(ax, ys[i], ys[i + 1], _full_cn(cert.issuer))
+    _draw_bracket(ax, ys[0], ys[count - 1], "sent by\nthe server", _INK)
     if top_self_issued:
         _draw_trust_mark(ax, ys[-1], trusted, self_signed=True)
+        if trusted and count < len(certs):
+            _draw_bracket(ax, ys[-1], ys[-1], "the client's\ntrust store", _GREEN)
     else:
         _draw_missing_issuer(ax, ys[-1], _subject_cn(certs[-1].issuer))
     return fig

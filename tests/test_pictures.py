@@ -200,6 +200,37 @@ def test_chain_of_trust_marks_an_untrusted_root_and_a_missing_issuer() -> None:
     assert "public key verifies" not in leaf_only  # no key to draw it from
 
 
+def test_chain_of_trust_shows_what_the_server_sends_and_what_the_client_has() -> None:
+    text = _all_text(pictures.draw_chain_of_trust(_chain()))
+    assert "sent by\nthe server" in text and "the client's\ntrust store" in text
+    untrusted = _all_text(pictures.draw_chain_of_trust(_chain(), trusted=False))
+    assert "sent by\nthe server" in untrusted and "the client's" not in untrusted
+    everything = pictures.draw_chain_of_trust(_chain(), sent=3)  # a server that sends its root
+    assert "the client's" not in _all_text(everything)
+
+
+def test_chain_of_trust_sent_must_fit_the_chain() -> None:
+    for wrong in (0, 4, True, "2"):
+        with pytest.raises(InvalidChoiceError, match="sent must be"):
+            pictures.draw_chain_of_trust(_chain(), sent=wrong)  # type: ignore[arg-type]
+    assert pictures.draw_chain_of_trust(_chain(), sent=2)  # the twin: a count that fits
+
+
+def test_chain_of_trust_long_issuer_names_are_not_cut_ambiguously() -> None:
+    root = CA.root("pkicourse Lesson 05 CA")
+    issuing = root.create_intermediate("pkicourse Lesson 05 Issuing CA")
+    leaf = issuing.issue_cert("bank.example").certificate
+    fig = pictures.draw_chain_of_trust([leaf, issuing.certificate, root.certificate])
+    labels = [t.get_text() for t in fig.findobj(Text) if "verifies\nthis" in t.get_text()]
+    assert labels == [
+        "pkicourse Lesson 05\nIssuing CA's\npublic key verifies\nthis signature",
+        "pkicourse Lesson 05 CA's\npublic key verifies\nthis signature",
+    ]
+    very_long = "An Exceptionally Long Certificate Authority Name For Testing Issuing CA"
+    assert pictures._name_lines(very_long)[-1].endswith("Issuing CA")
+    assert len(pictures._name_lines(very_long)) == 2
+
+
 def test_chain_of_trust_rejects_what_is_not_a_chain() -> None:
     with pytest.raises(InvalidChoiceError):
         pictures.draw_chain_of_trust([])
