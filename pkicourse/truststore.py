@@ -1,8 +1,11 @@
-"""The browsers' trust store: Mozilla's root certificates, as Python gets them from certifi.
+"""The browsers' trust store: Mozilla's root certificates, as the certifi package ships them.
 
 Lesson 05-certificate-authorities. A browser trusts a certificate because it chains to a root
 in its own trust store (Mozilla NSS for Firefox, the Chrome Root Store, Apple's, Microsoft's).
-``certifi`` ships Mozilla's list for Python. :func:`mozilla_roots` loads it,
+Python's ``ssl.create_default_context()`` loads the operating system's store (OpenSSL's
+default paths: on Linux the distribution's bundle, itself made from Mozilla's list; on Windows
+the system store); ``requests`` and ``httpx`` use ``certifi``, which is Mozilla's list packaged
+for Python. :func:`mozilla_roots` loads certifi's list,
 :func:`summary` counts who runs the roots, their key types and their ages (draw it with
 ``pictures.draw_root_store``), :func:`find_root` looks one up, and :func:`with_extra_root`
 makes an in-memory list with an organisation's own root added for its internal sites.
