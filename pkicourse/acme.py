@@ -13,7 +13,9 @@ BR 3.2.2.4.19). The ACME way (RFC 8555 §8.3), step by step:
    ``/.well-known/acme-challenge/<token>`` (:func:`challenge_server`).
 4. The CA looks the domain up in DNS, fetches that URL over plain HTTP on port 80 and compares
    the body with the key authorization it expects (:meth:`DomainValidator.validate`). Only if
-   they match does it record the domain as validated, and only then will it issue.
+   they match does it record the domain as validated *for that account* (an ACME authorization
+   belongs to one account, RFC 8555 §7.1.4), and only then will it issue to that account:
+   ``ca.issue(csr, account=jwk_thumbprint(account_key))``.
 
 An impostor cannot pass: it does not control the server the domain points to, and a key
 authorization published anywhere else, or one made with its own account key, does not match.
@@ -23,6 +25,16 @@ in for port 80, and a dictionary ``{domain: port}`` stands in for DNS. Real CAs 
 (RFC 8555 §8.3 says a CA SHOULD; Let's Encrypt follows them to ports 80 and 443); this
 course's CA follows none, to keep it simple. Real CAs also validate from several network
 vantage points (BR 3.2.2.9); this one looks once, from the same machine.
+
+Simplified against RFC 8555, also said plainly: no JWS (a real client signs every request with
+its account key, §6.2, and that signature is what tells the CA which account asks; here the
+account's thumbprint is passed as it is), no replay nonces (§6.5), no orders (§7.1.3) and no
+"processing" state or retries (§7.1.6, §8.2). A validation never expires here; a real
+authorization does (Let's Encrypt: about 30 days; BR §4.2.1 caps the reuse of a domain check
+at 200 days since 2026-03-15). http-01 is one method among others: dns-01 (a TXT record,
+BR 3.2.2.4.7; the only one for wildcard names) and tls-alpn-01 (a special certificate on port
+443, RFC 8737, BR 3.2.2.4.20). Before issuing, a real CA also reads the domain's CAA records,
+which may forbid it (RFC 8659, BR 3.2.2.8); this one does not.
 """
 
 from __future__ import annotations
@@ -273,7 +285,7 @@ class _ValidatingCA(Protocol):
 
     def record_validated(
         self, name: str, method: str = ..., *, account: str | None = ...
-    ) -> None: ...
+    ) -> None: ...  # account: the JWK thumbprint the validation is for
 
 
 @dataclass(eq=False)
@@ -283,7 +295,8 @@ class Challenge:
 
     The token is public: the requester publishes it in the URL for all to see. What an
     impostor cannot make is the key authorization for *this* account's key.
-    ``status`` goes from "pending" to "valid" or "invalid", once (RFC 8555 §7.1.6).
+    ``status`` goes from "pending" to "valid" or "invalid", once. Simplified: RFC 8555 §7.1.6
+    has a "processing" state in between, during which the CA may retry (§8.2).
     """
 
     domain: str
@@ -340,7 +353,8 @@ class DomainValidator:
     """The CA's domain check, ACME http-01 (lesson 05; RFC 8555 §8.3, BR 3.2.2.4.19).
 
     ``DomainValidator(ca, dns)``: ``ca`` is a :class:`pkicourse.ca.CA`, told of each success
-    with ``ca.record_validated(domain, "http-01")``; ``dns`` maps a domain to the port its web
+    with ``ca.record_validated(domain, "http-01", account=<the account's thumbprint>)``, so
+    only that account may then be issued the domain; ``dns`` maps a domain to the port its web
     server listens on, on 127.0.0.1 (it stands in for DNS, and for port 80). The mapping is
     read at each validation, so changing it later changes where the CA looks.
     """
@@ -373,7 +387,8 @@ class DomainValidator:
     def validate(self, challenge: Challenge) -> ChallengeResult:
         """Fetch the key authorization from the domain's server and compare (once per challenge).
 
-        On success the CA records the domain as validated ("http-01") and the challenge becomes
+        On success the CA records the domain as validated ("http-01") for the challenge's
+        account (its key's thumbprint) and the challenge becomes
         "valid"; any failure makes it "invalid" (RFC 8555 §7.1.6): ask for a new challenge.
         """
         self._check_pending(challenge)
@@ -441,7 +456,7 @@ class DomainValidator:
 
     def _compare(self, challenge: Challenge, answer: _Fetched, fetched: str) -> ChallengeResult:
         domain = challenge.domain
-        if answer.status != 200:
+        if not 200 <= answer.status < 300:  # BR 3.2.2.4.19: a successful (2xx) response
             return ChallengeResult(
                 False,
                 domain,
@@ -457,9 +472,11 @@ class DomainValidator:
                 f"the server the domain points to published the key authorization for this "
                 f"token and this account key: {domain} is validated (http-01)."
             )
-            return ChallengeResult(True, domain, "valid", why, fetched, 200)
+            return ChallengeResult(True, domain, "valid", why, fetched, answer.status)
         why = _mismatch_words(body, challenge)
-        return ChallengeResult(False, domain, "wrong-key-authorization", why, fetched, 200)
+        return ChallengeResult(
+            False, domain, "wrong-key-authorization", why, fetched, answer.status
+        )
 
 
 def _check_domain(domain: object) -> str:
@@ -505,14 +522,17 @@ def _status_words(answer: _Fetched, domain: str, fetched: str) -> str:
             "Real CAs may follow it (RFC 8555 §8.3: a CA SHOULD); this course's CA follows "
             "no redirect, to keep it simple."
         )
-    return f"{server} answered HTTP {answer.status}, not 200 OK with the key authorization."
+    return (
+        f"{server} answered HTTP {answer.status}, not a success (2xx, such as 200 OK) with the "
+        "key authorization."
+    )
 
 
 def _mismatch_words(body: str, challenge: Challenge) -> str:
     token, dot, thumbprint = body.partition(".")
     if not dot or not _TOKEN.fullmatch(token) or not _TOKEN.fullmatch(thumbprint):
         return (
-            f"the server answered 200, but with something that is not a key authorization "
+            f"the server answered with success, but with something that is not a key authorization "
             f"({len(body)} characters; expected token.thumbprint)."
         )
     if token != challenge.token:

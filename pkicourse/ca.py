@@ -17,10 +17,19 @@ makes. Modelled on trustme (python-trio/trustme). What a public CA does, as less
 Every rule below is marked RFC 5280 (what every X.509 verifier checks) or BR (what the CA/B
 Forum adds for publicly trusted TLS certificates).
 
+What the course's certificates leave out, on purpose: the leaves carry no
+authorityInformationAccess (AIA) extension. A public CA's leaf must have one (BR §7.1.2.7.6,
+§7.1.2.7.7) whose
+caIssuers URL lets Chrome fetch a missing intermediate; a course URL would point nowhere
+reachable, so no client here can repair a chain sent without its intermediate. No
+certificatePolicies (also a BR MUST), no CRL distribution point, no SCTs either: the
+verifiers the course uses do not need them.
+
 **For learning only.** Every course root is name-constrained to reserved names
-(:data:`COURSE_NAMES`: RFC 2606 / RFC 6761 ``example``, ``test``, ``localhost``, 127.0.0.1),
-so even a leaked course key cannot vouch for a real site. Still: never add a course root to a
-real trust store (your system's, a browser's, certifi's).
+(:data:`COURSE_NAMES`: RFC 2606 / RFC 6761 ``example``, ``test``, ``localhost``, the loopback
+addresses, and IANA's documentation domains ``example.com/.net/.org``), so even a leaked
+course key cannot vouch for any site but those. Still: never add a course root to a real trust
+store (your system's, a browser's, certifi's).
 """
 
 from __future__ import annotations
@@ -211,14 +220,17 @@ def _ca_key_usage() -> x509.KeyUsage:
 
 
 def _leaf_key_usage(public_key: keys.PublicKey) -> x509.KeyUsage:
-    """A TLS server's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.7.11)."""
+    """A TLS server's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.7.11): digitalSignature only.
+
+    BR §7.1.2.7.11: for ECDSA digitalSignature MUST; for RSA digitalSignature SHOULD and
+    keyEncipherment MAY, but both together are NOT RECOMMENDED (keyEncipherment serves only
+    TLS 1.2's old RSA key-transport suites, which Python's ssl does not offer).
+    """
+    del public_key  # the same bits for every key type the course certifies
     return x509.KeyUsage(
         digital_signature=True,  # signs the handshake (TLS 1.3 CertificateVerify, ECDHE)
         content_commitment=False,
-        # RSA key transport (TLS 1.2 RSA suites) decrypts with this key; EC/Ed25519 keys never
-        # encrypt: BR §7.1.2.7.11 forbids keyEncipherment for them (and calls it NOT
-        # RECOMMENDED even for RSA, now that TLS 1.3 has no RSA key transport).
-        key_encipherment=isinstance(public_key, rsa.RSAPublicKey),
+        key_encipherment=False,  # RSA key transport: forbidden for EC keys, see above for RSA
         data_encipherment=False,
         key_agreement=False,  # static (EC)DH certificates: unused in TLS today
         key_cert_sign=False,  # a leaf must not sign certificates
@@ -305,8 +317,9 @@ class CA:
         ``key_type``: ``"ec"`` (P-256, the default), ``"rsa"``, or a ``keys.KEY_TYPES`` name
         (``"ed25519"`` works with OpenSSL and ``ssl``; cryptography's verifier refuses it, as
         the BR allow only RSA and ECDSA).
-        ``path_length``: leave it ``None`` (BR §7.1.2.1); lesson 05 sets 0 to show that such
-        a root breaks every chain through an intermediate (OpenSSL code 25).
+        ``path_length``: leave it ``None`` (a pathLenConstraint on a root is NOT RECOMMENDED,
+        BR §7.1.2.1.4); lesson 05 sets 0 to show that such a root breaks every chain through
+        an intermediate (OpenSSL code 25).
         """
         private_key = _new_key(key_type)
         name = _ca_name(common_name)
@@ -615,7 +628,7 @@ def _sign_ca_certificate(
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         # basicConstraints (§4.2.1.9): CA:TRUE, critical. pathLenConstraint = how many CAs
-        # may follow below it. BR §7.1.2.1: a root should not have one (NOT RECOMMENDED);
+        # may follow below it. BR §7.1.2.1.4: a root should not have one (NOT RECOMMENDED);
         # BR §7.1.2.10.4 lets a subordinate CA have one: 0 = it signs leaves only.
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
         # keyUsage (§4.2.1.3): keyCertSign + cRLSign, critical (BR §7.1.2.10.7).
@@ -684,12 +697,14 @@ def _sign_leaf_certificate(
         # basicConstraints (§4.2.1.9): CA:FALSE, so this key cannot sign certificates.
         # BR §7.1.2.7.8: if present, cA FALSE; present and critical is clearest.
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        # keyUsage (§4.2.1.3): digitalSignature (+ keyEncipherment for RSA), critical.
+        # keyUsage (§4.2.1.3): digitalSignature, critical (BR §7.1.2.7.6 / §7.1.2.7.11).
         .add_extension(_leaf_key_usage(public_key), critical=True)
         # extendedKeyUsage (§4.2.1.12): a TLS server. BR §7.1.2.7.10 requires serverAuth.
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         # subjectKeyIdentifier (§4.2.1.2): RFC 5280 says SHOULD for leaves; BR NOT RECOMMENDED
         # but allowed. Useful for lessons (the key's id), harmless for clients.
+        # No authorityInformationAccess nor certificatePolicies (BR §7.1.2.7.6: MUST on a
+        # public CA's leaf): left out on purpose, see the module docstring.
         .add_extension(_ski(public_key), critical=False)
         # authorityKeyIdentifier (§4.2.1.1, MUST; BR §7.1.2.11.1): the issuer's SKI. Python
         # 3.13's strict mode and cryptography's verifier refuse a leaf without it.

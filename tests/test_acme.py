@@ -408,6 +408,81 @@ def test_a_redirect_is_not_followed(
     assert "redirect" in result.explanation and "elsewhere.example" in result.explanation
 
 
+class _Answer(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with the server's ``answer``: (status, body)."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        status, text = self.server.answer  # type: ignore[attr-defined]
+        body = text.encode()
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize(("status", "ok"), [(200, True), (203, True), (500, False), (403, False)])
+def test_any_2xx_success_counts_other_statuses_fail(
+    status: int, ok: bool, owner_key: ec.EllipticCurvePrivateKey
+) -> None:
+    """BR 3.2.2.4.19 asks for a successful (2xx) response with the key authorization."""
+    ca = CA.root()
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
+    validator = DomainValidator(ca, {"bank.example": server.server_address[1]})
+    challenge = validator.new_challenge("bank.example", owner_key)
+    server.answer = (status, key_authorization(challenge.token, owner_key))  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        result = validator.validate(challenge)
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+    assert result.ok is ok and result.http_status == status
+    assert result.reason == ("valid" if ok else "http-status")
+    assert ca.validated_names == ({"bank.example"} if ok else set())
+
+
+# --- a validation belongs to the account that passed it (RFC 8555 §7.1.4) -----------------------
+
+
+def test_the_validator_records_the_accounts_thumbprint(
+    owner_key: ec.EllipticCurvePrivateKey,
+) -> None:
+    ca = CA.root()
+    assert _owner_passes(ca, owner_key).ok
+    assert ca.validated_for == {"bank.example": {jwk_thumbprint(owner_key)}}
+    assert ca.is_validated("bank.example", jwk_thumbprint(owner_key))
+
+
+def test_the_hacker_fails_at_the_same_ca_even_after_the_bank_passed(
+    owner_key: ec.EllipticCurvePrivateKey, impostor_key: ec.EllipticCurvePrivateKey
+) -> None:
+    """Lesson 05: the bank validates bank.example; the hacker, at the SAME CA, gets nothing."""
+    ca = CA.root()
+    bank_account, hacker_account = jwk_thumbprint(owner_key), jwk_thumbprint(impostor_key)
+    hacker_csr = make_csr(ec.generate_private_key(ec.SECP256R1()), ["bank.example"])
+    bank_csr = make_csr(ec.generate_private_key(ec.SECP256R1()), ["bank.example"])
+    with challenge_server() as bank, challenge_server() as hacker_server:
+        validator = DomainValidator(ca, {"bank.example": bank.port})
+        mine = validator.new_challenge("bank.example", owner_key)
+        bank.publish(mine.token, key_authorization(mine.token, owner_key))
+        assert validator.validate(mine).ok  # the bank passes, for its own account
+        theirs = validator.new_challenge("bank.example", impostor_key)
+        hacker_server.publish(theirs.token, key_authorization(theirs.token, impostor_key))
+        assert validator.validate(theirs).reason == "http-status"  # DNS points to the bank: 404
+    assert ca.validated_names == {"bank.example"}  # validated... for the bank's account only
+    with pytest.raises(NameNotValidatedError) as caught:
+        ca.issue(hacker_csr, account=hacker_account)
+    assert hacker_account in str(caught.value) and "RFC 8555 §7.1.4" in str(caught.value)
+    # the twin: the bank's account is issued its certificate at the same CA
+    certificate = ca.issue(bank_csr, account=bank_account)
+    assert certificate.public_key() == bank_csr.public_key()
+
+
 # --- a challenge is checked once, by the CA that made it -----------------------------------------
 
 

@@ -23,7 +23,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pkicourse import keys
-from pkicourse.ca import CA, COURSE_NAMES, LeafCert, crl_from_bytes, load_crl
+from pkicourse.acme import jwk_thumbprint
+from pkicourse.ca import (
+    CA,
+    COURSE_NAMES,
+    NO_IP_ADDRESSES,
+    LeafCert,
+    crl_from_bytes,
+    internal_constraints,
+    load_crl,
+)
 from pkicourse.csr import make_csr
 from pkicourse.errors import (
     ArgumentError,
@@ -295,7 +304,7 @@ def test_leaf_extensions(intermediate: CA, leaf: LeafCert) -> None:
 @pytest.mark.parametrize(
     ("key_type", "hash_type", "key_encipherment"),
     [("ec", hashes.SHA256, False), ("ec-p384", hashes.SHA384, False),
-     ("rsa", hashes.SHA256, True), ("ed25519", type(None), False)],
+     ("rsa", hashes.SHA256, False), ("ed25519", type(None), False)],
 )  # fmt: skip
 def test_hash_and_key_usage_follow_key_type(
     key_type: str, hash_type: type, key_encipherment: bool
@@ -304,7 +313,9 @@ def test_hash_and_key_usage_follow_key_type(
     assert type(root.certificate.signature_hash_algorithm) is hash_type
     server = root.issue_cert("bank.example", key_type=key_type)
     assert type(server.certificate.signature_hash_algorithm) is hash_type
-    assert _extension(server.certificate, x509.KeyUsage).value.key_encipherment is key_encipherment
+    key_usage = _extension(server.certificate, x509.KeyUsage).value
+    # BR §7.1.2.7.11: digitalSignature; for RSA, keyEncipherment with it is NOT RECOMMENDED
+    assert key_usage.digital_signature and key_usage.key_encipherment is key_encipherment
     assert type(root.crl().signature_hash_algorithm) is hash_type
 
 
@@ -401,6 +412,112 @@ def test_constrained_trust_anchor_applies_to_leaves(tmp_path: Path) -> None:
     )
     inside = corp_root.issue_cert("www.corp.example", not_before=LEAF_START, days=184)
     _cryptography_verify(inside.certificate, [], corp_root.certificate, "www.corp.example")
+
+
+ROGUE_IP = "203.0.113.7"  # RFC 5737 documentation address: any server reached by its address
+
+
+def test_internal_constraints_permit_the_domain_and_exclude_every_ip() -> None:
+    permitted, excluded = internal_constraints("Corp.Example")
+    assert permitted == (x509.DNSName("corp.example"),)
+    assert excluded == NO_IP_ADDRESSES
+    assert {str(n.value) for n in excluded} == {"0.0.0.0/0", "::/0"}
+    corp = CA.root("Corp Root", permitted=permitted, excluded=excluded)
+    constraints = _extension(corp.certificate, x509.NameConstraints)
+    assert constraints.critical  # RFC 5280 §4.2.1.10: MUST be critical
+    assert constraints.value.permitted_subtrees == list(permitted)
+    assert constraints.value.excluded_subtrees == list(excluded)
+    only_excluded = CA.root("No IP Root", permitted=None, excluded=NO_IP_ADDRESSES)
+    value = _extension(only_excluded.certificate, x509.NameConstraints).value
+    assert value.permitted_subtrees is None and value.excluded_subtrees == list(NO_IP_ADDRESSES)
+    with pytest.raises(x509.ExtensionNotFound):  # no constraint at all: no extension
+        _extension(CA.root(permitted=None).certificate, x509.NameConstraints)
+    for wrong in ("127.0.0.1", "*.corp.example", "-----BEGIN PRIVATE KEY-----\nAAAA"):
+        with pytest.raises(ArgumentError) as caught:
+            internal_constraints(wrong)
+        assert "AAAA" not in str(caught.value)
+    with pytest.raises(ArgumentError, match="excluded"):
+        CA.root(excluded=["0.0.0.0/0"])  # type: ignore[list-item]
+    with pytest.raises(ArgumentError, match="excluded"):
+        CA.root().create_intermediate(excluded=[])
+
+
+@pytest.mark.parametrize("exclude_ips", [True, False])
+def test_rogue_ip_certificate_under_the_internal_root(tmp_path: Path, exclude_ips: bool) -> None:
+    """A DNS-only constraint leaves IP SANs free (RFC 5280 §4.2.1.10); the exclusion closes it."""
+    permitted, excluded = internal_constraints("corp.example")
+    corp = CA.root(
+        "Corp Root", permitted=permitted, excluded=excluded if exclude_ips else None,
+        not_before=START,
+    )  # fmt: skip
+    rogue = corp.issue_cert(ROGUE_IP, not_before=LEAF_START, days=184)  # a stolen key signs...
+    code = _openssl_verify(tmp_path, corp.certificate, [], rogue.certificate, ROGUE_IP)
+    if exclude_ips:
+        with pytest.raises(verification.VerificationError, match="excluded"):
+            _cryptography_verify(rogue.certificate, [], corp.certificate, ROGUE_IP)
+        assert code == 48  # X509_V_ERR_EXCLUDED_VIOLATION "excluded subtree violation"
+    else:  # the twin: without the exclusion both verifiers accept the rogue IP certificate
+        _cryptography_verify(rogue.certificate, [], corp.certificate, ROGUE_IP)
+        assert code == 0
+    inside = corp.issue_cert("intranet.corp.example", not_before=LEAF_START, days=184)
+    _cryptography_verify(inside.certificate, [], corp.certificate, "intranet.corp.example")
+
+
+def test_rogue_ip_certificate_under_an_internal_intermediate(tmp_path: Path) -> None:
+    permitted, excluded = internal_constraints("corp.example")
+    unconstrained = CA.root("Corp Root", permitted=None, not_before=START)
+    internal = unconstrained.create_intermediate(
+        "Corp Issuing CA", permitted=permitted, excluded=excluded, not_before=START
+    )
+    assert _extension(internal.certificate, x509.NameConstraints).critical
+    rogue = internal.issue_cert(ROGUE_IP, not_before=LEAF_START, days=184)
+    root = unconstrained.certificate
+    with pytest.raises(verification.VerificationError):
+        _cryptography_verify(rogue.certificate, rogue.chain[1:], root, ROGUE_IP)
+    assert _openssl_verify(tmp_path, root, rogue.chain[1:], rogue.certificate, ROGUE_IP) == 48
+    # the twin: the same rogue certificate from an intermediate with no constraints passes
+    plain = unconstrained.create_intermediate("Plain CA", not_before=START)
+    other = plain.issue_cert(ROGUE_IP, not_before=LEAF_START, days=184)
+    _cryptography_verify(other.certificate, other.chain[1:], root, ROGUE_IP)
+    assert _openssl_verify(tmp_path, root, other.chain[1:], other.certificate, ROGUE_IP) == 0
+
+
+# --- validations belong to an account (RFC 8555 §7.1.4) ------------------------------------------
+
+
+def test_an_account_is_issued_only_what_it_validated() -> None:
+    ca = CA.root()
+    bank = jwk_thumbprint(keys.generate_private_key("ec-p256"))
+    hacker = jwk_thumbprint(keys.generate_private_key("ec-p256"))
+    csr = make_csr(keys.generate_private_key("ec-p256"), ["bank.example"])
+    ca.record_validated("bank.example", "http-01", account=bank)
+    assert ca.validated_for == {"bank.example": {bank}}
+    assert ca.is_validated("bank.example", bank) and not ca.is_validated("bank.example", hacker)
+    with pytest.raises(NameNotValidatedError) as caught:
+        ca.issue(csr, account=hacker)  # the bank's validation is not the hacker's
+    assert hacker in str(caught.value) and "bank.example" in str(caught.value)
+    assert ca.issue(csr, account=bank).issuer == ca.certificate.subject  # the twin
+    assert ca.issue(csr).issuer == ca.certificate.subject  # account=None: any validation counts
+    ca.record_validated("bank.example", "http-01", account=hacker)  # once the hacker passes too
+    ca.issue(csr, account=hacker)
+
+
+def test_a_manual_validation_counts_for_every_account() -> None:
+    ca = CA.root()
+    someone = jwk_thumbprint(keys.generate_private_key("ec-p256"))
+    csr = make_csr(keys.generate_private_key("ec-p256"), ["bank.example", "www.bank.example"])
+    ca.record_validated("bank.example")
+    with pytest.raises(NameNotValidatedError, match="www.bank.example"):
+        ca.issue(csr, account=someone)
+    ca.record_validated("www.bank.example", account=someone)
+    ca.issue(csr, account=someone)  # bank.example by hand (everyone), www for this account
+    with pytest.raises(NameNotValidatedError, match="www.bank.example"):
+        ca.issue(csr, account=jwk_thumbprint(keys.generate_private_key("ec-p256")))
+    for wrong in ("", 42, b"thumb"):
+        with pytest.raises(ArgumentError, match="thumbprint"):
+            ca.record_validated("bank.example", account=wrong)  # type: ignore[arg-type]
+        with pytest.raises(ArgumentError, match="thumbprint"):
+            ca.issue(csr, account=wrong)  # type: ignore[arg-type]
 
 
 # --- what the CA refuses -------------------------------------------------------------------------

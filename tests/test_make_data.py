@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import ipaddress
 import re
 import subprocess
 from pathlib import Path
@@ -16,7 +17,7 @@ from cryptography.x509 import verification
 from support import ROOT
 
 from pkicourse import keys
-from pkicourse.ca import COURSE_NAMES, load_crl
+from pkicourse.ca import COURSE_NAMES, NO_IP_ADDRESSES, load_crl
 from pkicourse.csr import csr_names, load_csr, verify_csr
 from pkicourse.data import DATA_TIME
 from pkicourse.errors import CSRSignatureError
@@ -82,14 +83,44 @@ def test_fixed_dates_and_ca_properties(folder: str, fresh: Path) -> None:
     root_bc = root.extensions.get_extension_for_class(x509.BasicConstraints).value
     assert root_bc.ca and root_bc.path_length is None
     nc = root.extensions.get_extension_for_class(x509.NameConstraints)
-    assert nc.critical and list(nc.value.permitted_subtrees) == list(COURSE_NAMES)
+    assert nc.critical and list(nc.value.permitted_subtrees or []) == list(COURSE_NAMES)
     inter_bc = intermediate.extensions.get_extension_for_class(x509.BasicConstraints).value
     assert inter_bc.ca and inter_bc.path_length == 0
     intermediate.verify_directly_issued_by(root)
     (internal,) = _certs(base, "internal/internal-ca.pem")
-    permitted = internal.extensions.get_extension_for_class(x509.NameConstraints).value
-    assert list(permitted.permitted_subtrees) == [x509.DNSName("corp.example")]
+    internal_nc = internal.extensions.get_extension_for_class(x509.NameConstraints)
+    assert internal_nc.critical  # RFC 5280 §4.2.1.10: MUST be critical
+    assert list(internal_nc.value.permitted_subtrees or []) == [x509.DNSName("corp.example")]
+    # BR §7.1.2.5.2: no IP range permitted, so all of IPv4 and IPv6 excluded
+    assert list(internal_nc.value.excluded_subtrees or []) == list(NO_IP_ADDRESSES)
     internal.verify_directly_issued_by(root)
+
+
+def test_the_internal_ca_cannot_vouch_for_an_ip_address(tmp_path: Path) -> None:
+    """127.0.0.1 is inside the course root's names, but the internal CA excludes every IP."""
+    root, intermediate, internal = make_data.make_cas()
+    (tmp_path / "root.pem").write_bytes(root.cert_pem)
+    codes = {}
+    for name, ca in (("internal", internal), ("issuing (the twin)", intermediate)):
+        rogue = make_data.issue(ca, "127.0.0.1")
+        (tmp_path / "chain.pem").write_bytes(rogue.cert_chain_pem)
+        command = [OPENSSL, "verify", "-attime", str(int(DATA_TIME.timestamp())),
+                   "-CAfile", "root.pem", "-untrusted", "chain.pem", "-verify_ip", "127.0.0.1",
+                   "chain.pem"]  # fmt: skip
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        found = re.findall(r"error (\d+) at", result.stdout + result.stderr)
+        codes[name] = int(found[0]) if result.returncode else 0
+        store = verification.Store([root.certificate])
+        verifier = (
+            verification.PolicyBuilder().store(store).time(DATA_TIME)
+            .build_server_verifier(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
+        )  # fmt: skip
+        if ca is internal:
+            with pytest.raises(verification.VerificationError, match="excluded"):
+                verifier.verify(rogue.certificate, rogue.chain[1:])
+        else:
+            verifier.verify(rogue.certificate, rogue.chain[1:])
+    assert codes == {"internal": 48, "issuing (the twin)": 0}  # 48: excluded subtree violation
 
 
 @pytest.mark.parametrize("folder", ["committed", "fresh"])
@@ -212,7 +243,7 @@ def test_keys_folder_holds_what_the_readme_says() -> None:
     x509.load_pem_x509_certificate((folder / "notes-key.pem").read_bytes())
     x509.load_pem_x509_csr((folder / "request.txt").read_bytes())
     # The passphrase never appears on a command line: openssl read it from the environment.
-    source = Path(make_data.__file__).read_text()
+    source = Path(str(make_data.__file__)).read_text()
     assert "pass:" not in source and "env:PKICOURSE_PASSPHRASE" in source
 
 

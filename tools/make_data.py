@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkicourse import keys
-from pkicourse.ca import CA, LeafCert
+from pkicourse.ca import CA, LeafCert, internal_constraints
 from pkicourse.csr import csr_pem, make_csr, signature_hash
 from pkicourse.data import DATA_TIME
 
@@ -106,11 +106,17 @@ def make_cas() -> tuple[CA, CA, CA]:
     intermediate = root.create_intermediate(
         INTERMEDIATE_NAME, not_before=ROOT_START, days=_days(ROOT_START, INTERMEDIATE_END)
     )
-    # A "technically constrained" TLS subordinate CA (BR §7.1.2.5): an organisation may issue
-    # for its own names only, here corp.example and below. Verifiers enforce the constraint.
+    # An organisation's CA, name-constrained as BR §7.1.2.5.2 asks of a "technically
+    # constrained" TLS subordinate CA: permitted DNS corp.example (and below), excluded every
+    # IP address (0.0.0.0/0, ::/0), since a constraint binds only the name types it lists.
+    # Not technically constrained in every BR detail: no directoryName subtree, no
+    # certificatePolicies, no CRL DP (see pkicourse.ca.internal_constraints for why).
+    # Verifiers enforce the constraints, not the CA.
+    permitted, excluded = internal_constraints("corp.example")
     internal = root.create_intermediate(
         INTERNAL_NAME,
-        permitted=[x509.DNSName("corp.example")],
+        permitted=permitted,
+        excluded=excluded,
         not_before=ROOT_START,
         days=_days(ROOT_START, INTERMEDIATE_END),
     )
