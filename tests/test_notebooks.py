@@ -293,3 +293,22 @@ def test_offline_guard_catches_a_lesson_that_goes_online(tmp_path: Path) -> None
     ]
     complaints = _run_guarded(nb, tmp_path)
     assert len(complaints) == 1 and "OFFLINE GUARD" in complaints[0]
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_multiple_choice_code_is_folded_in_the_learner_copy(lesson: str) -> None:
+    """An ask() cell holds every option's explanation and the answer: folded, not on screen."""
+    nb = nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4)
+    asks = [c for c in nb.cells if c.cell_type == "code" and "ask(" in c.source]
+    folded = [c for c in nb.cells if c.metadata.get("jupyter", {}).get("source_hidden")]
+    assert asks, f"{lesson} has no multiple-choice self-check"
+    assert folded == [c for c in asks if learner_copies.is_multiple_choice(c)] == asks
+
+
+def test_only_a_question_is_folded() -> None:
+    """The twin: a value self-check (the learner edits its guess) and other code stay open."""
+    new = nbformat.v4.new_code_cell
+    assert learner_copies.is_multiple_choice(new('# a question\nask("q?", {"a": "b"}, answer="a")'))
+    for source in ['check("n", my_guess, 64)', "x = ask", "", "# ask(\nprint(1)"]:
+        assert not learner_copies.is_multiple_choice(new(source)), source
+    assert not learner_copies.is_multiple_choice(nbformat.v4.new_markdown_cell("ask(1)"))

@@ -9,7 +9,10 @@ addition: every graded test cell gets the `raises-exception` tag, because in the
 those cells call a function whose body is still `raise NotImplementedError()`. JupyterLab reads
 the tag: "Run All" runs on past an unsolved exercise instead of stopping there, so the rest of
 the lesson still runs (tests/test_browser.py checks it). nbval reads it too, so the learner
-copies also run under `pytest --nbval-lax`.
+copies also run under `pytest --nbval-lax`. And every multiple-choice self-check (a cell that
+calls `ask(`) has its code folded (`source_hidden`): its code holds each option's explanation
+and the answer, which would otherwise sit on screen right above the question. A click on the
+fold shows it.
 
 The generation runs in a temporary copy of the course folder, so it never touches the gradebook.
 """
@@ -52,6 +55,19 @@ def _tag_graded_tests(nb: nbformat.NotebookNode) -> None:
                 tags.append(RAISES)
 
 
+def is_multiple_choice(cell: nbformat.NotebookNode) -> bool:
+    """A self-check cell that calls ``ask(...)`` (its first line of code does)."""
+    lines = [line for line in cell.source.splitlines() if line.strip()]
+    code = [line for line in lines if not line.lstrip().startswith("#")]
+    return cell.cell_type == "code" and bool(code) and code[0].startswith("ask(")
+
+
+def _fold_multiple_choice(nb: nbformat.NotebookNode) -> None:
+    for cell in nb.cells:
+        if is_multiple_choice(cell):
+            cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+
+
 def nbgrader_api(course: Path) -> NbGraderAPI:
     """nbgrader's Python API for a course folder (source/, release/, submitted/ ...)."""
     # nbgrader runs the `alembic` command installed beside this Python: make sure it is found.
@@ -87,6 +103,7 @@ def generate(out_dir: Path) -> list[Path]:
                 raise SystemExit(f"nbgrader could not generate {name}:\n{result['log']}")
             nb = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
             _tag_graded_tests(nb)
+            _fold_multiple_choice(nb)
             out_dir.mkdir(parents=True, exist_ok=True)
             target = out_dir / f"{name}.ipynb"
             nbformat.write(nb, target)
