@@ -132,25 +132,27 @@ def matches_host(cert, hostname):
 """,
     },
     "ex2": {
-        "compares the names only": """
-def signed_by(cert, candidate):
-    return cert.issuer == candidate.subject
+        "compares the names only (a same-named impostor passes)": """
+def check_issuer(cert, candidate):
+    if cert.issuer != candidate.subject:
+        return "other-name"
+    return "signed"
 """,
         "compares the AKI with the candidate's SKI (and the names)": """
-def signed_by(cert, candidate):
+def check_issuer(cert, candidate):
     if cert.issuer != candidate.subject:
-        return False
+        return "other-name"
     try:
         aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
         ski = candidate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     except x509.ExtensionNotFound:
-        return False
-    return aki.key_identifier == ski.digest
+        return "not-its-signature"
+    return "signed" if aki.key_identifier == ski.digest else "not-its-signature"
 """,
         "verifies with the certificate's own public key": """
-def signed_by(cert, candidate):
+def check_issuer(cert, candidate):
     if cert.issuer != candidate.subject:
-        return False
+        return "other-name"
     key = cert.public_key()
     try:
         if isinstance(key, rsa.RSAPublicKey):
@@ -163,11 +165,11 @@ def signed_by(cert, candidate):
         else:
             key.verify(cert.signature, cert.tbs_certificate_bytes)
     except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
-        return False
-    return True
+        return "not-its-signature"
+    return "signed"
 """,
-        "checks the signature but not the names": """
-def signed_by(cert, candidate):
+        "tries the key before the name (a wrong name reads as a wrong signature)": """
+def check_issuer(cert, candidate):
     key = candidate.public_key()
     try:
         if isinstance(key, rsa.RSAPublicKey):
@@ -179,26 +181,48 @@ def signed_by(cert, candidate):
             )
         else:
             key.verify(cert.signature, cert.tbs_certificate_bytes)
-    except (InvalidSignature, TypeError, ValueError, UnsupportedAlgorithm):
-        return False
-    return True
+    except Exception:
+        return "not-its-signature"
+    if cert.issuer != candidate.subject:
+        return "other-name"
+    return "signed"
 """,
-        "lets InvalidSignature escape instead of returning False": """
-def signed_by(cert, candidate):
+        "maps verify_directly_issued_by's ValueError to other-name (key type mismatch too)": """
+def check_issuer(cert, candidate):
+    try:
+        cert.verify_directly_issued_by(candidate)
+    except ValueError:
+        return "other-name"
+    except (InvalidSignature, TypeError, UnsupportedAlgorithm):
+        return "not-its-signature"
+    return "signed"
+""",
+        "lets InvalidSignature escape instead of returning a verdict": """
+def check_issuer(cert, candidate):
+    if cert.issuer != candidate.subject:
+        return "other-name"
     cert.verify_directly_issued_by(candidate)
+    return "signed"
+""",
+        "returns True/False like a yes-or-no check, not a verdict": """
+def check_issuer(cert, candidate):
+    try:
+        cert.verify_directly_issued_by(candidate)
+    except Exception:
+        return False
     return True
 """,
         "always verifies as ECDSA with SHA-256": """
-def signed_by(cert, candidate):
+def check_issuer(cert, candidate):
     if cert.issuer != candidate.subject:
-        return False
+        return "other-name"
     try:
         candidate.public_key().verify(
             cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(hashes.SHA256())
         )
     except Exception:
-        return False
-    return True
+        return "not-its-signature"
+    return "signed"
 """,
     },
 }
