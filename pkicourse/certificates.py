@@ -41,6 +41,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAlgorithmOID
 
 from pkicourse import keys
+from pkicourse.data import _looks_like_pem, _quoted
 from pkicourse.errors import (
     ArgumentError,
     CertificateParseError,
@@ -83,6 +84,12 @@ KINDS = (
 
 # Larger than any certificate bundle a lesson reads (certifi's ~150 roots are ~300 kB).
 _MAX_FILE_BYTES = 16 * 1024 * 1024
+_MAX_COMMON_NAME = 64  # ub-common-name, RFC 5280 appendix A (the CN's limit, not the SAN's)
+_MAX_HOST_NAME = 253  # RFC 1035 §2.3.4: 255 octets on the wire, 253 characters written out
+# A host name as certificates carry it: ASCII labels (IDNA A-labels, "xn--..."), an optional
+# leading "*." for a wildcard. RFC 1035 §2.3.4: labels of at most 63 characters.
+_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+_HOSTNAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
 
 
 # --- making a certificate ------------------------------------------------------------------------
@@ -109,7 +116,7 @@ def make_self_signed(
     """
     key = _require_private_key(private_key)
     name = _checked_common_name(common_name)
-    names = _checked_dns_names(dns_names)
+    names = _san_names(dns_names, "make_self_signed")
     start, end = _validity(not_before, days)
     subject = issuer = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, name)])
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
@@ -128,20 +135,11 @@ def make_self_signed(
         .add_extension(_key_usage(key, ca), critical=True)
     )
     if names:
-        san = x509.SubjectAlternativeName([_san_entry(n) for n in names])
-        builder = builder.add_extension(san, critical=False)
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     if not ca:
         eku = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
         builder = builder.add_extension(eku, critical=False)
     return builder.sign(key, _signature_hash(key))
-
-
-def _san_entry(name: str) -> x509.GeneralName:
-    """``IPAddress`` for an IP address (clients compare those as numbers), else ``DNSName``."""
-    try:
-        return x509.IPAddress(ipaddress.ip_address(name))
-    except ValueError:
-        return x509.DNSName(name)
 
 
 def _key_usage(key: keys.PrivateKey, ca: bool) -> x509.KeyUsage:
@@ -162,14 +160,24 @@ def _key_usage(key: keys.PrivateKey, ca: bool) -> x509.KeyUsage:
 def _signature_hash(
     key: keys.PrivateKey,
 ) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None:
-    """SHA-256; SHA-384 for P-384 (CA/B BR §7.1.3.2); none for Ed25519 (it hashes inside)."""
+    """The hash a course key signs certificates, CSRs and CRLs with (lessons 03, 04 and 05).
+
+    SHA-256 for RSA and P-256; SHA-384 for P-384; SHA-512 for P-521 (CA/B Forum BR §7.1.3.2
+    pairs each curve with its hash; other curves by size the same way); none for Ed25519, which
+    hashes inside the algorithm (RFC 8410). ``csr.signature_hash`` is this function.
+    """
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return None
-    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size == 384:
-        return hashes.SHA384()
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 384:
         return hashes.SHA512()
-    return hashes.SHA256()
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size > 256:
+        return hashes.SHA384()
+    if isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        return hashes.SHA256()
+    raise ArgumentError(
+        f"Expected a private key (RSA, EC or Ed25519), not {type(key).__name__}: "
+        "make one with pkicourse.keys.generate_private_key."
+    )
 
 
 def _require_private_key(key: object) -> keys.PrivateKey:
@@ -189,35 +197,83 @@ def _require_private_key(key: object) -> keys.PrivateKey:
 
 
 def _checked_common_name(common_name: object) -> str:
+    """A CN for make_self_signed: text, 1 to 64 characters (RFC 5280); never shown in errors."""
     if not isinstance(common_name, str) or not common_name.strip():
         raise ArgumentError(
             f"common_name must be a non-empty text such as 'bank.example', not "
             f"{type(common_name).__name__ if not isinstance(common_name, str) else 'empty text'}."
         )
-    if len(common_name) > 64:  # ub-common-name, RFC 5280 appendix A
+    if _looks_like_pem(common_name):
         raise ArgumentError(
-            f"common_name is {len(common_name)} characters; RFC 5280 allows at most 64. Put long "
-            f"names in dns_names (the SAN), which has no such limit."
+            "common_name looks like PEM text (a key or a certificate), not a name, so it is not "
+            "shown: give a name such as 'bank.example' or 'pkicourse Root CA'."
+        )
+    if len(common_name) > _MAX_COMMON_NAME:
+        raise ArgumentError(
+            f"common_name is {len(common_name)} characters; RFC 5280 allows at most 64 "
+            f"(ub-common-name). Put long names in dns_names (the SAN), which has no such limit."
         )
     return common_name
 
 
-def _checked_dns_names(dns_names: object) -> list[str]:
+def _san_names(dns_names: object, function_name: str) -> list[x509.GeneralName]:
+    """The SAN entries for ``dns_names``, checked by one rule (``_general_name``), no repeats.
+
+    make_self_signed and csr.make_csr (lessons 03 and 04) both use it.
+    """
     if isinstance(dns_names, (str, bytes)):
         raise ArgumentError(
-            "dns_names must be a list of names, such as ['bank.example'], not a single text "
-            "(which would be read letter by letter)."
+            f"{function_name}: dns_names must be a list of names, such as ['bank.example'], not "
+            "a single text (which would be read letter by letter; one name goes in a list too)."
         )
     if not isinstance(dns_names, Iterable):
-        raise ArgumentError(f"dns_names must be a list of names, not {type(dns_names).__name__}.")
-    names = list(dns_names)
-    for name in names:
-        if not isinstance(name, str) or not name or not name.isascii() or " " in name:
-            raise ArgumentError(
-                f"Each DNS name must be a non-empty ASCII host name such as 'bank.example'; got "
-                f"{name!r:.60}. (A name with other letters goes in as its IDNA form, 'xn--...'.)"
-            )
-    return names
+        raise ArgumentError(
+            f"{function_name}: dns_names must be a list of names such as ['bank.example'], not "
+            f"{type(dns_names).__name__}."
+        )
+    entries: list[x509.GeneralName] = []
+    for name in dns_names:
+        entry = _general_name(name)
+        if entry not in entries:  # "A.example" and "a.example" are one name
+            entries.append(entry)
+    return entries
+
+
+def _general_name(name: object) -> x509.GeneralName:
+    """A SAN entry: ``IPAddress`` for an IP address (compared as numbers), else ``DNSName``.
+
+    Lessons 03 and 04 (``csr.general_name`` is this). Host names are lower-cased, a trailing dot
+    is dropped, and they must be ASCII (other letters go in as the IDNA A-label, ``xn--...``),
+    at most 253 characters, labels of letters, digits and inner '-'; a wildcard only as the whole
+    leftmost label (``*.x.example``). Errors never show text that could be a key.
+    """
+    if not isinstance(name, str):
+        raise ArgumentError(
+            f"A name must be a str such as 'bank.example', not {type(name).__name__}."
+        )
+    if _looks_like_pem(name):
+        raise ArgumentError(
+            "A name given looks like PEM text (a key or a certificate), not a host name, so it "
+            "is not shown: give host names such as 'bank.example', or an IP such as 127.0.0.1."
+        )
+    text = name.strip()
+    try:
+        return x509.IPAddress(ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    host = text.rstrip(".").lower()
+    if host.isascii() and _HOSTNAME.fullmatch(host) and not host.rsplit(".", 1)[-1].isdigit():
+        if len(host) <= _MAX_HOST_NAME:
+            return x509.DNSName(host)
+        raise ArgumentError(
+            f"A host name is {len(host)} characters; DNS allows at most {_MAX_HOST_NAME} "
+            "(RFC 1035 §2.3.4). Check the name."
+        )
+    raise ArgumentError(
+        f"{_quoted(name)} is not a host name a certificate can carry: use letters a-z, digits "
+        "and '-' in dot-separated labels of at most 63 characters (non-ASCII names as their "
+        "'xn--' IDNA form), a '*.' only at the start, or an IP address such as 127.0.0.1."
+    )
 
 
 def _validity(not_before: object, days: object) -> tuple[datetime, datetime]:
@@ -389,13 +445,23 @@ def _parse(
             warnings.simplefilter("ignore", CryptographyDeprecationWarning)
             return loader(data)
     except x509.InvalidVersion as err:
-        defect = f"its version field is {err.parsed_version}, but only v1, v2 and v3 exist"
+        defect = _version_defect(err.parsed_version)
     except (ValueError, TypeError, UnsupportedAlgorithm) as err:
         defect = _defect(err, encoding)
     raise CertificateParseError(
         f"{where} holds a certificate that cannot be parsed: {defect}. It is damaged or was "
         f"made by faulty software; `openssl x509 -noout -text -in FILE` may show more."
     )
+
+
+def _version_defect(field: int) -> str:
+    """Why a version field stops cryptography (RFC 5280 §4.1.2.1: v1(0), v2(1), v3(2))."""
+    if field == 1:
+        return (
+            "it is an X.509 v2 certificate (version field 1), which cryptography does not read "
+            "(v2 only added unique IDs and is almost never used)"
+        )
+    return f"its version field holds {field}; only 0 (v1), 1 (v2) and 2 (v3) exist"
 
 
 # Where cryptography's parser stopped (the names of the ASN.1 fields, never the bytes) → words.
@@ -620,8 +686,10 @@ def _spki_der(cert: x509.Certificate) -> bytes:
 def certificate_fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the whole certificate (DER), ``"AB:CD:..."``: what a browser shows.
 
-    Lesson 03-certificates. The same as ``openssl x509 -noout -fingerprint -sha256``. Any change
-    to the certificate (a new one for the same key, too) changes it.
+    Lesson 03-certificates. The same as ``openssl x509 -noout -fingerprint -sha256``, in upper
+    case as openssl prints it (``spki_fingerprint`` is lower case like lesson 01's
+    ``keys.fingerprint``; hex is the same number in either case: compare with ``.lower()``).
+    Any change to the certificate (a new one for the same key, too) changes it.
     """
     _require_certificate(cert, "certificate_fingerprint")
     return cert.fingerprint(hashes.SHA256()).hex(":").upper()
@@ -631,7 +699,8 @@ def spki_fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate's public key (SubjectPublicKeyInfo, DER), ``"ab:cd:..."``.
 
     Lesson 03-certificates. What key pinning uses, and the same as lesson 01's
-    ``keys.fingerprint(cert.public_key())``: a renewed certificate for the same key keeps it.
+    ``keys.fingerprint(cert.public_key())``, lower case like it (``certificate_fingerprint`` is
+    upper case, as openssl prints it): a renewed certificate for the same key keeps it.
     ``openssl x509 -pubkey -noout | openssl pkey -pubin -outform DER | openssl sha256``.
     """
     _require_certificate(cert, "spki_fingerprint")
@@ -792,7 +861,11 @@ def _serial_rows(cert: x509.Certificate) -> list[CertificateRow]:
     if serial <= 0:
         value = f"{serial} ⚠ {'negative' if serial < 0 else 'zero'} serial (RFC 5280 forbids it)"
     else:
-        value = f"{serial:x} (hex, {serial.bit_length()} bits)"
+        # as openssl shows it: small serials in decimal and hex, large ones (random) in hex
+        bits = serial.bit_length()
+        value = (
+            f"{serial} (0x{serial:x}, {bits} bits)" if bits <= 64 else f"0x{serial:x} ({bits} bits)"
+        )
     meaning = "unique per CA; CAs must use ≥ 64 random bits (CA/B BR) and it must be positive"
     return [CertificateRow("serial number", value, meaning)]
 
@@ -813,21 +886,23 @@ def _validity_rows(cert: x509.Certificate) -> list[CertificateRow]:
 
 
 def _public_key_rows(cert: x509.Certificate) -> list[CertificateRow]:
-    key = cert.public_key()
-    if isinstance(key, rsa.RSAPublicKey):
-        value = f"RSA {key.key_size} bits"
-    elif isinstance(key, ec.EllipticCurvePublicKey):
-        value = f"EC {key.curve.name} ({key.curve.key_size} bits)"
-    elif isinstance(key, ed25519.Ed25519PublicKey):
-        value = "Ed25519 (256 bits)"
-    elif isinstance(key, ed448.Ed448PublicKey):
-        value = "Ed448 (456 bits)"
-    elif isinstance(key, dsa.DSAPublicKey):
-        value = f"DSA {key.key_size} bits"
-    else:
-        value = type(key).__name__
     meaning = "the subject's public key; the subject proves it holds the private half"
-    return [CertificateRow("public key", value, meaning)]
+    return [CertificateRow("public key", _key_words(cert.public_key()), meaning)]
+
+
+def _key_words(key: object) -> str:
+    """A public key's type and size in words; a type the BR do not allow says so (§6.1.5)."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size} bits"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {key.curve.name} ({key.curve.key_size} bits)"
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        return "Ed25519 (256 bits)"
+    if isinstance(key, ed448.Ed448PublicKey):
+        return "Ed448 (456 bits; not allowed by the CA/B BR §6.1.5: RSA or ECDSA only)"
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA {key.key_size} bits (not allowed by the CA/B BR §6.1.5: RSA or ECDSA only)"
+    return type(key).__name__
 
 
 _SIGNATURE_NAMES = {
@@ -1074,12 +1149,14 @@ def _fingerprint_rows(cert: x509.Certificate) -> list[CertificateRow]:
         CertificateRow(
             "fingerprint (SHA-256)",
             certificate_fingerprint(cert),
-            "SHA-256 of the whole certificate: what a browser shows; changes with any byte",
+            "SHA-256 of the whole certificate: what a browser shows; changes with any byte "
+            "(upper case, as openssl prints it)",
         ),
         CertificateRow(
             "SPKI fingerprint (SHA-256)",
             spki_fingerprint(cert),
-            "SHA-256 of the public key only: key pinning; kept by a renewal with the same key",
+            "SHA-256 of the public key only: key pinning; kept by a renewal with the same key "
+            "(lower case, as lesson 01's keys.fingerprint)",
         ),
     ]
 

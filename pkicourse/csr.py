@@ -18,7 +18,6 @@ No error message shows the bytes given.
 from __future__ import annotations
 
 import html
-import ipaddress
 import os
 import re
 from collections.abc import Sequence
@@ -31,8 +30,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from pkicourse import keys
+from pkicourse import certificates, keys
 from pkicourse.certificates import CertificateRow
+from pkicourse.data import _looks_like_pem
 from pkicourse.errors import (
     ArgumentError,
     CSRSignatureError,
@@ -58,10 +58,8 @@ __all__ = [
 ]
 
 _MAX_FILE_BYTES = 1 << 20  # 1 MiB: a CSR is a few hundred bytes, an RSA-4096 one about 1.7 kB
-# A host name as certificates carry it: ASCII labels (IDNA A-labels, "xn--..."), an optional
-# leading "*." for a wildcard. RFC 1035 §2.3.4: labels of at most 63 characters.
-_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
-_HOSTNAME = re.compile(rf"(\*\.)?{_LABEL}(\.{_LABEL})*")
+_MAX_COMMON_NAME = 64  # ub-common-name, RFC 5280 appendix A
+_MAX_ORGANIZATION = 64  # ub-organization-name, RFC 5280 appendix A
 # The word after "-----BEGIN " says what a PEM block holds: named in an error, never shown.
 _PEM_LABEL = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,40})-----")
 _PEM_KINDS = {
@@ -89,43 +87,21 @@ def signature_hash(
 ) -> hashes.SHA256 | hashes.SHA384 | hashes.SHA512 | None:
     """The hash a course key signs certificates, CSRs and CRLs with (lessons 03, 04 and 05).
 
-    SHA-256 for RSA and P-256; SHA-384 for P-384 (CA/B Forum BR §7.1.3.2 pairs the curve with
-    its hash); ``None`` for Ed25519, which hashes inside the algorithm (RFC 8410).
+    SHA-256 for RSA and P-256; SHA-384 for P-384; SHA-512 for P-521 (CA/B Forum BR §7.1.3.2
+    pairs each curve with its hash); ``None`` for Ed25519, which hashes inside the algorithm
+    (RFC 8410). The same rule as ``make_self_signed`` (one function in pkicourse.certificates).
     """
-    if isinstance(private_key, ed25519.Ed25519PrivateKey):
-        return None
-    if isinstance(private_key, ec.EllipticCurvePrivateKey) and private_key.curve.key_size > 256:
-        return hashes.SHA512() if private_key.curve.key_size > 384 else hashes.SHA384()
-    if isinstance(private_key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
-        return hashes.SHA256()
-    raise ArgumentError(
-        f"Expected a private key (RSA, EC or Ed25519), not {type(private_key).__name__}: "
-        "make one with pkicourse.keys.generate_private_key."
-    )
+    return certificates._signature_hash(private_key)
 
 
 def general_name(name: str) -> x509.GeneralName:
     """A SAN entry for ``name``: ``IPAddress`` for ``"127.0.0.1"``, else ``DNSName`` (lesson 04).
 
     Host names are lower-cased and must be ASCII (a name with other letters goes in as its IDNA
-    A-label, ``xn--...``). A wildcard is allowed only as the whole leftmost label (``*.x.example``).
+    A-label, ``xn--...``), at most 253 characters. A wildcard is allowed only as the whole
+    leftmost label (``*.x.example``). The same rule as ``make_self_signed`` (lesson 03).
     """
-    if not isinstance(name, str):
-        raise ArgumentError(
-            f"A name must be a str such as 'bank.example', not {type(name).__name__}."
-        )
-    try:
-        return x509.IPAddress(ipaddress.ip_address(name))
-    except ValueError:
-        pass
-    host = name.strip().rstrip(".").lower()
-    if not host.isascii() or not _HOSTNAME.fullmatch(host):
-        raise ArgumentError(
-            f"{name[:80]!r} is not a host name a certificate can carry: use letters a-z, digits "
-            "and '-' in dot-separated labels (non-ASCII names as their 'xn--' IDNA form), a "
-            "'*.' only at the start, or an IP address such as 127.0.0.1."
-        )
-    return x509.DNSName(host)
+    return certificates._general_name(name)
 
 
 def _subject(common_name: str, organization: str | None) -> x509.Name:
@@ -136,15 +112,35 @@ def _subject(common_name: str, organization: str | None) -> x509.Name:
     return x509.Name(attributes)
 
 
-def _checked_names(dns_names: object) -> list[str]:
-    if isinstance(dns_names, (str, bytes)) or not isinstance(dns_names, Sequence):
-        raise ArgumentError(
-            "dns_names must be a list of names, e.g. ['bank.example', 'www.bank.example'] "
-            f"(got {type(dns_names).__name__}; a single name goes in a list too)."
-        )
-    if not dns_names:
+def _checked_names(dns_names: object) -> list[x509.GeneralName]:
+    """The SAN entries (one rule with make_self_signed); the first must fit in a CN."""
+    names = certificates._san_names(dns_names, "make_csr")
+    if not names:
         raise ArgumentError("A CSR needs at least one name: dns_names is empty.")
-    return [str(general_name(n).value) for n in dns_names]
+    first = str(names[0].value)
+    if len(first) > _MAX_COMMON_NAME:
+        raise ArgumentError(
+            f"The first name becomes the CN, which RFC 5280 limits to {_MAX_COMMON_NAME} "
+            f"characters (ub-common-name); this one has {len(first)}. Put a shorter name first: "
+            "every name still goes in the SAN, which has no such limit."
+        )
+    return names
+
+
+def _checked_organization(organization: object) -> str | None:
+    """O = ``organization``: None, or text of 1 to 64 characters (ub-organization-name)."""
+    if organization is None:
+        return None
+    if not isinstance(organization, str) or not organization.strip():
+        what = type(organization).__name__ if not isinstance(organization, str) else "empty text"
+        raise ArgumentError(f"organization must be None or a name such as 'The Bank', not {what}.")
+    if _looks_like_pem(organization) or len(organization) > _MAX_ORGANIZATION:
+        raise ArgumentError(
+            f"organization must be a name of at most {_MAX_ORGANIZATION} characters (RFC 5280 "
+            "ub-organization-name) on one line, such as 'The Bank'; this one is not (it looks "
+            "like PEM text or is too long), so it is not shown."
+        )
+    return organization
 
 
 # --- making and checking a CSR -----------------------------------------------------------------
@@ -164,16 +160,15 @@ def make_csr(
     -addext subjectAltName=DNS:bank.example,DNS:www.bank.example``.
     """
     names = _checked_names(dns_names)
+    organization = _checked_organization(organization)
     hash_algorithm = signature_hash(private_key)
     builder = (
         x509.CertificateSigningRequestBuilder()
         # The subject is a request: a CA that validates domains only (DV) keeps just the names.
-        .subject_name(_subject(names[0], organization))
+        .subject_name(_subject(str(names[0].value), organization))
         # subjectAltName (RFC 5280 §4.2.1.6): the names the certificate should be valid for;
         # browsers match only these (CA/B Forum BR §7.1.2.7.12 makes SAN mandatory).
-        .add_extension(
-            x509.SubjectAlternativeName([general_name(n) for n in names]), critical=False
-        )
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
     )
     # The signature covers the subject, the public key and the requested extensions: it proves
     # the requester holds the private key (proof of possession), nothing more.
@@ -205,15 +200,23 @@ def verify_csr(csr: x509.CertificateSigningRequest) -> None:
 def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
     """The names a CSR asks for: its SAN's DNS names and IP addresses, else its CN (lesson 04).
 
+    "Else" means: no SAN, or a SAN with no DNS name and no IP address (only an e-mail, say).
     A CA treats these as requests and validates each before issuing.
     """
     _require_csr(csr, "csr_names")
-    san = _requested_san(csr)
-    if san is not None:
-        names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
-        names += [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    names = _san_host_names(csr)
+    if names:
         return names
     return [str(a.value) for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+
+
+def _san_host_names(csr: x509.CertificateSigningRequest) -> list[str]:
+    """The DNS names, then the IP addresses, of the CSR's SAN (none without a SAN)."""
+    san = _requested_san(csr)
+    if san is None:
+        return []
+    names = [str(n) for n in san.get_values_for_type(x509.DNSName)]
+    return names + [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
 
 
 def _requested_san(csr: x509.CertificateSigningRequest) -> x509.SubjectAlternativeName | None:
@@ -221,9 +224,9 @@ def _requested_san(csr: x509.CertificateSigningRequest) -> x509.SubjectAlternati
         return csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return None
-    except ValueError:
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType) as error:
         raise NotACSRError(
-            "The CSR's requested extensions cannot be parsed (malformed ASN.1): ask the "
+            f"The CSR's requested extensions cannot be read: {_csr_defect(error)}. Ask the "
             "requester for a new CSR."
         ) from None
 
@@ -298,12 +301,26 @@ def _parse_csr(data: bytes, where: str) -> x509.CertificateSigningRequest:
     ):
         try:
             read()
-        except (ValueError, UnsupportedAlgorithm):
+        except Exception as error:  # any lazily raised parse failure, named in words
             raise NotACSRError(
-                f"{where} holds a CSR whose {part} cannot be parsed (damaged or unsupported): "
-                "ask the requester for a new CSR."
+                f"{where} holds a CSR whose {part} cannot be read: {_csr_defect(error)}. Ask "
+                "the requester for a new CSR."
             ) from None
     return csr
+
+
+def _csr_defect(error: Exception) -> str:
+    """What cryptography found wrong in a CSR, in words (never the bytes)."""
+    if isinstance(error, x509.DuplicateExtension):
+        return (
+            f"its requested extensions list the same extension ({error.oid.dotted_string}) "
+            "twice, which RFC 5280 §4.2 forbids"
+        )
+    if isinstance(error, x509.UnsupportedGeneralNameType):
+        return "a requested name is of a type cryptography does not read (x400Address or similar)"
+    if isinstance(error, UnsupportedAlgorithm):
+        return "its key type or algorithm is not supported by cryptography"
+    return f"it is damaged or malformed ASN.1 ({type(error).__name__})"
 
 
 def _load_csr(data: bytes, where: str) -> x509.CertificateSigningRequest:
@@ -313,18 +330,30 @@ def _load_csr(data: bytes, where: str) -> x509.CertificateSigningRequest:
             raise NotACSRError(f"{where} holds no CSR: {_pem_kinds(labels)}.")
         try:
             return x509.load_pem_x509_csr(data)
-        except (ValueError, x509.InvalidVersion):
+        except x509.InvalidVersion as error:
+            raise NotACSRError(_version_message(where, error)) from None
+        except (ValueError, TypeError, UnsupportedAlgorithm):
             raise NotACSRError(
                 f"{where} has a CERTIFICATE REQUEST block that cannot be parsed (damaged "
                 "base64 or ASN.1): ask for the CSR again."
             ) from None
     try:
         return x509.load_der_x509_csr(data)
-    except (ValueError, x509.InvalidVersion):
+    except x509.InvalidVersion as error:
+        raise NotACSRError(_version_message(where, error)) from None
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise NotACSRError(
             f"{where} holds no CSR: it is neither PEM with '-----BEGIN CERTIFICATE REQUEST-----'"
             f" nor a DER-encoded CSR{_der_hint(data)}."
         ) from None
+
+
+def _version_message(where: str, error: x509.InvalidVersion) -> str:
+    return (
+        f"{where} holds a CSR whose version field is {error.parsed_version}, but a PKCS#10 CSR "
+        "has only version 0 (v1, RFC 2986 §4.1): it was made by faulty software. Ask the "
+        "requester for a new CSR."
+    )
 
 
 def _pem_kinds(labels: list[bytes]) -> str:
@@ -412,10 +441,10 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> CSRDescription:
         CSRRow("subject", csr.subject.rfc4514_string() or "(empty)", "who asks (a request)"),
         CSRRow(
             "public key",
-            keys.describe_key(csr.public_key()),  # type: ignore[arg-type]
+            _key_words(csr.public_key()),
             "the key the certificate will carry; the requester keeps the private half",
         ),
-        CSRRow("requested names (SAN)", ", ".join(csr_names(csr)), "names to be validated"),
+        CSRRow("requested names (SAN)", _names_words(csr), "names to be validated"),
         CSRRow(
             "signature algorithm",
             getattr(algorithm, "_name", algorithm.dotted_string),
@@ -424,3 +453,20 @@ def describe_csr(csr: x509.CertificateSigningRequest) -> CSRDescription:
         CSRRow("signature", valid, "proves possession of the private key, not the domain"),
     ]
     return CSRDescription(tuple(rows))
+
+
+def _key_words(key: object) -> str:
+    """The CSR's key in words: lesson 01's words for course key types, else what it is."""
+    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey)):
+        return keys.describe_key(key)
+    return certificates._key_words(key)  # DSA, Ed448...: shown, with the BR's verdict
+
+
+def _names_words(csr: x509.CertificateSigningRequest) -> str:
+    """The SAN's DNS and IP names; or, when there are none, says so and gives the CN."""
+    names = _san_host_names(csr)
+    if names:
+        return ", ".join(names)
+    where = "no SAN" if _requested_san(csr) is None else "no DNS or IP names in the SAN"
+    common_names = csr_names(csr)
+    return f"({where}; CN: {', '.join(common_names)})" if common_names else f"({where}; no CN)"

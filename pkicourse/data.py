@@ -20,11 +20,12 @@ never looks at the working folder: it finds ``data/`` from where this package it
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from pkicourse.errors import ArgumentError, DataFileNotFoundError
+from pkicourse.errors import ArgumentError, DataFileNotFoundError, NotAPathError
 
 __all__ = ["DATA_TIME", "REAL_CHAINS", "RealChain", "data_files", "data_folder", "data_path"]
 
@@ -71,6 +72,10 @@ REAL_CHAINS: dict[str, RealChain] = {
 }
 
 _PACKAGE = Path(__file__).resolve().parent
+_MAX_NAME_CHARS = 200  # far longer than any name under data/; longer text is not a file name
+# 16 or more base64 characters: with both cases and a digit, a piece of a key or a certificate
+# (see _looks_encoded), never a name the course uses. Not echoed in an error message.
+_ENCODED_RUN = re.compile(r"[A-Za-z0-9+/=]{16,}")
 
 
 def data_folder() -> Path:
@@ -144,20 +149,59 @@ def _skipped(relative: Path) -> bool:
 
 
 def _checked_parts(name: object, function_name: str) -> list[str]:
-    """``name``'s folders and file name; a course error for ``..``, absolute names, non-text."""
+    """``name``'s folders and file name; a course error for ``..``, absolute names, non-text.
+
+    PEM text passed by mistake (a key!) is refused without being shown.
+    """
     if not isinstance(name, str):
         raise ArgumentError(
             f"{function_name} takes a name under data/ as text, such as "
             f"'real/roots/dst-root-ca-x3.pem', not {type(name).__name__}."
+        )
+    if _looks_like_pem(name) or _looks_encoded(name) or len(name) > _MAX_NAME_CHARS:
+        raise NotAPathError(
+            f"{function_name} takes a file name under data/, but that looks like PEM text or "
+            f"base64 (a key or a certificate?) or is longer than any file name, so it is not "
+            f"shown: give a name such as 'real/roots/dst-root-ca-x3.pem' (data_files() lists "
+            f"every file)."
         )
     posix = PurePosixPath(name.replace("\\", "/"))
     if not name or posix.is_absolute() or ".." in posix.parts or ":" in name or "\0" in name:
         raise DataFileNotFoundError(
             f"{function_name} takes a name relative to data/, without '..' or a leading '/' "
             f"(the course reads only its own data folder), such as "
-            f"'real/roots/dst-root-ca-x3.pem'; got {name[:80]!r}."
+            f"'real/roots/dst-root-ca-x3.pem'; got {_quoted(name)}."
         )
     return [part for part in posix.parts if part not in ("", ".")]
+
+
+def _looks_like_pem(text: str) -> bool:
+    """Whether text given as a name is rather PEM (a BEGIN or END line, several lines)."""
+    return any(marker in text for marker in ("-----", "\n", "\r"))
+
+
+def _looks_encoded(text: str) -> bool:
+    """Whether text holds a run of base64 with both cases and a digit or '+' (or 32 long): a
+    piece of a key, not a name (``GlobalSignRootCA-R3.pem`` is a name; ``MC4CAQAwBQYDK2Vw`` is
+    not).
+    """
+    return any(
+        re.search("[a-z]", run)
+        and re.search("[A-Z]", run)
+        and (len(run) >= 32 or re.search("[0-9+]", run))
+        for run in _ENCODED_RUN.findall(text)
+    )
+
+
+def _quoted(text: str, limit: int = 64) -> str:
+    """``text`` quoted for an error message (at most ``limit`` characters), unless it could be
+    key material: then only a short summary. certificates and csr use it for names too.
+    """
+    if _looks_like_pem(text):
+        return "text that looks like PEM (a key or a certificate), not shown"
+    if _looks_encoded(text):
+        return f"a {len(text)}-character text that looks like base64 (maybe a key), not shown"
+    return repr(text[:limit]) + ("…" if len(text) > limit else "")
 
 
 def _not_found_message(name: str, root: Path, parts: list[str], *, kind: str = "file") -> str:
@@ -176,6 +220,7 @@ def _not_found_message(name: str, root: Path, parts: list[str], *, kind: str = "
     shown = ", ".join(there[:30]) + (", …" if len(there) > 30 else "")
     label = "data/" if where == "." else f"data/{where}/"
     return (
-        f"There is no {kind} data/{name} (data is at {str(root)!r}). In {label} there is: "
+        f"There is no {kind} {_quoted('data/' + name, 80)} (data is at {str(root)!r}). In {label} "
+        f"there is: "
         f"{shown or 'nothing'}. Check the name; data_files() lists every file."
     )

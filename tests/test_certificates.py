@@ -24,7 +24,7 @@ import certifi
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -58,7 +58,7 @@ from pkicourse.errors import (
     NotBytesError,
     WrongKeyTypeError,
 )
-from pkicourse.keys import fingerprint, generate_private_key
+from pkicourse.keys import fingerprint, generate_private_key, private_key_pem
 
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 needs_openssl = pytest.mark.skipif(not Path(OPENSSL).exists(), reason="needs openssl")
@@ -70,7 +70,7 @@ DER = serialization.Encoding.DER
 # Files cryptography cannot parse at all (CertificateParseError), and what the error must say.
 UNPARSEABLE = {
     "real/broken/bad-asn1-time.pem": "validity dates are not valid ASN.1 times",
-    "real/broken/invalid-version.pem": "version field is 7",
+    "real/broken/invalid-version.pem": r"version field holds 7; only 0 \(v1\), 1 \(v2\)",
 }
 # Files cryptography parses, with one field that shows its defect in its row.
 DEFECTIVE_ROWS = {
@@ -222,8 +222,8 @@ def test_openssl_accepts_a_self_signed_ca_as_its_own_trust_anchor(tmp_path: Path
     ("kwargs", "error", "words"),
     [
         ({"dns_names": "bank.example"}, ArgumentError, "letter by letter"),
-        ({"dns_names": ["bad name"]}, ArgumentError, "ASCII host name"),
-        ({"dns_names": [""]}, ArgumentError, "ASCII host name"),
+        ({"dns_names": ["bad name"]}, ArgumentError, "not a host name"),
+        ({"dns_names": [""]}, ArgumentError, "not a host name"),
         ({"not_before": datetime(2026, 3, 1)}, ArgumentError, "time zone"),
         ({"not_before": "2026-03-01"}, ArgumentError, "must be a datetime"),
         ({"days": 0}, ArgumentError, "1 or more"),
@@ -791,3 +791,113 @@ def test_module_exports_what_it_says() -> None:
     for name in certs_module.__all__:
         assert hasattr(certs_module, name)
     assert len(KINDS) == 10 and KINDS[-1] == "unknown"
+
+
+# --- review 6 (2026-11): names, versions, serials, keys and fingerprints --------------------------
+
+
+def test_make_self_signed_does_not_show_a_private_key_given_as_a_name() -> None:
+    key = generate_private_key("ed25519")
+    pem = private_key_pem(key).decode()
+    body = "".join(pem.splitlines()[1:-1])
+    for kwargs in ({"common_name": pem}, {"common_name": "a.example", "dns_names": [pem]},
+                   {"common_name": "a.example", "dns_names": ["b.example", body]}):  # fmt: skip
+        with pytest.raises(ArgumentError) as caught:
+            make_self_signed(key, **kwargs)  # type: ignore[arg-type]
+        message = str(caught.value)
+        assert "not shown" in message, message
+        assert all(body[i : i + 16] not in message for i in range(len(body) - 15)), message
+    # the twin: a harmless wrong name is shown, so the learner sees which one is wrong
+    with pytest.raises(ArgumentError, match="'bank_example.test' is not a host name"):
+        make_self_signed(key, "a.example", dns_names=["bank_example.test"])
+
+
+@pytest.mark.parametrize("bad", ["a..b", "_a.example", "10.0.0.1/8", "256.1.1.1", "a b.example"])
+def test_make_self_signed_refuses_names_no_certificate_can_carry(bad: str) -> None:
+    key = generate_private_key("ed25519")
+    with pytest.raises(ArgumentError, match="not a host name"):
+        make_self_signed(key, "a.example", dns_names=[bad])
+
+
+def test_make_self_signed_writes_names_in_their_one_form() -> None:
+    """The twin of the test above: odd but valid spellings are accepted, in canonical form."""
+    key = generate_private_key("ed25519")
+    cert = make_self_signed(key, "a.example", dns_names=["A.Example.", "a.example", " 10.0.0.1"])
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["a.example"]
+    assert [str(ip) for ip in san.get_values_for_type(x509.IPAddress)] == ["10.0.0.1"]
+
+
+def _with_version_field(cert: x509.Certificate, field: int) -> bytes:
+    der = cert.public_bytes(DER)
+    v3 = b"\xa0\x03\x02\x01\x02"  # [0] EXPLICIT INTEGER 2: the version field of a v3 certificate
+    assert der.count(v3) == 1
+    return der.replace(v3, b"\xa0\x03\x02\x01" + bytes([field]))
+
+
+def test_a_v2_certificate_is_called_v2_not_blamed(leaf: x509.Certificate) -> None:
+    with pytest.raises(CertificateParseError) as caught:
+        certificates_from_bytes(_with_version_field(leaf, 1))
+    message = str(caught.value)
+    assert "X.509 v2 certificate (version field 1), which cryptography does not read" in message
+    assert "only v1, v2 and v3 exist" not in message
+    with pytest.raises(CertificateParseError, match=r"version field holds 5; only 0 \(v1\)"):
+        certificates_from_bytes(_with_version_field(leaf, 5))
+    # the twin: the untouched v3 certificate (field 2) loads
+    assert certificates_from_bytes(_with_version_field(leaf, 2)) == [leaf]
+
+
+def _with_serial(serial: int) -> x509.Certificate:
+    key = generate_private_key("ed25519")
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "a.example")])
+    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(serial)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=90))
+    )
+    return builder.sign(key, None)
+
+
+def test_a_small_serial_shows_in_decimal_and_hex() -> None:
+    assert describe(_with_serial(24))["serial number"] == "24 (0x18, 5 bits)"
+    # the twin: a random 159-bit serial is shown in hex only, marked as hex
+    serial = (1 << 158) | 0xABCDEF
+    assert describe(_with_serial(serial))["serial number"] == f"0x{serial:x} (159 bits)"
+
+
+def test_describe_names_a_dsa_key_and_the_br_verdict() -> None:
+    key = dsa.generate_private_key(1024)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old.example")])
+    start = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(7)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    assert describe(cert)["public key"] == (
+        "DSA 1024 bits (not allowed by the CA/B BR §6.1.5: RSA or ECDSA only)"
+    )
+    assert describe(_with_serial(1))["public key"] == "Ed25519 (256 bits)"  # the twin
+
+
+def test_fingerprint_letter_case_is_explained(leaf: x509.Certificate) -> None:
+    """The certificate's fingerprint is upper case (openssl), the key's lower (lesson 01)."""
+    cert_fp, spki_fp = certificate_fingerprint(leaf), spki_fingerprint(leaf)
+    assert cert_fp == cert_fp.upper() != cert_fp.lower()
+    assert spki_fp == spki_fp.lower() != spki_fp.upper()
+    for function, case in ((certificate_fingerprint, "upper case"), (spki_fingerprint, "lower")):
+        assert case in " ".join((function.__doc__ or "").split())
+    description = describe(leaf)
+    meanings = {row.field: row.meaning for row in description.rows}
+    assert "upper case" in meanings["fingerprint (SHA-256)"]
+    assert "lower case" in meanings["SPKI fingerprint (SHA-256)"]

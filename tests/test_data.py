@@ -21,7 +21,7 @@ import pytest
 
 from pkicourse import data
 from pkicourse.data import DATA_TIME, REAL_CHAINS, data_files, data_folder, data_path
-from pkicourse.errors import ArgumentError, CourseError, DataFileNotFoundError
+from pkicourse.errors import ArgumentError, CourseError, DataFileNotFoundError, NotAPathError
 
 try:
     import tomllib
@@ -171,7 +171,7 @@ def test_data_files_of_a_folder() -> None:
 
 
 def test_data_files_refuses_a_missing_folder_and_names_outside() -> None:
-    with pytest.raises(DataFileNotFoundError, match="no folder data/real/nowhere"):
+    with pytest.raises(DataFileNotFoundError, match="no folder 'data/real/nowhere'"):
         data_files("real/nowhere")
     with pytest.raises(DataFileNotFoundError, match="relative to data/"):
         data_files("../pkicourse")
@@ -440,3 +440,58 @@ def test_cryptographys_verifier_accepts_one_real_chain_and_refuses_the_root_with
         refused.extensions.get_extension_for_class(x509.KeyUsage)
     accepted = load_certificate(data_path(REAL_CHAINS["cryptography.io"].root))
     assert accepted.extensions.get_extension_for_class(x509.KeyUsage).value.key_cert_sign
+
+
+# --- a key passed by mistake is never shown (review 6) ------------------------------------------
+
+
+def _key_pem() -> str:
+    from pkicourse.keys import generate_private_key, private_key_pem
+
+    return private_key_pem(generate_private_key("ed25519")).decode()
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[i : i + 16] for i in range(len(text) - 15)]
+
+
+@pytest.mark.parametrize("shape", ["as is", "stripped", "crlf", "body", "far too long"])
+def test_pem_text_given_as_a_name_is_refused_without_showing_it(shape: str) -> None:
+    pem = _key_pem()
+    body = "".join(pem.splitlines()[1:-1])
+    name = {
+        "as is": pem,
+        "stripped": pem.strip(),
+        "crlf": pem.replace("\n", "\r\n"),
+        "body": "\n".join(pem.splitlines()[1:-1]),
+        "far too long": "real/" + "x" * 300,
+    }[shape]
+    for function in (data_path, data_files):
+        with pytest.raises(NotAPathError, match="looks like PEM text") as caught:
+            function(name)
+        message = str(caught.value)
+        assert "not shown" in message and "data_files()" in message
+        assert not [piece for piece in _pieces(body) + _pieces(name) if piece in message]
+
+
+def test_a_base64_line_given_as_a_name_is_not_shown() -> None:
+    line = "".join(_key_pem().splitlines()[1:-1])  # a key's base64 on one line: no PEM markers
+    for name in (line, "real/" + line, "../" + line):
+        with pytest.raises(NotAPathError, match="base64") as caught:
+            data_path(name)
+        message = str(caught.value)
+        assert "not shown" in message
+        assert not [piece for piece in _pieces(line) if piece in message]
+    # the twins: a harmless wrong name is shown, so the learner sees the typo
+    with pytest.raises(DataFileNotFoundError, match="'data/real/roots/dst-root-ca-x4.pem'"):
+        data_path("real/roots/dst-root-ca-x4.pem")
+    with pytest.raises(DataFileNotFoundError, match=r"got '\.\./secret\.pem'"):
+        data_path("../secret.pem")
+
+
+def test_a_long_harmless_name_is_cut_short_in_the_message() -> None:
+    name = "real/" + "no-such-file-" * 12 + ".pem"  # 165 characters, under the limit
+    with pytest.raises(DataFileNotFoundError) as caught:
+        data_path(name)
+    message = str(caught.value)
+    assert "'" + ("data/" + name)[:80] + "'…" in message and name not in message
