@@ -513,15 +513,51 @@ def _not_a_certificate(data: bytes, where: str) -> NotACertificateError:
             f"appended), which cryptography does not read: convert it with "
             f"`openssl x509 -in FILE -out plain.pem`."
         )
+    if _LOWER_CASE_LABEL.search(data):
+        return NotACertificateError(
+            f"{where} holds no certificate: its PEM labels are not in upper case. PEM labels "
+            f"are upper case (RFC 7468), and openssl refuses others too: write "
+            f"'-----BEGIN CERTIFICATE-----' ... '-----END CERTIFICATE-----'."
+        )
     if b"-----BEGIN" in data:
         return NotACertificateError(
             f"{where} holds no certificate: its PEM has no complete '-----BEGIN CERTIFICATE-----'"
             f" ... '-----END CERTIFICATE-----' block."
         )
+    damage = _der_damage(data)
+    if damage:
+        return NotACertificateError(
+            f"{where} holds no certificate: it is {damage}. Copy or download the file again."
+        )
     return NotACertificateError(
         f"{where} holds no certificate: it is neither PEM (text with a '-----BEGIN "
         f"CERTIFICATE-----' line) nor DER (the binary form of a certificate)."
     )
+
+
+_LOWER_CASE_LABEL = re.compile(rb"-----BEGIN (?=[A-Za-z0-9 ]*[a-z])[A-Za-z0-9 ]{1,40}-----")
+
+
+def _der_damage(data: bytes) -> str:
+    """Words for DER that starts like a certificate but is cut short or has bytes after it."""
+    if len(data) < 4 or data[0] != 0x30:
+        return ""
+    size, header = data[1], 2
+    if size & 0x80:
+        count = size & 0x7F
+        if count == 0 or count > 4 or len(data) < 2 + count:
+            return ""
+        size, header = int.from_bytes(data[2 : 2 + count], "big"), 2 + count
+    end = header + size
+    if end < len(data) and _looks_like_certificate(data[:end]):
+        return f"a DER certificate followed by {len(data) - end} extra byte(s)"
+    if (
+        end > len(data)
+        and data[header : header + 1] == b"\x30"
+        and b"\xa0\x03\x02\x01" in (data[header : header + 12])
+    ):  # tbsCertificate, then its [0] version: the start of a certificate
+        return f"a DER certificate cut short ({len(data)} of its {end} bytes)"
+    return ""
 
 
 # --- what a file holds, by content ---------------------------------------------------------------

@@ -901,3 +901,21 @@ def test_fingerprint_letter_case_is_explained(leaf: x509.Certificate) -> None:
     meanings = {row.field: row.meaning for row in description.rows}
     assert "upper case" in meanings["fingerprint (SHA-256)"]
     assert "lower case" in meanings["SPKI fingerprint (SHA-256)"]
+
+
+def test_damaged_der_and_lower_case_labels_are_named(leaf: x509.Certificate) -> None:
+    der, pem = leaf.public_bytes(DER), leaf.public_bytes(PEM)
+    cases = [
+        (der[:200], f"a DER certificate cut short (200 of its {len(der)} bytes)"),
+        (der + b"\x00\x00", "a DER certificate followed by 2 extra byte(s)"),
+        (pem.replace(b"CERTIFICATE", b"Certificate"), "its PEM labels are not in upper case"),
+    ]
+    for data, words in cases:
+        with pytest.raises(NotACertificateError) as caught:
+            certificates_from_bytes(data)
+        assert words in str(caught.value)
+        _assert_no_input_in(str(caught.value), data)
+    # the twins: the whole DER and the upper-case PEM load; plain garbage keeps the general words
+    assert certificates_from_bytes(der) == certificates_from_bytes(pem) == [leaf]
+    with pytest.raises(NotACertificateError, match="neither PEM .* nor DER"):
+        certificates_from_bytes(b"\x30\x03abc")
