@@ -23,6 +23,7 @@ _ASKED_SAN_AND_CN = """
     try:
         san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         asked.update(name.lower() for name in san.get_values_for_type(x509.DNSName))
+        asked.update(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
     except x509.ExtensionNotFound:
         pass
     asked.update(a.value.lower() for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
@@ -132,6 +133,7 @@ def review_csr(csr, ordered_names):
     try:
         san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         asked.update(san.get_values_for_type(x509.DNSName))
+        asked.update(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
     except x509.ExtensionNotFound:
         pass
     asked.update(a.value for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
@@ -158,6 +160,41 @@ def review_csr(csr, ordered_names):
         + _KEY_CHECK.replace(
             "    return problems", "    return [CSR_PROBLEMS[problem] for problem in problems]"
         ),
+        "assumes every CSR has a SAN (raises on a CN-only CSR)": """
+def review_csr(csr, ordered_names):
+    problems = []
+    if not csr.is_signature_valid:
+        problems.append("bad-signature")
+    san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    asked = {name.lower() for name in san.get_values_for_type(x509.DNSName)}
+    asked.update(str(ip) for ip in san.get_values_for_type(x509.IPAddress))
+    asked.update(a.value.lower() for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
+    ordered = {name.lower() for name in ordered_names}
+    if asked - ordered:
+        problems.append("unordered-name")
+    if ordered - asked:
+        problems.append("missing-name")
+"""
+        + _KEY_CHECK,
+        "reads only DNS names from the SAN (an IP address slips through)": """
+def review_csr(csr, ordered_names):
+    problems = []
+    if not csr.is_signature_valid:
+        problems.append("bad-signature")
+    asked = set()
+    try:
+        san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        asked.update(name.lower() for name in san.get_values_for_type(x509.DNSName))
+    except x509.ExtensionNotFound:
+        pass
+    asked.update(a.value.lower() for a in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME))
+    ordered = {name.lower() for name in ordered_names}
+    if asked - ordered:
+        problems.append("unordered-name")
+    if ordered - asked:
+        problems.append("missing-name")
+"""
+        + _KEY_CHECK,
     },
     "ex2": {
         "asks only for the old certificate's CN": """
@@ -216,6 +253,17 @@ def csr_for_renewal(old_certificate, new_private_key):
         .subject_name(old_certificate.subject)
         .sign(new_private_key, signature_hash(new_private_key))
     )
+""",
+        "puts the old CN first, then the other SAN names": """
+def csr_for_renewal(old_certificate, new_private_key):
+    common_names = old_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    names = [a.value for a in common_names]
+    try:
+        san = old_certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        names += [n for n in san.value.get_values_for_type(x509.DNSName) if n not in names]
+    except x509.ExtensionNotFound:
+        pass
+    return make_csr(new_private_key, names)
 """,
     },
 }
