@@ -21,6 +21,10 @@ def issue_for(csr, ca_cert, ca_key, now):
     san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+    ku = x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False)
 """
 
 _EX2_DATES_AND_NAME = """
@@ -50,6 +54,7 @@ WRONG = {
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .sign(ca_key, algorithm)
@@ -64,6 +69,7 @@ WRONG = {
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .add_extension(aki, critical=False)
@@ -79,6 +85,7 @@ WRONG = {
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(aki, critical=False)
         .sign(ca_key, algorithm)
@@ -93,6 +100,7 @@ WRONG = {
         .serial_number(x509.random_serial_number())
         .not_valid_before(today).not_valid_after(today + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .add_extension(aki, critical=False)
@@ -108,6 +116,7 @@ WRONG = {
         .not_valid_before(now + dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .add_extension(aki, critical=False)
@@ -123,6 +132,38 @@ WRONG = {
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
+        .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
+        .add_extension(san, critical=False)
+        .add_extension(aki, critical=False)
+        .sign(ca_key, algorithm)
+    )
+""",
+        "no keyUsage (section 3's leaf had digitalSignature)": _EX1_HEAD
+        + """
+    return (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject).issuer_name(ca_cert.subject).public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=90))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
+        .add_extension(san, critical=False)
+        .add_extension(aki, critical=False)
+        .sign(ca_key, algorithm)
+    )
+""",
+        "valid for one day instead of 90": _EX1_HEAD
+        + """
+    return (
+        x509.CertificateBuilder()
+        .subject_name(csr.subject).issuer_name(ca_cert.subject).public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .add_extension(aki, critical=False)
@@ -137,6 +178,7 @@ def issue_for(csr, ca_cert, ca_key, now):
     san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     aki = x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski)
+    ku = x509.KeyUsage(True, False, False, False, False, False, False, False, False)
     return (
         x509.CertificateBuilder()
         .subject_name(csr.subject).issuer_name(ca_cert.subject).public_key(csr.public_key())
@@ -144,6 +186,7 @@ def issue_for(csr, ca_cert, ca_key, now):
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .add_extension(aki, critical=False)
@@ -163,6 +206,7 @@ def issue_for(csr, ca_cert, ca_key, now):
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=90))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(ku, critical=True)
         .add_extension(x509.ExtendedKeyUsage([SERVER_AUTH]), critical=False)
         .add_extension(san, critical=False)
         .add_extension(aki, critical=False)
@@ -171,6 +215,25 @@ def issue_for(csr, ca_cert, ca_key, now):
 """,
     },
     "ex2": {
+        "assumes every leaf has a SAN (crashes with ExtensionNotFound)": """
+def why_rejected(chain, root, hostname, at):
+    for cert in [*chain, root]:
+        if at > cert.not_valid_after_utc:
+            return "expired"
+        if at < cert.not_valid_before_utc:
+            return "not-yet-valid"
+    san = chain[0].extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    if hostname not in san.get_values_for_type(x509.DNSName):
+        return "wrong-name"
+    for cert, issuer in zip(chain, [*chain[1:], root], strict=True):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            return "unknown-issuer"
+        if not issuer.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            return "not-a-ca"
+    return "ok"
+""",
         "checks only the leaf's dates": """
 def why_rejected(chain, root, hostname, at):
     leaf = chain[0]
