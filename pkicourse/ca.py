@@ -416,13 +416,15 @@ class CA:
     def is_validated(self, name: str, account: str | None = None) -> bool:
         """Whether this CA would issue ``name`` (lesson 05): to ``account`` if one is given.
 
-        ``account=None`` asks "validated for anyone?"; an account thumbprint asks "validated
-        for this account, or by hand for everyone?".
+        ``account=None`` asks "validated by hand, for everyone?"; an account thumbprint asks
+        "validated for this account, or by hand for everyone?". An ACME account's validation
+        never counts for a request that names no account: leaving ``account`` out must not get
+        round the per-account rule.
         """
         _check_account(account)
         value = str(general_name(name).value)
         accounts = self.validated_for.get(value, set())
-        return bool(accounts) if account is None else (None in accounts or account in accounts)
+        return None in accounts or (account is not None and account in accounts)
 
     def issue(
         self,
@@ -438,7 +440,8 @@ class CA:
         a name not validated (``NameNotValidatedError``). With ``account`` (the requester's
         ACME account key thumbprint), each name must have been validated for that account
         (or by hand, for everyone): another account's http-01 success does not count, as in
-        ACME (RFC 8555 §7.1.4). Without ``account``, any validation counts (lessons 03-04).
+        ACME (RFC 8555 §7.1.4). Without ``account``, only validations recorded by hand count
+        (lessons 03-05 call :meth:`record_validated` so); an ACME account's never does.
         Only the names go into the certificate: the CSR's other subject fields are requests
         this CA does not validate.
 

@@ -259,13 +259,18 @@ def test_after_the_owner_passes_the_ca_issues_and_not_before(
     with pytest.raises(NameNotValidatedError):  # the twin: no domain check yet, no certificate
         ca.issue(csr)
     assert _owner_passes(ca, owner_key).ok
-    certificate = ca.issue(csr)
+    with pytest.raises(NameNotValidatedError):  # the pass belongs to the owner's account only
+        ca.issue(csr)
+    certificate = ca.issue(csr, account=jwk_thumbprint(owner_key))
     san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert san.get_values_for_type(x509.DNSName) == ["bank.example"]
     assert certificate.public_key() == server_key.public_key()
     assert certificate.issuer == ca.certificate.subject
     with pytest.raises(NameNotValidatedError):  # validated bank.example only, not shop.example
-        ca.issue(make_csr(server_key, ["bank.example", "shop.example"]))
+        ca.issue(
+            make_csr(server_key, ["bank.example", "shop.example"]),
+            account=jwk_thumbprint(owner_key),
+        )
 
 
 def test_trailing_whitespace_is_ignored_but_nothing_else(
@@ -301,7 +306,7 @@ def test_the_impostors_own_server_is_not_where_the_domain_points(
     assert "404" in result.explanation and challenge.status == "invalid"
     assert ca.validated_names == set()
     with pytest.raises(NameNotValidatedError):  # so the CA will not sign the impostor's CSR
-        ca.issue(make_csr(impostor_key, ["bank.example"]))
+        ca.issue(make_csr(impostor_key, ["bank.example"]), account=jwk_thumbprint(impostor_key))
     # the twin: had DNS pointed at the impostor's server, it would have passed (DNS matters)
     with challenge_server() as impostor_server:
         hijacked = DomainValidator(ca, {"bank.example": impostor_server.port})

@@ -497,7 +497,9 @@ def test_an_account_is_issued_only_what_it_validated() -> None:
         ca.issue(csr, account=hacker)  # the bank's validation is not the hacker's
     assert hacker in str(caught.value) and "bank.example" in str(caught.value)
     assert ca.issue(csr, account=bank).issuer == ca.certificate.subject  # the twin
-    assert ca.issue(csr).issuer == ca.certificate.subject  # account=None: any validation counts
+    with pytest.raises(NameNotValidatedError):  # no account named: the bank's pass is not enough
+        ca.issue(csr)
+    assert not ca.is_validated("bank.example")
     ca.record_validated("bank.example", "http-01", account=hacker)  # once the hacker passes too
     ca.issue(csr, account=hacker)
 
