@@ -41,7 +41,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, SignatureAlgorithmOID
 
 from pkicourse import keys
-from pkicourse.data import _looks_like_pem, _quoted
+from pkicourse.data import _looks_encoded, _looks_like_pem, _quoted
 from pkicourse.errors import (
     ArgumentError,
     CertificateParseError,
@@ -203,9 +203,9 @@ def _checked_common_name(common_name: object) -> str:
             f"common_name must be a non-empty text such as 'bank.example', not "
             f"{type(common_name).__name__ if not isinstance(common_name, str) else 'empty text'}."
         )
-    if _looks_like_pem(common_name):
+    if _looks_like_pem(common_name) or (len(common_name) >= 40 and _looks_encoded(common_name)):
         raise ArgumentError(
-            "common_name looks like PEM text (a key or a certificate), not a name, so it is not "
+            "common_name looks like PEM or base64 text (perhaps a key), not a name, so it is not "
             "shown: give a name such as 'bank.example' or 'pkicourse Root CA'."
         )
     if len(common_name) > _MAX_COMMON_NAME:
@@ -270,7 +270,8 @@ def _general_name(name: object) -> x509.GeneralName:
             "(RFC 1035 §2.3.4). Check the name."
         )
     raise ArgumentError(
-        f"{_quoted(name)} is not a host name a certificate can carry: use letters a-z, digits "
+        f"A name given ({_quoted(name)}) is not a host name a certificate can carry: use "
+        "letters a-z, digits "
         "and '-' in dot-separated labels of at most 63 characters (non-ASCII names as their "
         "'xn--' IDNA form), a '*.' only at the start, or an IP address such as 127.0.0.1."
     )

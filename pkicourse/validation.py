@@ -241,8 +241,8 @@ RULES: Mapping[str, Rule] = _rules(
         "path-too-long",
         "A CA's pathLenConstraint limits how many intermediate CAs may follow it; this chain "
         "has more.",
-        "RFC 5280 §4.2.1.9 (pathLenConstraint) and §6.1.4 (l)-(m); CA/B Forum BR §7.1.2.1: "
-        "roots SHOULD NOT have one",
+        "RFC 5280 §4.2.1.9 (pathLenConstraint) and §6.1.4 (l)-(m); CA/B Forum BR §7.1.2.1.4: "
+        "one on a root is NOT RECOMMENDED",
         25,
         _INVALID,
     ),

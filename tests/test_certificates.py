@@ -808,7 +808,7 @@ def test_make_self_signed_does_not_show_a_private_key_given_as_a_name() -> None:
         assert "not shown" in message, message
         assert all(body[i : i + 16] not in message for i in range(len(body) - 15)), message
     # the twin: a harmless wrong name is shown, so the learner sees which one is wrong
-    with pytest.raises(ArgumentError, match="'bank_example.test' is not a host name"):
+    with pytest.raises(ArgumentError, match=r"\('bank_example.test'\) is not a host name"):
         make_self_signed(key, "a.example", dns_names=["bank_example.test"])
 
 
@@ -919,3 +919,14 @@ def test_damaged_der_and_lower_case_labels_are_named(leaf: x509.Certificate) -> 
     assert certificates_from_bytes(der) == certificates_from_bytes(pem) == [leaf]
     with pytest.raises(NotACertificateError, match="neither PEM .* nor DER"):
         certificates_from_bytes(b"\x30\x03abc")
+
+
+def test_a_key_line_is_no_common_name_but_a_name_without_spaces_is() -> None:
+    """A base64 key line given as the CN is refused unshown; a real CN without spaces is not."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    line = base64.b64encode(os.urandom(48)).decode()
+    with pytest.raises(ArgumentError) as caught:
+        make_self_signed(key, line)
+    assert line[:16] not in str(caught.value) and "not shown" in str(caught.value)
+    name = "DigiCertGlobalRootG2"  # the twin: looks a little like base64, is a real root's name
+    assert make_self_signed(key, name).subject.rfc4514_string() == f"CN={name}"
