@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from pkicourse import certificates, keys
-from pkicourse.certificates import CertificateRow
+from pkicourse.certificates import CertificateRow, _der_kind
 from pkicourse.data import _looks_like_pem
 from pkicourse.errors import (
     ArgumentError,
@@ -363,25 +363,11 @@ def _pem_kinds(labels: list[bytes]) -> str:
 
 def _der_hint(data: bytes) -> str:
     """What DER data is instead, when one of cryptography's loaders recognises it."""
-    tries = (
-        ("a certificate", x509.load_der_x509_certificate),
-        ("a certificate revocation list (CRL)", x509.load_der_x509_crl),
-        ("a CSR", x509.load_der_x509_csr),
-        ("a public key", serialization.load_der_public_key),
-    )
-    for kind, loader in tries:
-        try:
-            loader(data)
-        except (ValueError, UnsupportedAlgorithm, TypeError, x509.InvalidVersion):
-            continue
-        return f" (it is {kind})"
-    try:
-        serialization.load_der_private_key(data, password=None)
-    except TypeError:  # encrypted: cryptography asks for the password
-        return " (it is an encrypted private key)"
-    except (ValueError, UnsupportedAlgorithm):
+    kind = _der_kind(data)  # the same test file_kind uses (lesson 03)
+    if kind == "unknown":
         return ""
-    return " (it is a private key)"
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f" (it is {article} {kind})"
 
 
 # --- describing a CSR --------------------------------------------------------------------------
