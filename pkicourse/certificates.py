@@ -27,11 +27,11 @@ import os
 import re
 import stat
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -771,14 +771,16 @@ _ALIASES = {  # other names a learner may use (cryptography's, abbreviations), l
 
 
 @dataclass(frozen=True)
-class CertificateDescription:
-    """A certificate's fields as rows (field, value, what it means). Lesson 03-certificates.
+class _Description:
+    """Rows (field, value, what it means): a certificate's here, a CSR's in ``csr``.
 
-    ``description["subject"]`` gives a value (``"san"``, ``"not_valid_after"``... work too);
-    ``str()`` is a text table; in a notebook it shows as an HTML table.
+    ``description["subject"]`` gives a value; ``str()`` is a text table; in a notebook it shows
+    as an HTML table.
     """
 
     rows: tuple[CertificateRow, ...]
+    _what: ClassVar[str] = "description"
+    _aliases: ClassVar[Mapping[str, str]] = {}
 
     @property
     def fields(self) -> list[str]:
@@ -787,13 +789,12 @@ class CertificateDescription:
 
     def __getitem__(self, field: str) -> str:
         wanted = str(field).replace("_", " ").strip().lower()
-        wanted = _ALIASES.get(wanted, wanted)
+        wanted = self._aliases.get(wanted, wanted)
         for row in self.rows:
             if row.field.lower() == wanted:
                 return row.value
         raise InvalidChoiceError(
-            f"This certificate's description has no field {field!r:.60}: it has "
-            f"{', '.join(self.fields)}."
+            f"This {self._what} has no field {field!r:.60}: it has {', '.join(self.fields)}."
         )
 
     def __contains__(self, field: object) -> bool:
@@ -816,7 +817,19 @@ class CertificateDescription:
             for r in self.rows
         )
         head = "<tr><th>field</th><th>value</th><th>what it means</th></tr>"
-        return f"<table class='pkicourse-certificate'>{head}{cells}</table>"
+        return f"<table class='pkicourse-description'>{head}{cells}</table>"
+
+
+@dataclass(frozen=True)
+class CertificateDescription(_Description):
+    """A certificate's fields as rows (field, value, what it means). Lesson 03-certificates.
+
+    ``description["subject"]`` gives a value (``"san"``, ``"not_valid_after"``... work too);
+    ``str()`` is a text table; in a notebook it shows as an HTML table.
+    """
+
+    _what: ClassVar[str] = "certificate's description"
+    _aliases: ClassVar[Mapping[str, str]] = _ALIASES
 
 
 def describe(cert: x509.Certificate) -> CertificateDescription:

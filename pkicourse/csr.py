@@ -17,12 +17,12 @@ No error message shows the bytes given.
 
 from __future__ import annotations
 
-import html
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -31,13 +31,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from pkicourse import certificates, keys
-from pkicourse.certificates import CertificateRow, _der_kind
+from pkicourse.certificates import CertificateRow, _der_kind, _Description
 from pkicourse.data import _looks_like_pem
 from pkicourse.errors import (
     ArgumentError,
     CSRSignatureError,
     DataFileNotFoundError,
-    InvalidChoiceError,
     NotACSRError,
     NotAPathError,
     NotBytesError,
@@ -379,40 +378,14 @@ CSRRow = CertificateRow
 
 
 @dataclass(frozen=True)
-class CSRDescription:
+class CSRDescription(_Description):
     """What a CSR asks for, row by row (lesson 04-csr). ``str()`` is a text table."""
 
-    rows: tuple[CSRRow, ...]
-
-    @property
-    def fields(self) -> list[str]:
-        """The field names, in order."""
-        return [row.field for row in self.rows]
-
-    def __getitem__(self, field: str) -> str:
-        wanted = str(field).replace("_", " ").strip().lower()
-        wanted = {"san": "requested names (san)", "names": "requested names (san)"}.get(
-            wanted, wanted
-        )
-        for row in self.rows:
-            if row.field.lower() == wanted:
-                return row.value
-        raise InvalidChoiceError(
-            f"This CSR's description has no field {field!r:.60}: it has {', '.join(self.fields)}."
-        )
-
-    def __str__(self) -> str:
-        width = max(len(row.field) for row in self.rows)
-        return "\n".join(f"{row.field:<{width}}  {row.value}" for row in self.rows)
-
-    def _repr_html_(self) -> str:
-        e = html.escape
-        cells = "".join(
-            f"<tr><th style='text-align:left'>{e(r.field)}</th><td><code>{e(r.value)}</code>"
-            f"</td><td style='text-align:left'>{e(r.meaning)}</td></tr>"
-            for r in self.rows
-        )
-        return f"<table><tr><th>field</th><th>value</th><th>what it means</th></tr>{cells}</table>"
+    _what: ClassVar[str] = "CSR's description"
+    _aliases: ClassVar[Mapping[str, str]] = {
+        "san": "requested names (san)",
+        "names": "requested names (san)",
+    }
 
 
 def describe_csr(csr: x509.CertificateSigningRequest) -> CSRDescription:

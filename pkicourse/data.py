@@ -10,7 +10,7 @@ A lesson runs from different folders: its source (``course/source/NN/``), its le
 Binder (the course installed with ``pip install .``) and an installed wheel. So ``data_path``
 never looks at the working folder: it finds ``data/`` from where this package itself is.
 
-- From a checkout (``pip install -e .``, or the repository on ``sys.path``): the repository's
+- From a checkout (``pip install -e .``, or run from the repository itself): the repository's
   top-level ``data/`` folder, beside the ``pkicourse/`` folder.
 - Installed (``pip install .``, a wheel): the wheel carries the same files as the package folder
   ``pkicourse/_data/`` (``[tool.setuptools.package-dir]`` in pyproject.toml maps it to ``data/``).
