@@ -49,6 +49,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkicourse import keys
+from pkicourse.certificates import _bytes_of
 from pkicourse.csr import (
     _readable_path,
     csr_names,
@@ -63,7 +64,6 @@ from pkicourse.errors import (
     CAKeyMismatchError,
     NameNotValidatedError,
     NotACRLError,
-    NotBytesError,
     UnknownKeyTypeError,
 )
 
@@ -796,14 +796,7 @@ def _check_signed_by(certificate: x509.Certificate, issuer: x509.Certificate) ->
 
 def crl_from_bytes(data: bytes) -> x509.CertificateRevocationList:
     """The CRL in ``data``, PEM or DER (lesson 05); ``NotACRLError`` otherwise."""
-    if isinstance(data, str):
-        raise NotBytesError(
-            "crl_from_bytes needs bytes, not str: use data.encode() for PEM text, or "
-            "load_crl(path) for a file."
-        )
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise NotBytesError(f"crl_from_bytes needs bytes, not {type(data).__name__}.")
-    return _parse_crl(bytes(data), "The data")
+    return _parse_crl(_bytes_of(data, "crl_from_bytes", "load_crl"), "The data")
 
 
 def load_crl(path: str | os.PathLike[str]) -> x509.CertificateRevocationList:

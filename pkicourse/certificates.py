@@ -360,14 +360,21 @@ def load_certificate(path: str | os.PathLike[str]) -> x509.Certificate:
 
 def certificates_from_bytes(data: bytes) -> list[x509.Certificate]:
     """Every certificate in ``data``: PEM (one or many blocks) or DER. Lesson 03-certificates."""
+    return _certificates(
+        _bytes_of(data, "certificates_from_bytes", "load_certificates"), "The data"
+    )
+
+
+def _bytes_of(data: object, function_name: str, file_loader: str) -> bytes:
+    """``data`` as bytes for a ``*_from_bytes`` loader (here, csr and ca), or a course error."""
     if isinstance(data, str):
         raise NotBytesError(
-            "certificates_from_bytes needs bytes, not str: use text.encode() for PEM text, or "
-            "load_certificates(path) for a file."
+            f"{function_name} needs bytes, not str: use text.encode() for PEM text, or "
+            f"{file_loader}(path) for a file."
         )
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise NotBytesError(f"certificates_from_bytes needs bytes, not {type(data).__name__}.")
-    return _certificates(bytes(data), "The data")
+        raise NotBytesError(f"{function_name} needs bytes, not {type(data).__name__}.")
+    return bytes(data)
 
 
 def _require_certificate(cert: object, function_name: str) -> x509.Certificate:

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
 from pkicourse import certificates, keys
-from pkicourse.certificates import CertificateRow, _der_kind, _Description
+from pkicourse.certificates import CertificateRow, _bytes_of, _der_kind, _Description
 from pkicourse.data import _looks_like_pem
 from pkicourse.errors import (
     ArgumentError,
@@ -39,7 +39,6 @@ from pkicourse.errors import (
     DataFileNotFoundError,
     NotACSRError,
     NotAPathError,
-    NotBytesError,
 )
 
 __all__ = [
@@ -252,14 +251,7 @@ def csr_from_bytes(data: bytes) -> x509.CertificateSigningRequest:
 
     The message says what the data holds instead when it can tell (a certificate, a key...).
     """
-    if isinstance(data, str):
-        raise NotBytesError(
-            "csr_from_bytes needs bytes, not str: use data.encode() for PEM text, or "
-            "load_csr(path) for a file."
-        )
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise NotBytesError(f"csr_from_bytes needs bytes, not {type(data).__name__}.")
-    return _parse_csr(bytes(data), "The data")
+    return _parse_csr(_bytes_of(data, "csr_from_bytes", "load_csr"), "The data")
 
 
 def load_csr(path: str | os.PathLike[str]) -> x509.CertificateSigningRequest:
