@@ -1114,15 +1114,15 @@ def is_revoked(
 def _require(value: object, kind: type, what: str) -> None:
     if not isinstance(value, kind):
         raise ArgumentError(
-            f"{what} must be a {kind.__module__}.{kind.__qualname__}, got "
-            f"{type(value).__name__}: load it first (e.g. certificates.load_certificate)."
+            f"{what} must be an x509.{kind.__qualname__}, got {type(value).__name__}: load it "
+            "first (certificates.load_certificate for a certificate, ca.load_crl for a CRL)."
         )
 
 
 def _as_list(value: object, kind: type, what: str) -> list[x509.Certificate]:
     items = [value] if isinstance(value, kind) else value
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
-        raise ArgumentError(f"{what} must be a list of {kind.__qualname__} objects.")
+        raise ArgumentError(f"{what} must be a list of x509.{kind.__qualname__} objects.")
     items = list(items)
     for item in items:
         _require(item, kind, f"each of {what}")
