@@ -1,0 +1,725 @@
+"""TLS servers and clients on 127.0.0.1, with Python's ``ssl`` (lessons 06, 07 and 08).
+
+Lesson 06-tls-handshake first writes a server and a client by hand (``ssl.SSLContext``,
+``wrap_socket``, ``server_hostname=``); lessons 07-mitm and 08-putting-it-together then use
+these helpers:
+
+1. :func:`tls_server` runs a TLS server (raw TLS, or HTTPS with ``http=True``) on 127.0.0.1,
+   on a port the operating system picks, until its ``with`` block ends. Each visitor is
+   served in its own thread; leaving the block (even through an exception) stops the server
+   and joins every thread.
+2. :func:`connect` is a client: it connects with a given trust store and host name and
+   returns a :class:`Connection`. On success: the negotiated version, cipher suite,
+   key-exchange group and the certificates the server sent. On failure: the OpenSSL verify
+   code, Chrome's error for the same failure and the rule, in plain words, that failed.
+
+The key-exchange group: Python 3.11's ``ssl`` has no accessor for it, so the client runs the
+handshake through an ``ssl.MemoryBIO`` pair (``SSLContext.wrap_bio``), keeps the bytes the
+server sent, and reads the group from the ServerHello's key_share extension (TLS 1.3,
+RFC 8446 §4.2.8) or from the ServerKeyExchange's named curve (TLS 1.2 ECDHE, RFC 8422 §5.4).
+TLS 1.2 with RSA key transport has no key exchange at all: the client encrypts the
+pre-master secret to the server's RSA key. The group is read, never assumed: OpenSSL 3.0
+picks X25519, OpenSSL 3.5 and later the post-quantum hybrid X25519MLKEM768.
+
+The chain the server sent comes from ``get_unverified_chain()``: public on Python 3.13, on the
+private ``_sslobj`` before. Client contexts made here set ``VERIFY_X509_STRICT`` (Python 3.13's
+default) and check the host name.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from pkicourse.ca import CA, LeafCert
+from pkicourse.errors import ArgumentError, ServerError
+from pkicourse.validation import OPENSSL_CODES, RULES
+
+__all__ = [
+    "GROUPS",
+    "RSA_KEY_TRANSPORT",
+    "Connection",
+    "TLSServer",
+    "connect",
+    "tls_server",
+]
+
+HOST = "127.0.0.1"  # every course server listens here only
+
+#: TLS "supported groups" codepoints (IANA registry; RFC 8446 §4.2.7, RFC 8422, RFC 7919,
+#: draft-ietf-tls-ecdhe-mlkem) and their names.
+GROUPS: Mapping[int, str] = MappingProxyType(
+    {
+        0x0017: "secp256r1",
+        0x0018: "secp384r1",
+        0x0019: "secp521r1",
+        0x001D: "X25519",
+        0x001E: "X448",
+        0x0100: "ffdhe2048",
+        0x0101: "ffdhe3072",
+        0x0102: "ffdhe4096",
+        0x0103: "ffdhe6144",
+        0x0104: "ffdhe8192",
+        0x0200: "MLKEM512",
+        0x0201: "MLKEM768",
+        0x0202: "MLKEM1024",
+        0x11EB: "SecP256r1MLKEM768",
+        0x11EC: "X25519MLKEM768",
+        0x11ED: "SecP384r1MLKEM1024",
+        0x6399: "X25519Kyber768Draft00",
+    }
+)
+
+#: The "group" of a TLS 1.2 connection whose cipher suite uses RSA key transport.
+RSA_KEY_TRANSPORT = "RSA key transport (no key exchange group)"
+_FINITE_FIELD_DH = "finite-field Diffie-Hellman with the server's own parameters (no named group)"
+
+_DEFAULT_RESPONSE = b"hello from pkicourse over TLS\n"
+_SERVER_TIMEOUT = 2.0  # seconds a server waits for a visitor's bytes; a local handshake takes ms
+_READ_SIZE = 16384
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TLSServer:
+    """A running :func:`tls_server`: connect to ``host``:``port`` (lesson 06)."""
+
+    host: str
+    port: int
+    certificate: x509.Certificate  # the server's own certificate (public)
+    chain: list[x509.Certificate]  # what it sends: the leaf, then its intermediates
+    http: bool
+    context: ssl.SSLContext = field(repr=False)
+
+
+def _server_context(
+    leaf: object,
+    minimum_version: ssl.TLSVersion | None,
+    maximum_version: ssl.TLSVersion | None,
+    ciphers: str | None,
+) -> tuple[ssl.SSLContext, list[x509.Certificate]]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    if isinstance(leaf, LeafCert):
+        leaf.configure_cert(context)
+        chain = list(leaf.chain)
+    elif (
+        isinstance(leaf, tuple)
+        and len(leaf) == 2
+        and all(isinstance(part, (bytes, str)) for part in leaf)
+    ):
+        chain_pem, key_pem = (p.encode("ascii") if isinstance(p, str) else p for p in leaf)
+        chain = _pem_certificates(chain_pem, "the server's certificate chain")
+        _load_cert_chain(context, chain_pem, key_pem)
+    else:
+        raise ArgumentError(
+            "tls_server needs a LeafCert (ca.issue_cert(...)) or a pair (cert_chain_pem, "
+            f"private_key_pem), not {type(leaf).__name__}."
+        )
+    for what, version in (
+        ("minimum_version", minimum_version),
+        ("maximum_version", maximum_version),
+    ):
+        if version is not None and not isinstance(version, ssl.TLSVersion):
+            raise ArgumentError(
+                f"{what} must be an ssl.TLSVersion such as ssl.TLSVersion.TLSv1_2, "
+                f"not {type(version).__name__}."
+            )
+    if minimum_version is not None:
+        context.minimum_version = minimum_version
+    if maximum_version is not None:
+        context.maximum_version = maximum_version
+    if ciphers is not None:
+        _set_ciphers(context, ciphers)
+    return context, chain
+
+
+def _set_ciphers(context: ssl.SSLContext, ciphers: object) -> None:
+    if type(ciphers) is not str:
+        raise ArgumentError(
+            f"ciphers must be an OpenSSL cipher string such as 'AES128-GCM-SHA256', "
+            f"not {type(ciphers).__name__}."
+        )
+    try:
+        context.set_ciphers(ciphers)  # TLS 1.2 suites only: TLS 1.3's are not chosen here
+    except ssl.SSLError as error:
+        raise ArgumentError(
+            f"OpenSSL knows no cipher suite in {ciphers!r}: use OpenSSL's names, e.g. "
+            "'AES128-GCM-SHA256' or 'ECDHE-RSA-AES128-GCM-SHA256' (openssl ciphers -v lists "
+            "them)."
+        ) from error
+
+
+def _pem_certificates(chain_pem: bytes, what: str) -> list[x509.Certificate]:
+    try:
+        certificates = x509.load_pem_x509_certificates(chain_pem)
+    except ValueError as error:
+        raise ArgumentError(f"{what} holds no PEM certificate: {error}") from error
+    return certificates
+
+
+def _load_cert_chain(context: ssl.SSLContext, chain_pem: bytes, key_pem: bytes) -> None:
+    """``ssl`` loads a chain and key only from files: a temporary folder, removed at once."""
+    with tempfile.TemporaryDirectory(prefix="pkicourse-tls-") as folder:
+        key_path, cert_path = Path(folder, "server.key"), Path(folder, "server.pem")
+        key_path.touch(mode=0o600)  # a private key file is never world-readable
+        key_path.write_bytes(key_pem)
+        cert_path.write_bytes(chain_pem)
+        try:
+            context.load_cert_chain(cert_path, key_path)
+        except ssl.SSLError as error:
+            raise ServerError(
+                f"The server cannot use this certificate and key ({error.reason}): "
+                "OpenSSL checks that the private key belongs to the certificate. Give the "
+                "key that was made with the certificate."
+            ) from error
+
+
+def _http_answer(request: bytes, body: bytes) -> bytes:
+    """One HTTP/1.1 answer: 200 with ``body`` for a GET, 405 for anything else."""
+    if request.startswith(b"GET "):
+        status = b"200 OK"
+    else:
+        status, body = b"405 Method Not Allowed", b"this course server answers GET only\n"
+    head = (
+        b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
+    )
+    return head + body
+
+
+class _Server:
+    """The accept loop and the visitors' threads of one :func:`tls_server`."""
+
+    def __init__(
+        self, listener: socket.socket, context: ssl.SSLContext, http: bool, response: bytes | None
+    ) -> None:
+        self.listener = listener
+        self.context = context
+        self.http = http
+        self.response = response
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.visitors: list[threading.Thread] = []
+        self.open: set[socket.socket] = set()
+        self.accepter = threading.Thread(
+            target=self._accept_loop, name="pkicourse-tls-server", daemon=True
+        )
+
+    def _accept_loop(self) -> None:
+        self.listener.settimeout(0.2)  # also polls, in case the wake-up call is lost
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                break  # the listener was closed
+            if self.stop.is_set():  # the wake-up call from shutdown(): no visitor
+                connection.close()
+                break
+            connection.settimeout(_SERVER_TIMEOUT)
+            visitor = threading.Thread(
+                target=self._serve_one, args=(connection,), name="pkicourse-tls-visitor",
+                daemon=True,
+            )  # fmt: skip
+            with self.lock:
+                self.open.add(connection)
+                self.visitors.append(visitor)
+            visitor.start()
+
+    def _serve_one(self, connection: socket.socket) -> None:
+        """Handshake, read one request, answer it, hang up. A refused handshake ends quietly."""
+        try:
+            with self.context.wrap_socket(
+                connection, server_side=True, do_handshake_on_connect=False
+            ) as tls:
+                with self.lock:  # wrap_socket took over the socket: shutdown() must see tls
+                    self.open.discard(connection)
+                    if self.stop.is_set():
+                        return
+                    self.open.add(tls)
+                tls.do_handshake()
+                request = self._read_request(tls)
+                if request or self.http:
+                    tls.sendall(self._answer(request))
+        except (ssl.SSLError, OSError):
+            pass  # the client refused our certificate, or hung up: that is its right
+        finally:
+            with self.lock:
+                self.open = {s for s in self.open if s is not connection and s.fileno() != -1}
+            connection.close()
+
+    def _read_request(self, tls: ssl.SSLSocket) -> bytes:
+        request = tls.recv(_READ_SIZE)
+        while self.http and request and b"\r\n\r\n" not in request and len(request) < 65536:
+            more = tls.recv(_READ_SIZE)
+            if not more:
+                break
+            request += more
+        return request
+
+    def _answer(self, request: bytes) -> bytes:
+        if self.http:
+            return _http_answer(
+                request, _DEFAULT_RESPONSE if self.response is None else self.response
+            )
+        return request if self.response is None else self.response  # None: an echo server
+
+    def shutdown(self) -> None:
+        """Stop accepting, wake the accept loop, end every visitor, join every thread."""
+        self.stop.set()
+        try:
+            socket.create_connection(self.listener.getsockname(), timeout=1).close()
+        except OSError:
+            pass  # the accept loop has stopped already
+        self.accepter.join()
+        with self.lock:
+            for connection in self.open:
+                try:
+                    # a visitor waiting in recv wakes (the plain socket's shutdown: no TLS alert)
+                    socket.socket.shutdown(connection, socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            visitors = list(self.visitors)
+        for visitor in visitors:
+            visitor.join()
+
+
+@contextmanager
+def tls_server(
+    leaf: LeafCert | tuple[bytes | str, bytes | str],
+    *,
+    http: bool = False,
+    response: bytes | None = None,
+    minimum_version: ssl.TLSVersion | None = None,
+    maximum_version: ssl.TLSVersion | None = None,
+    ciphers: str | None = None,
+) -> Iterator[TLSServer]:
+    """Run a TLS server on 127.0.0.1 until the ``with`` block ends (lessons 06-08).
+
+    ``leaf``: a :class:`~pkicourse.ca.LeafCert` (``ca.issue_cert("bank.example")``) or a pair
+    ``(cert_chain_pem, private_key_pem)``. The server sends the leaf and its intermediates.
+
+    Raw TLS (the default): each visitor's first message is answered with ``response``, or
+    echoed back when ``response`` is None. ``http=True``: an HTTPS server answering one HTTP/1.1
+    GET with ``response`` (or a short greeting) as a text/plain body. Each visitor is served in
+    its own thread, then the server hangs up.
+
+    ``minimum_version`` / ``maximum_version``: ``ssl.TLSVersion`` bounds (e.g. ``maximum_version
+    =ssl.TLSVersion.TLSv1_2``); ``ciphers``: an OpenSSL cipher string for TLS 1.2 and older,
+    e.g. ``"AES128-GCM-SHA256"`` (RSA key transport, lesson 07). TLS 1.3's suites are not
+    chosen this way.
+
+    The port is chosen by the operating system (``server.port``). On leaving the block, even
+    through an exception, the server stops and every thread is joined: nothing is left
+    listening.
+    """
+    if type(http) is not bool:
+        raise ArgumentError(f"http must be True or False, not {type(http).__name__}.")
+    if response is not None and type(response) is not bytes:
+        raise ArgumentError(
+            f"response must be bytes (b'...' or text.encode()), not {type(response).__name__}."
+        )
+    context, chain = _server_context(leaf, minimum_version, maximum_version, ciphers)
+    try:
+        listener = socket.create_server((HOST, 0))  # port 0: the OS picks a free one
+    except OSError as error:
+        raise ServerError(f"Could not listen on {HOST}: {error}.") from error
+    with listener:
+        server = _Server(listener, context, http, response)
+        server.accepter.start()
+        try:
+            yield TLSServer(HOST, listener.getsockname()[1], chain[0], chain, http, context)
+        finally:
+            server.shutdown()
+
+
+# --- the client -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What :func:`connect` found (lessons 06-08): true when the handshake succeeded.
+
+    On success: ``version`` ("TLSv1.3"), ``cipher`` (the cipher suite's name), ``group`` (the
+    key-exchange group, or :data:`RSA_KEY_TRANSPORT`), ``chain`` (the certificates the server
+    sent, leaf first) and ``response`` (what the server answered to ``request``).
+    On failure: ``verify_code`` (``SSLCertVerificationError.verify_code``, or None when the
+    handshake failed for another reason), ``browser_error`` (Chrome's error for the same
+    failure, or None), ``explanation`` in plain words and ``error`` (OpenSSL's own message).
+    ``chain`` is filled on failure too when the server's certificates arrived.
+    """
+
+    ok: bool
+    hostname: str
+    port: int
+    version: str | None = None
+    cipher: str | None = None
+    group: str | None = None
+    chain: list[x509.Certificate] = field(default_factory=list)
+    response: bytes | None = None
+    verify_code: int | None = None
+    browser_error: str | None = None
+    explanation: str = ""
+    error: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def openssl_code_name(self) -> str | None:
+        """OpenSSL's name for ``verify_code`` (``X509_V_ERR_...``), when the course knows it."""
+        return None if self.verify_code is None else OPENSSL_CODES.get(self.verify_code)
+
+    def __str__(self) -> str:
+        where = f"{self.hostname} (127.0.0.1:{self.port})"
+        if self.ok:
+            sent = ", ".join(_cn(c) for c in self.chain)
+            return (
+                f"Connected to {where}: {self.version}, {self.cipher}, key exchange: "
+                f"{self.group}. The server sent: {sent}."
+            )
+        code = "" if self.verify_code is None else f" OpenSSL verify code {self.verify_code}."
+        browser = f" Chrome: {self.browser_error}." if self.browser_error else ""
+        return f"Refused {where}: {self.explanation}{code}{browser}"
+
+
+def _cn(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string() or "(no name)"
+
+
+def _rule_for(code: int) -> tuple[str | None, str | None]:
+    """Chrome's error and the plain-words rule for an OpenSSL verify code (first rule wins)."""
+    for rule in RULES.values():
+        if rule.openssl_code == code:
+            return rule.browser_error, rule.plain_words
+    return None, None
+
+
+def _client_context(trust: object, ciphers: str | None) -> ssl.SSLContext:
+    if isinstance(trust, ssl.SSLContext):
+        if ciphers is not None:
+            raise ArgumentError("Give ciphers only with a trust store, not with your own context.")
+        return trust  # the learner's own context, used as it is
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname and CERT_REQUIRED on
+    context.verify_flags |= ssl.VERIFY_X509_STRICT  # as Python 3.13's default: RFC 5280 rules
+    context.check_hostname = True
+    for certificate in _trusted(trust):
+        context.load_verify_locations(cadata=certificate.public_bytes(serialization.Encoding.DER))
+    if ciphers is not None:
+        _set_ciphers(context, ciphers)
+    return context
+
+
+def _trusted(trust: object) -> list[x509.Certificate]:
+    if isinstance(trust, CA):
+        return [trust.root_certificate]
+    if isinstance(trust, x509.Certificate):
+        return [trust]
+    if isinstance(trust, (bytes, str)):
+        data = trust.encode("ascii", "replace") if isinstance(trust, str) else trust
+        return _pem_certificates(data, "trust")
+    if isinstance(trust, (list, tuple)) and trust:
+        return [c for item in trust for c in _trusted(item)]
+    raise ArgumentError(
+        "trust must be what the client trusts: a CA, an x509.Certificate, a list of them, PEM "
+        f"text, or an ssl.SSLContext; not {type(trust).__name__}."
+    )
+
+
+class _Handshake:
+    """A client TLS connection driven through memory buffers, keeping what the server sent."""
+
+    def __init__(
+        self, raw: socket.socket, context: ssl.SSLContext, hostname: str, deadline: float
+    ) -> None:
+        self.raw = raw
+        self.deadline = deadline
+        self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
+        self.received = bytearray()  # every byte from the server, in order
+        self.eof = False
+
+    def flush(self) -> None:
+        data = self.outgoing.read()
+        if data:
+            self.raw.sendall(data)
+
+    def fill(self) -> None:
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        self.raw.settimeout(remaining)
+        data = self.raw.recv(_READ_SIZE)
+        if data:
+            self.received += data
+            self.incoming.write(data)
+        else:
+            self.eof = True
+            self.incoming.write_eof()
+
+    def run(self) -> None:
+        """The handshake: ClientHello out, the server's flight in, until done or refused."""
+        while True:
+            try:
+                self.tls.do_handshake()
+            except ssl.SSLWantReadError:
+                self.flush()
+                self.fill()
+                continue
+            except ssl.SSLError:
+                self.flush()  # send our alert, so the server learns why
+                raise
+            self.flush()
+            return
+
+    def send(self, data: bytes) -> None:
+        self.tls.write(data)
+        self.flush()
+
+    def read_all(self) -> bytes:
+        """What the server sends until it hangs up (or the deadline)."""
+        chunks = []
+        while True:
+            try:
+                chunk = self.tls.read(_READ_SIZE)
+            except ssl.SSLWantReadError:
+                self.flush()
+                if self.eof:
+                    break
+                try:
+                    self.fill()
+                except TimeoutError:
+                    break
+                continue
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                break  # close_notify, or a TCP close without one: the answer is complete
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def unverified_chain(self) -> list[x509.Certificate]:
+        public = getattr(self.tls, "get_unverified_chain", None)  # Python 3.13 and later
+        owner = self.tls if public is not None else getattr(self.tls, "_sslobj", None)
+        getter = getattr(owner, "get_unverified_chain", None)
+        if getter is None:
+            return []
+        try:
+            certificates = getter() or []
+        except (ssl.SSLError, ValueError):
+            return []
+        return [x509.load_der_x509_certificate(_der(c)) for c in certificates]
+
+
+def _der(certificate: object) -> bytes:
+    if isinstance(certificate, bytes):
+        return certificate  # Python 3.13: DER bytes already
+    return certificate.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined,no-any-return]
+
+
+def connect(
+    port: int,
+    *,
+    hostname: str,
+    trust: ssl.SSLContext | CA | x509.Certificate | Sequence[x509.Certificate] | bytes | str,
+    timeout: float = 2.0,
+    request: bytes | None = None,
+    ciphers: str | None = None,
+) -> Connection:
+    """Connect to 127.0.0.1:``port`` as a browser would to ``hostname`` (lessons 06-08).
+
+    ``trust``: what the client trusts: a :class:`~pkicourse.ca.CA` (its root), an
+    ``x509.Certificate`` or a list of them, PEM text, or your own ``ssl.SSLContext`` (used as it
+    is). From a trust store the client context checks the host name and sets
+    ``VERIFY_X509_STRICT``, as Python 3.13 does; ``ciphers`` (an OpenSSL cipher string) lets it
+    offer TLS 1.2 suites the default leaves out, such as RSA key transport's
+    ``"AES128-GCM-SHA256"``.
+
+    ``request``: bytes to send once the handshake succeeded; ``response`` is then what the
+    server answered, read until it hangs up. Returns a :class:`Connection` whether the handshake
+    succeeds or is refused. Raises ``ServerError`` when nothing listens on the port, or when the
+    server does not finish the handshake within ``timeout`` seconds.
+    """
+    if type(port) is not int or not 0 < port < 65536:
+        raise ArgumentError(f"port must be a number from 1 to 65535, not {port!r}.")
+    if type(hostname) is not str or not hostname:
+        raise ArgumentError(f"hostname must be a name such as 'bank.example', not {hostname!r}.")
+    if type(timeout) not in (int, float) or not timeout > 0:
+        raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}.")
+    if request is not None and type(request) is not bytes:
+        raise ArgumentError(f"request must be bytes or None, not {type(request).__name__}.")
+    context = _client_context(trust, ciphers)
+    deadline = time.monotonic() + timeout
+    try:
+        raw = socket.create_connection((HOST, port), timeout=timeout)
+    except OSError as error:
+        raise ServerError(
+            f"Nothing answers on {HOST}:{port} ({error.strerror or error}): is the server "
+            "running? Connect inside its with block."
+        ) from error
+    with raw:
+        handshake = _Handshake(raw, context, hostname, deadline)
+        try:
+            handshake.run()
+        except TimeoutError as error:
+            raise ServerError(
+                f"The server on {HOST}:{port} did not finish the TLS handshake within "
+                f"{timeout:g} s: it accepted the connection but sent nothing back. Is it a TLS "
+                "server, and is it still running?"
+            ) from error
+        except ssl.SSLCertVerificationError as error:
+            return _refused(error, hostname, port, handshake)
+        except ssl.SSLError as error:
+            return _failed(error, hostname, port, handshake)
+        except OSError as error:
+            raise ServerError(
+                f"The server on {HOST}:{port} hung up during the handshake ({error})."
+            ) from error
+        # read now: once the server hangs up, the SSLObject no longer tells its version
+        version, cipher = handshake.tls.version(), (handshake.tls.cipher() or ("",))[0]
+        group, chain = _group(bytes(handshake.received)), handshake.unverified_chain()
+        response = None
+        if request is not None:
+            handshake.send(request)
+            response = handshake.read_all()
+        return Connection(
+            ok=True,
+            hostname=hostname,
+            port=port,
+            version=version,
+            cipher=cipher,
+            group=group,
+            chain=chain,
+            response=response,
+            explanation="The certificate chain leads to a root you trust and names this host.",
+        )
+
+
+def _refused(
+    error: ssl.SSLCertVerificationError, hostname: str, port: int, handshake: _Handshake
+) -> Connection:
+    code = int(error.verify_code)
+    browser_error, words = _rule_for(code)
+    message = str(error.verify_message)
+    return Connection(
+        ok=False,
+        hostname=hostname,
+        port=port,
+        chain=handshake.unverified_chain(),
+        verify_code=code,
+        browser_error=browser_error,
+        explanation=f"{words or 'The certificate chain was refused.'} (OpenSSL: {message}.)",
+        error=str(error),
+    )
+
+
+def _failed(error: ssl.SSLError, hostname: str, port: int, handshake: _Handshake) -> Connection:
+    reason = str(error.reason or error)
+    if "ALERT" in reason:
+        words = f"The server ended the handshake with an alert ({reason})."
+    elif "VERSION" in reason or "PROTOCOL" in reason or "CIPHER" in reason:
+        words = (
+            f"Client and server share no TLS version or cipher suite they both allow ({reason})."
+        )
+    else:
+        words = f"The TLS handshake failed ({reason})."
+    return Connection(
+        ok=False,
+        hostname=hostname,
+        port=port,
+        chain=handshake.unverified_chain(),
+        explanation=words,
+        error=str(error),
+    )
+
+
+# --- reading the key-exchange group from the server's first flight ----------------------------
+
+_HANDSHAKE = 22
+_SERVER_HELLO, _SERVER_KEY_EXCHANGE, _SERVER_HELLO_DONE = 2, 12, 14
+_KEY_SHARE = 0x0033
+# A HelloRetryRequest is a ServerHello with this random (RFC 8446 §4.1.3).
+_HELLO_RETRY = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+
+def _group_name(codepoint: int) -> str:
+    return GROUPS.get(codepoint, f"unknown group 0x{codepoint:04x}")
+
+
+def _handshake_messages(received: bytes) -> Iterator[tuple[int, bytes]]:
+    """The server's plaintext handshake messages: (type, body), until encryption starts."""
+    buffer = bytearray()
+    offset = 0
+    while offset + 5 <= len(received):
+        content_type, length = (
+            received[offset],
+            int.from_bytes(received[offset + 3 : offset + 5], "big"),
+        )
+        fragment = received[offset + 5 : offset + 5 + length]
+        offset += 5 + length
+        if content_type == 20:  # ChangeCipherSpec: in TLS 1.2 what follows is encrypted
+            continue
+        if content_type != _HANDSHAKE:
+            return  # application data (TLS 1.3's encrypted records) or an alert
+        buffer += fragment
+        while len(buffer) >= 4:
+            size = int.from_bytes(buffer[1:4], "big")
+            if len(buffer) < 4 + size:
+                break
+            yield buffer[0], bytes(buffer[4 : 4 + size])
+            del buffer[: 4 + size]
+
+
+def _server_hello_group(body: bytes) -> tuple[bool, int | None, bytes]:
+    """(is a HelloRetryRequest, the key_share group or None, the cipher suite codepoint)."""
+    random = body[2:34]
+    session_id_length = body[34]
+    at = 35 + session_id_length
+    suite = body[at : at + 2]
+    at += 3  # cipher suite (2) and compression method (1)
+    group = None
+    if at + 2 <= len(body):
+        end = at + 2 + int.from_bytes(body[at : at + 2], "big")
+        at += 2
+        while at + 4 <= end:
+            kind, size = (
+                int.from_bytes(body[at : at + 2], "big"),
+                int.from_bytes(body[at + 2 : at + 4], "big"),
+            )
+            if kind == _KEY_SHARE and size >= 2:
+                group = int.from_bytes(body[at + 4 : at + 6], "big")
+            at += 4 + size
+    return random == _HELLO_RETRY, group, suite
+
+
+def _group(received: bytes) -> str | None:
+    """The key-exchange group, read from the server's first flight (never assumed)."""
+    group = None
+    for kind, body in _handshake_messages(received):
+        if kind == _SERVER_HELLO:
+            retry, found, _suite = _server_hello_group(body)
+            if found is not None and not retry:
+                return _group_name(found)  # TLS 1.3: the ServerHello's key_share
+            group = _group_name(found) if found is not None else None
+        elif kind == _SERVER_KEY_EXCHANGE:
+            if body[:1] == b"\x03":  # ECParameters: curve_type named_curve (RFC 8422 §5.4)
+                return _group_name(int.from_bytes(body[1:3], "big"))
+            return _FINITE_FIELD_DH  # DHE: p and g are sent, no group is named
+        elif kind == _SERVER_HELLO_DONE:
+            return group or RSA_KEY_TRANSPORT  # TLS 1.2 with no ServerKeyExchange: RSA
+    return group

@@ -1,0 +1,302 @@
+"""pkicourse.tls: real TLS servers and clients on 127.0.0.1 (lessons 06-08).
+
+Every "it works" test has a twin where one thing is wrong (the name, the CA, the date) and the
+same client refuses, so the success is shown to need the checks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from pkicourse.ca import CA, LeafCert
+from pkicourse.errors import ArgumentError, ServerError
+from pkicourse.tls import (
+    GROUPS,
+    RSA_KEY_TRANSPORT,
+    Connection,
+    _group,
+    connect,
+    tls_server,
+)
+
+HOSTNAME = "bank.example"
+
+
+@pytest.fixture(scope="module")
+def root() -> CA:
+    return CA.root("pkicourse TLS Test Root")
+
+
+@pytest.fixture(scope="module")
+def intermediate(root: CA) -> CA:
+    return root.create_intermediate("pkicourse TLS Test Intermediate")
+
+
+@pytest.fixture(scope="module")
+def leaf(intermediate: CA) -> LeafCert:
+    return intermediate.issue_cert(HOSTNAME)
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left() -> Iterator[None]:
+    """Every test leaves no server thread behind."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before]
+    assert not left, f"threads left running: {left}"
+
+
+def _refused_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        return int(listener.getsockname()[1])
+
+
+# --- success, and its twins ---------------------------------------------------------------------
+
+
+def test_good_chain_connects_with_tls13(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=b"ping")
+    assert result.ok and bool(result)
+    assert type(result) is Connection
+    assert result.version == "TLSv1.3"
+    assert result.cipher and result.cipher.startswith("TLS_")
+    assert result.group in GROUPS.values()  # X25519 on OpenSSL 3.0, X25519MLKEM768 on 3.5+
+    assert result.chain == leaf.chain  # the leaf and the intermediate, never the root
+    assert len(result.chain) == 2
+    assert result.response == b"ping"  # no response given: the raw server echoes
+    assert result.verify_code is None and result.browser_error is None
+    assert "TLSv1.3" in str(result) and HOSTNAME in str(result)
+
+
+def test_server_attributes(leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        assert server.host == "127.0.0.1"
+        assert 0 < server.port < 65536
+        assert server.certificate == leaf.certificate
+        assert server.chain == leaf.chain
+
+
+def test_echo_server_when_no_response_given(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=b"echo me")
+    assert result.response == b"echo me"
+
+
+def test_fixed_response(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf, response=b"fixed") as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root.cert_pem, request=b"x")
+    assert result.response == b"fixed"
+
+
+def test_no_request_no_response(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=[root.certificate])
+    assert result.ok and result.response is None
+
+
+def test_wrong_hostname_is_62(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname="www.bank.example", trust=root)
+    assert not result.ok and not bool(result)
+    assert result.verify_code == 62
+    assert result.browser_error == "NET::ERR_CERT_COMMON_NAME_INVALID"
+    assert result.openssl_code_name == "X509_V_ERR_HOSTNAME_MISMATCH"
+    assert "subjectAltName" in result.explanation
+    assert result.version is None and result.group is None
+    assert "Refused" in str(result) and "62" in str(result)
+
+
+def test_unknown_ca_is_20(leaf: LeafCert) -> None:
+    stranger = CA.root("pkicourse Stranger Root")
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=stranger)
+    assert not result.ok
+    assert result.verify_code == 20  # the intermediate's issuer is neither sent nor trusted
+    assert result.browser_error == "NET::ERR_CERT_AUTHORITY_INVALID"
+    assert result.chain == leaf.chain  # what the server sent, even though it was refused
+
+
+def test_untrusted_root_sent_is_19(root: CA, leaf: LeafCert) -> None:
+    stranger = CA.root("pkicourse Stranger Root")
+    with_root = (leaf.cert_chain_pem + root.cert_pem, leaf.private_key_pem)
+    with tls_server(with_root) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=stranger)
+        trusted = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.verify_code == 19  # a root was sent, but the client does not trust it
+    assert result.browser_error == "NET::ERR_CERT_AUTHORITY_INVALID"
+    assert trusted.ok  # the same server, with the right trust store
+
+
+def test_expired_is_10(root: CA, intermediate: CA) -> None:
+    long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)
+    expired = intermediate.issue_cert(HOSTNAME, not_before=long_ago, days=1)
+    with tls_server(expired) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.verify_code == 10
+    assert result.browser_error == "NET::ERR_CERT_DATE_INVALID"
+    assert "not_valid_after" in result.explanation
+
+
+def test_own_context_is_used_as_given(root: CA, leaf: LeafCert) -> None:
+    context = ssl.create_default_context()
+    root.configure_trust(context)
+    with tls_server(leaf) as server:
+        good = connect(server.port, hostname=HOSTNAME, trust=context)
+        wrong = connect(server.port, hostname="other.example", trust=context)
+    assert good.ok and wrong.verify_code == 62
+
+
+# --- TLS 1.2 -------------------------------------------------------------------------------------
+
+
+def test_tls12_rsa_key_transport(root: CA, intermediate: CA) -> None:
+    rsa_leaf = intermediate.issue_cert(HOSTNAME, key_type="rsa")
+    with tls_server(
+        rsa_leaf, maximum_version=ssl.TLSVersion.TLSv1_2, ciphers="AES128-GCM-SHA256"
+    ) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, ciphers="AES128-GCM-SHA256", request=b"hi"
+        )
+        # the client's default cipher list has no RSA key transport: no suite in common
+        default = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.ok, result.explanation
+    assert result.version == "TLSv1.2"
+    assert result.cipher == "AES128-GCM-SHA256"
+    assert result.group == RSA_KEY_TRANSPORT
+    assert result.response == b"hi"
+    assert not default.ok and default.verify_code is None
+    assert default.error
+
+
+def test_tls12_ecdhe_names_its_curve(root: CA, intermediate: CA) -> None:
+    rsa_leaf = intermediate.issue_cert(HOSTNAME, key_type="rsa")
+    with tls_server(
+        rsa_leaf, maximum_version=ssl.TLSVersion.TLSv1_2, ciphers="ECDHE-RSA-AES128-GCM-SHA256"
+    ) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.version == "TLSv1.2"
+    assert result.cipher == "ECDHE-RSA-AES128-GCM-SHA256"
+    assert result.group in GROUPS.values()
+
+
+def test_group_parser_on_handmade_server_hello() -> None:
+    def record(message_type: int, body: bytes) -> bytes:
+        message = bytes([message_type]) + len(body).to_bytes(3, "big") + body
+        return b"\x16\x03\x03" + len(message).to_bytes(2, "big") + message
+
+    def server_hello(group: int) -> bytes:
+        key_share = (0x0033).to_bytes(2, "big") + (4).to_bytes(2, "big") + group.to_bytes(2, "big")
+        key_share += b"\x00\x00"  # an empty key (only the group is read)
+        key_share = key_share[:2] + (len(key_share) - 4).to_bytes(2, "big") + key_share[4:]
+        body = b"\x03\x03" + bytes(32) + b"\x00" + b"\x13\x01" + b"\x00"
+        return body + len(key_share).to_bytes(2, "big") + key_share
+
+    assert _group(record(2, server_hello(0x11EC))) == "X25519MLKEM768"
+    assert _group(record(2, server_hello(0x0017))) == "secp256r1"
+    assert _group(record(2, server_hello(0x4242))) == "unknown group 0x4242"
+
+
+# --- HTTPS ---------------------------------------------------------------------------------------
+
+
+def test_http_get_returns_the_body(root: CA, leaf: LeafCert) -> None:
+    request = b"GET / HTTP/1.1\r\nHost: bank.example\r\nConnection: close\r\n\r\n"
+    with tls_server(leaf, http=True, response=b"balance: 42\n") as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=request)
+    assert result.response is not None
+    head, _, body = result.response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"Content-Length: 12" in head
+    assert body == b"balance: 42\n"
+
+
+def test_http_refuses_other_methods(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf, http=True) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, request=b"POST / HTTP/1.1\r\n\r\n"
+        )
+    assert result.response is not None and result.response.startswith(b"HTTP/1.1 405")
+
+
+# --- stopping, and servers that do not answer ---------------------------------------------------
+
+
+def test_server_stops_after_the_block(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        port = server.port
+    with pytest.raises(ServerError, match="Nothing answers"):
+        connect(port, hostname=HOSTNAME, trust=root)
+
+
+def test_server_stops_when_the_block_raises(root: CA, leaf: LeafCert) -> None:
+    before = set(threading.enumerate())
+    port = 0
+    with pytest.raises(ZeroDivisionError):
+        with tls_server(leaf) as server:
+            port = server.port
+            connect(port, hostname=HOSTNAME, trust=root, request=b"x")
+            1 / 0  # noqa: B018  # a failing cell
+    assert set(threading.enumerate()) <= before
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
+
+def test_a_visitor_that_never_speaks_does_not_hold_the_server(leaf: LeafCert) -> None:
+    start = time.monotonic()
+    with tls_server(leaf) as server:
+        silent = socket.create_connection((server.host, server.port))
+        time.sleep(0.1)  # the server is now waiting for a ClientHello that never comes
+    silent.close()
+    assert time.monotonic() - start < 2
+
+
+def test_silent_server_times_out(root: CA) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # listens, never speaks TLS
+        start = time.monotonic()
+        with pytest.raises(ServerError, match="did not finish the TLS handshake within 0.5 s"):
+            connect(silent.getsockname()[1], hostname=HOSTNAME, trust=root, timeout=0.5)
+    assert time.monotonic() - start < 3
+
+
+def test_nothing_listening(root: CA) -> None:
+    with pytest.raises(ServerError, match="Nothing answers"):
+        connect(_refused_port(), hostname=HOSTNAME, trust=root)
+
+
+# --- wrong arguments ------------------------------------------------------------------------------
+
+
+def test_wrong_arguments(root: CA, leaf: LeafCert) -> None:
+    with pytest.raises(ArgumentError, match="LeafCert"):
+        with tls_server("not a leaf"):  # type: ignore[arg-type]
+            pass
+    with pytest.raises(ArgumentError, match="TLSVersion"):
+        with tls_server(leaf, maximum_version="1.2"):  # type: ignore[arg-type]
+            pass
+    with pytest.raises(ArgumentError, match="cipher"):
+        with tls_server(leaf, ciphers="NO-SUCH-CIPHER"):
+            pass
+    with pytest.raises(ArgumentError, match="bytes"):
+        with tls_server(leaf, response="text"):  # type: ignore[arg-type]
+            pass
+    with pytest.raises(ArgumentError, match="trust"):
+        connect(1, hostname=HOSTNAME, trust=42)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="port"):
+        connect(0, hostname=HOSTNAME, trust=root)
+    with pytest.raises(ArgumentError, match="request"):
+        connect(1, hostname=HOSTNAME, trust=root, request="GET /")  # type: ignore[arg-type]
+
+
+def test_mismatched_key_is_refused_by_the_server(root: CA, leaf: LeafCert) -> None:
+    other = root.issue_cert("other.example")
+    with pytest.raises(ServerError, match="private key belongs"):
+        with tls_server((leaf.cert_chain_pem, other.private_key_pem)):
+            pass
