@@ -110,6 +110,7 @@ def _server_context(
     minimum_version: ssl.TLSVersion | None,
     maximum_version: ssl.TLSVersion | None,
     ciphers: str | None,
+    ecdh_curve: str | None,
 ) -> tuple[ssl.SSLContext, list[x509.Certificate]]:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     if isinstance(leaf, LeafCert):
@@ -143,7 +144,22 @@ def _server_context(
         context.maximum_version = maximum_version
     if ciphers is not None:
         _set_ciphers(context, ciphers)
+    if ecdh_curve is not None:
+        _set_ecdh_curve(context, ecdh_curve)
     return context, chain
+
+
+def _set_ecdh_curve(context: ssl.SSLContext, curve: object) -> None:
+    if type(curve) is not str:
+        raise ArgumentError(
+            f"ecdh_curve must be a group's name such as 'secp384r1', not {type(curve).__name__}."
+        )
+    try:
+        context.set_ecdh_curve(curve)  # the server's only group; OpenSSL 3 accepts X25519 too
+    except ValueError as error:
+        raise ArgumentError(
+            f"OpenSSL knows no group {curve!r}: try 'X25519', 'prime256v1' or 'secp384r1'."
+        ) from error
 
 
 def _set_ciphers(context: ssl.SSLContext, ciphers: object) -> None:
@@ -253,7 +269,7 @@ class _Server:
                     self.open.add(tls)
                 tls.do_handshake()
                 request = self._read_request(tls)
-                if request or self.http:
+                if request:
                     tls.sendall(self._answer(request))
         except (ssl.SSLError, OSError):
             pass  # the client refused our certificate, or hung up: that is its right
@@ -307,6 +323,7 @@ def tls_server(
     minimum_version: ssl.TLSVersion | None = None,
     maximum_version: ssl.TLSVersion | None = None,
     ciphers: str | None = None,
+    ecdh_curve: str | None = None,
 ) -> Iterator[TLSServer]:
     """Run a TLS server on 127.0.0.1 until the ``with`` block ends (lessons 06-08).
 
@@ -321,7 +338,8 @@ def tls_server(
     ``minimum_version`` / ``maximum_version``: ``ssl.TLSVersion`` bounds (e.g. ``maximum_version
     =ssl.TLSVersion.TLSv1_2``); ``ciphers``: an OpenSSL cipher string for TLS 1.2 and older,
     e.g. ``"AES128-GCM-SHA256"`` (RSA key transport, lesson 07). TLS 1.3's suites are not
-    chosen this way.
+    chosen this way. ``ecdh_curve``: the one key-exchange group the server accepts (e.g.
+    ``"secp384r1"``); a TLS 1.3 client that guessed another one is sent a HelloRetryRequest.
 
     The port is chosen by the operating system (``server.port``). On leaving the block, even
     through an exception, the server stops and every thread is joined: nothing is left
@@ -333,7 +351,7 @@ def tls_server(
         raise ArgumentError(
             f"response must be bytes (b'...' or text.encode()), not {type(response).__name__}."
         )
-    context, chain = _server_context(leaf, minimum_version, maximum_version, ciphers)
+    context, chain = _server_context(leaf, minimum_version, maximum_version, ciphers, ecdh_curve)
     try:
         listener = socket.create_server((HOST, 0))  # port 0: the OS picks a free one
     except OSError as error:
@@ -482,7 +500,10 @@ class _Handshake:
                 self.fill()
                 continue
             except ssl.SSLError:
-                self.flush()  # send our alert, so the server learns why
+                try:
+                    self.flush()  # send our alert, so the server learns why
+                except OSError:
+                    pass  # the server hung up already: the refusal is what matters
                 raise
             self.flush()
             return
@@ -503,7 +524,7 @@ class _Handshake:
                     break
                 try:
                     self.fill()
-                except TimeoutError:
+                except OSError:  # the deadline, or a reset: keep what arrived
                     break
                 continue
             except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
@@ -592,11 +613,18 @@ def connect(
             ) from error
         # read now: once the server hangs up, the SSLObject no longer tells its version
         version, cipher = handshake.tls.version(), (handshake.tls.cipher() or ("",))[0]
-        group, chain = _group(bytes(handshake.received)), handshake.unverified_chain()
+        group, chain = _group(bytes(handshake.received), cipher), handshake.unverified_chain()
         response = None
         if request is not None:
-            handshake.send(request)
-            response = handshake.read_all()
+            try:
+                handshake.send(request)
+                response = handshake.read_all()
+            except ssl.SSLError as error:  # e.g. TLS 1.3: a refusal the server sends after
+                return _failed(error, hostname, port, handshake)  # the client's handshake
+            except OSError as error:
+                raise ServerError(
+                    f"The server on {HOST}:{port} hung up before reading the request ({error})."
+                ) from error
         return Connection(
             ok=True,
             hostname=hostname,
@@ -615,7 +643,7 @@ def _refused(
 ) -> Connection:
     code = int(error.verify_code)
     browser_error, words = _rule_for(code)
-    message = str(error.verify_message)
+    message = str(error.verify_message).rstrip(".")
     return Connection(
         ok=False,
         hostname=hostname,
@@ -631,7 +659,7 @@ def _refused(
 def _failed(error: ssl.SSLError, hostname: str, port: int, handshake: _Handshake) -> Connection:
     reason = str(error.reason or error)
     if "ALERT" in reason:
-        words = f"The server ended the handshake with an alert ({reason})."
+        words = f"The server sent an alert and ended the connection ({reason})."
     elif "VERSION" in reason or "PROTOCOL" in reason or "CIPHER" in reason:
         words = (
             f"Client and server share no TLS version or cipher suite they both allow ({reason})."
@@ -685,41 +713,41 @@ def _handshake_messages(received: bytes) -> Iterator[tuple[int, bytes]]:
             del buffer[: 4 + size]
 
 
-def _server_hello_group(body: bytes) -> tuple[bool, int | None, bytes]:
-    """(is a HelloRetryRequest, the key_share group or None, the cipher suite codepoint)."""
-    random = body[2:34]
-    session_id_length = body[34]
-    at = 35 + session_id_length
-    suite = body[at : at + 2]
-    at += 3  # cipher suite (2) and compression method (1)
+def _server_hello_group(body: bytes) -> tuple[bool, int | None]:
+    """(is it a HelloRetryRequest, the group of its key_share extension or None)."""
+    random = body[2:34]  # after legacy_version (2 bytes)
+    at = 35 + body[34]  # after legacy_session_id_echo (a length byte, then the id)
+    at += 3  # cipher_suite (2 bytes) and legacy_compression_method (1 byte)
     group = None
-    if at + 2 <= len(body):
+    if at + 2 <= len(body):  # extensions: type (2), length (2), data
         end = at + 2 + int.from_bytes(body[at : at + 2], "big")
         at += 2
         while at + 4 <= end:
-            kind, size = (
-                int.from_bytes(body[at : at + 2], "big"),
-                int.from_bytes(body[at + 2 : at + 4], "big"),
-            )
-            if kind == _KEY_SHARE and size >= 2:
+            kind = int.from_bytes(body[at : at + 2], "big")
+            size = int.from_bytes(body[at + 2 : at + 4], "big")
+            if kind == _KEY_SHARE and size >= 2:  # KeyShareEntry.group comes first
                 group = int.from_bytes(body[at + 4 : at + 6], "big")
             at += 4 + size
-    return random == _HELLO_RETRY, group, suite
+    return random == _HELLO_RETRY, group
 
 
-def _group(received: bytes) -> str | None:
-    """The key-exchange group, read from the server's first flight (never assumed)."""
-    group = None
+def _group(received: bytes, cipher: str = "") -> str | None:
+    """The key-exchange group, read from the server's first flight (never assumed).
+
+    TLS 1.3: the ServerHello's key_share (after a HelloRetryRequest, the second ServerHello's).
+    TLS 1.2: the ServerKeyExchange's named curve for ECDHE; for DHE (``cipher`` names it) the
+    server sends its own prime, no named group; no ServerKeyExchange at all: RSA key transport.
+    """
     for kind, body in _handshake_messages(received):
         if kind == _SERVER_HELLO:
-            retry, found, _suite = _server_hello_group(body)
+            retry, found = _server_hello_group(body)
             if found is not None and not retry:
-                return _group_name(found)  # TLS 1.3: the ServerHello's key_share
-            group = _group_name(found) if found is not None else None
+                return _group_name(found)
         elif kind == _SERVER_KEY_EXCHANGE:
+            if cipher.startswith("DHE-"):
+                return _FINITE_FIELD_DH
             if body[:1] == b"\x03":  # ECParameters: curve_type named_curve (RFC 8422 §5.4)
                 return _group_name(int.from_bytes(body[1:3], "big"))
-            return _FINITE_FIELD_DH  # DHE: p and g are sent, no group is named
         elif kind == _SERVER_HELLO_DONE:
-            return group or RSA_KEY_TRANSPORT  # TLS 1.2 with no ServerKeyExchange: RSA
-    return group
+            return RSA_KEY_TRANSPORT  # TLS 1.2 and no ServerKeyExchange before it
+    return None

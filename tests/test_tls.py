@@ -172,8 +172,20 @@ def test_tls12_rsa_key_transport(root: CA, intermediate: CA) -> None:
     assert result.cipher == "AES128-GCM-SHA256"
     assert result.group == RSA_KEY_TRANSPORT
     assert result.response == b"hi"
-    assert not default.ok and default.verify_code is None
-    assert default.error
+    assert not default.ok and default.verify_code is None and default.browser_error is None
+    assert default.error and "ALERT" in default.explanation
+
+
+def test_no_common_version_is_refused_without_a_verify_code(root: CA, leaf: LeafCert) -> None:
+    old_client = ssl.create_default_context()
+    root.configure_trust(old_client)
+    old_client.maximum_version = ssl.TLSVersion.TLSv1_2
+    with tls_server(leaf, minimum_version=ssl.TLSVersion.TLSv1_3) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=old_client)
+        twin = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert not result.ok and result.verify_code is None
+    assert result.error and "PROTOCOL_VERSION" in result.error
+    assert twin.ok and twin.version == "TLSv1.3"
 
 
 def test_tls12_ecdhe_names_its_curve(root: CA, intermediate: CA) -> None:
@@ -185,6 +197,28 @@ def test_tls12_ecdhe_names_its_curve(root: CA, intermediate: CA) -> None:
     assert result.version == "TLSv1.2"
     assert result.cipher == "ECDHE-RSA-AES128-GCM-SHA256"
     assert result.group in GROUPS.values()
+
+
+def test_group_is_read_not_assumed(root: CA, leaf: LeafCert) -> None:
+    # The client's first key share is X25519 (or X25519MLKEM768): the server, which accepts only
+    # secp384r1, answers with a HelloRetryRequest and the second ServerHello names secp384r1.
+    with tls_server(leaf, ecdh_curve="secp384r1") as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.version == "TLSv1.3"
+    assert result.group == "secp384r1"
+
+
+def test_tls12_ecdhe_reads_the_named_curve(root: CA, intermediate: CA) -> None:
+    rsa_leaf = intermediate.issue_cert(HOSTNAME, key_type="rsa")
+    with tls_server(
+        rsa_leaf,
+        maximum_version=ssl.TLSVersion.TLSv1_2,
+        ciphers="ECDHE-RSA-AES128-GCM-SHA256",
+        ecdh_curve="prime256v1",
+    ) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.version == "TLSv1.2"
+    assert result.group == "secp256r1"  # OpenSSL's prime256v1 is TLS's secp256r1
 
 
 def test_group_parser_on_handmade_server_hello() -> None:
@@ -299,4 +333,26 @@ def test_mismatched_key_is_refused_by_the_server(root: CA, leaf: LeafCert) -> No
     other = root.issue_cert("other.example")
     with pytest.raises(ServerError, match="private key belongs"):
         with tls_server((leaf.cert_chain_pem, other.private_key_pem)):
+            pass
+
+
+def test_browser_errors_agree_with_the_tour(root: CA, leaf: LeafCert, intermediate: CA) -> None:
+    from pkicourse.tour import BROWSER_ERRORS
+
+    stranger = CA.root("pkicourse Stranger Root")
+    long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)
+    expired = intermediate.issue_cert(HOSTNAME, not_before=long_ago, days=1)
+    results = []
+    with tls_server(leaf) as server, tls_server(expired) as old:
+        results.append(connect(server.port, hostname="www.bank.example", trust=root))
+        results.append(connect(server.port, hostname=HOSTNAME, trust=stranger))
+        results.append(connect(old.port, hostname=HOSTNAME, trust=root))
+    for result in results:
+        assert result.verify_code is not None
+        assert result.browser_error == BROWSER_ERRORS[result.verify_code]
+
+
+def test_ecdh_curve_must_be_known(leaf: LeafCert) -> None:
+    with pytest.raises(ArgumentError, match="no group"):
+        with tls_server(leaf, ecdh_curve="bogus"):
             pass
