@@ -121,7 +121,9 @@ def _server_context(
         and len(leaf) == 2
         and all(isinstance(part, (bytes, str)) for part in leaf)
     ):
-        chain_pem, key_pem = (p.encode("ascii") if isinstance(p, str) else p for p in leaf)
+        chain_pem, key_pem = (
+            p.encode("ascii", "replace") if isinstance(p, str) else p for p in leaf
+        )
         chain = _pem_certificates(chain_pem, "the server's certificate chain")
         _load_cert_chain(context, chain_pem, key_pem)
     else:

@@ -91,7 +91,8 @@ def test_echo_server_when_no_response_given(root: CA, leaf: LeafCert) -> None:
 
 
 def test_fixed_response(root: CA, leaf: LeafCert) -> None:
-    with tls_server(leaf, response=b"fixed") as server:
+    as_text = (leaf.cert_chain_pem.decode(), leaf.private_key_pem.decode())  # PEM as str
+    with tls_server(as_text, response=b"fixed") as server:
         result = connect(server.port, hostname=HOSTNAME, trust=root.cert_pem, request=b"x")
     assert result.response == b"fixed"
 
