@@ -268,7 +268,8 @@ class _Reader:
             kind, body = self.pending[0], bytes(self.pending[4 : 4 + size])
             name = HANDSHAKE_TYPES.get(kind, f"handshake message {kind}")
             if kind == 2 and body[2:34] == _HELLO_RETRY:
-                name = "HelloRetryRequest"
+                name = "HelloRetryRequest"  # exists only in TLS 1.3
+                self.version.tls13 = True
             elif kind == 2 and _chose_tls13(body):
                 self.version.tls13 = True
             (self.owner or record).messages.append(name)

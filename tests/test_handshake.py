@@ -111,6 +111,45 @@ def test_step_returns_one_flight_at_a_time(ca: CA, leaf: LeafCert) -> None:
     assert stepper.finished
 
 
+def test_hello_retry_request_then_plaintext_second_client_hello(ca: CA, leaf: LeafCert) -> None:
+    # The client sends a key share only for its favourite groups (X25519, and the hybrid
+    # X25519MLKEM768 on OpenSSL 3.5+); a server that accepts only secp384r1 asks again.
+    server = server_context(leaf)
+    server.set_ecdh_curve("secp384r1")
+    flights = step_through(client_context(ca), server, hostname="bank.example")
+    messages = [(f.sender, m, r.encrypted) for f in flights for r in f.records for m in r.messages]
+    assert messages[:4] == [
+        ("client", "ClientHello", False),
+        ("server", "HelloRetryRequest", False),
+        ("client", "ClientHello", False),  # after the client's dummy ChangeCipherSpec
+        ("server", "ServerHello", False),
+    ]
+    assert flights[2].records[0].content_type == CHANGE_CIPHER_SPEC
+
+
+def test_messages_packed_into_one_record_and_split_across_two() -> None:
+    from pkicourse.handshake import _Reader, _Version
+
+    def message(kind: int, size: int) -> bytes:
+        return bytes([kind]) + size.to_bytes(3, "big") + bytes(size)
+
+    def record(content_type: int, fragment: bytes) -> bytes:
+        return bytes([content_type, 3, 3]) + len(fragment).to_bytes(2, "big") + fragment
+
+    stream = message(11, 40) + message(15, 10) + message(20, 12)
+    data = record(HANDSHAKE, stream[:30]) + record(HANDSHAKE, stream[30:])
+    data += record(ALERT, bytes([2, 48]))
+    flight = _Reader("server", _Version()).flight(data)
+    assert [r.messages for r in flight.records] == [
+        ["Certificate"],  # begins in the first record, ends in the second
+        ["CertificateVerify", "Finished"],
+        [],
+    ]
+    assert flight.records[2].alert == "unknown_ca"
+    assert flight.records[2].what == "alert: unknown_ca"
+    assert flight.size == len(data)
+
+
 # --- TLS 1.2 ---------------------------------------------------------------------------------
 
 
