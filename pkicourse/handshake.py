@@ -101,7 +101,7 @@ _CHANGE_CIPHER_SPEC, _ALERT, _HANDSHAKE, _APPLICATION_DATA = 20, 21, 22, 23
 # A HelloRetryRequest is a ServerHello with this random (RFC 8446 §4.1.3).
 _HELLO_RETRY = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 _SUPPORTED_VERSIONS = 0x002B
-_MAX_STEPS = 20  # a TLS 1.2 or 1.3 handshake needs at most 5 flights
+_MAX_STEPS = 20  # turns; a handshake, even with a HelloRetryRequest, needs fewer than 10
 
 
 @dataclass
@@ -430,11 +430,12 @@ def _failure(error: ssl.SSLError, who: Sender, flights: list[Flight]) -> Handsha
         code = int(error.verify_code)
         words = next(
             (rule.plain_words for rule in RULES.values() if rule.openssl_code == code),
-            "The client refused the server's certificate.",
+            "The certificate chain was refused.",
         )
         message = str(error.verify_message).rstrip(".")
+        peer = "server" if who == "client" else "client"
         return HandshakeError(
-            f"The client refused the server's certificate: {words} (OpenSSL verify code "
+            f"The {who} refused the {peer}'s certificate: {words} (OpenSSL verify code "
             f"{code}: {message}.) Its alert is the last flight, in .flights.",
             flights,
             verify_code=code,

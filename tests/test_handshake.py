@@ -265,6 +265,24 @@ def test_no_common_version_ends_with_the_servers_alert(ca: CA, leaf: LeafCert) -
         stepper.step()
 
 
+def test_mutual_tls_refusals_come_from_the_server(ca: CA, leaf: LeafCert) -> None:
+    server = server_context(leaf)
+    server.verify_mode = ssl.CERT_REQUIRED  # the server asks the client for a certificate
+    ca.configure_trust(server)
+    client = client_context(ca)
+    with pytest.raises(HandshakeError) as caught:
+        step_through(client, server, hostname="bank.example")
+    assert "server's side" in str(caught.value)
+    assert "PEER_DID_NOT_RETURN_A_CERTIFICATE" in str(caught.value)
+    assert caught.value.flights[-1].sender == "server"  # its alert, encrypted in TLS 1.3
+    # A certificate made for a server (extendedKeyUsage serverAuth) is no client certificate.
+    ca.issue_cert("alice.example").configure_cert(client)
+    with pytest.raises(HandshakeError) as caught:
+        step_through(client, server, hostname="bank.example")
+    assert caught.value.verify_code == 26  # X509_V_ERR_INVALID_PURPOSE
+    assert "The server refused the client's certificate" in str(caught.value)
+
+
 def test_arguments_are_checked(ca: CA, leaf: LeafCert) -> None:
     client, server = client_context(ca), server_context(leaf)
     with pytest.raises(ArgumentError, match="PROTOCOL_TLS_CLIENT"):
