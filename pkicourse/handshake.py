@@ -199,8 +199,17 @@ class HandshakeError(CourseError, ConnectionError):
         self.verify_code = verify_code
 
 
-def describe_flights(flights: Iterable[Flight]) -> list[FlightRow]:
-    """One plain row per record, in the order sent: (who, what, size, encrypted)."""
+def describe_flights(flights: Iterable[Flight] | Flight) -> list[FlightRow]:
+    """One plain row per record, in the order sent: (who, what, size, encrypted).
+
+    ``flights`` is what :func:`step_through` returned, or a single :class:`Flight`.
+    """
+    if isinstance(flights, Flight):
+        flights = [flights]
+    elif not isinstance(flights, Iterable) or isinstance(flights, (str, bytes)):
+        raise ArgumentError(
+            f"describe_flights needs the list step_through returned, not {type(flights).__name__}."
+        )
     rows = []
     for flight in flights:
         if not isinstance(flight, Flight):

@@ -212,8 +212,13 @@ def test_describe_flights_and_str(ca: CA, leaf: LeafCert) -> None:
     assert "client -> server" in text and "ClientHello" in text
     assert f"{flights[0].size} bytes" in text
     assert "[encrypted]" in str(flights[1]) and "server -> client" in str(flights[1])
+    assert describe_flights(flights[0]) == rows[: len(flights[0].records)], "one flight alone"
     with pytest.raises(ArgumentError, match="Flight"):
         describe_flights(["ClientHello"])  # type: ignore[list-item]
+    with pytest.raises(ArgumentError, match="step_through"):
+        describe_flights("ClientHello")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="step_through"):
+        describe_flights(None)  # type: ignore[arg-type]
 
 
 # --- failures: the twins ---------------------------------------------------------------------
