@@ -33,7 +33,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +88,8 @@ _FINITE_FIELD_DH = "finite-field Diffie-Hellman with the server's own parameters
 _DEFAULT_RESPONSE = b"hello from pkicourse over TLS\n"
 _SERVER_TIMEOUT = 2.0  # seconds a server waits for a visitor's bytes; a local handshake takes ms
 _READ_SIZE = 16384
+_MAX_HEAD = 65536  # an HTTP request head longer than this is cut
+_MAX_BODY = 1 << 20  # a request body is read up to 1 MiB
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -208,9 +210,11 @@ def _load_cert_chain(context: ssl.SSLContext, chain_pem: bytes, key_pem: bytes) 
 def _http_answer(request: bytes, body: bytes) -> bytes:
     """One HTTP/1.1 answer: 200 with ``body`` for a GET, 405 for anything else."""
     if request.startswith(b"GET "):
-        status = b"200 OK"
-    else:
-        status, body = b"405 Method Not Allowed", b"this course server answers GET only\n"
+        return _http_reply(b"200 OK", body)
+    return _http_reply(b"405 Method Not Allowed", b"this course server answers GET only\n")
+
+
+def _http_reply(status: bytes, body: bytes) -> bytes:
     head = (
         b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
@@ -218,16 +222,34 @@ def _http_answer(request: bytes, body: bytes) -> bytes:
     return head + body
 
 
+def _content_length(head: bytes) -> int:
+    """The Content-Length of an HTTP request head (0 when absent or unreadable)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                return max(0, int(value.strip()))
+            except ValueError:
+                return 0
+    return 0
+
+
 class _Server:
     """The accept loop and the visitors' threads of one :func:`tls_server`."""
 
     def __init__(
-        self, listener: socket.socket, context: ssl.SSLContext, http: bool, response: bytes | None
+        self,
+        listener: socket.socket,
+        context: ssl.SSLContext,
+        http: bool,
+        response: bytes | None,
+        handler: Callable[[bytes], bytes] | None,
     ) -> None:
         self.listener = listener
         self.context = context
         self.http = http
         self.response = response
+        self.handler = handler
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.visitors: list[threading.Thread] = []
@@ -272,7 +294,9 @@ class _Server:
                 tls.do_handshake()
                 request = self._read_request(tls)
                 if request:
-                    tls.sendall(self._answer(request))
+                    answer = self._answer(request)
+                    if answer:
+                        tls.sendall(answer)
         except (ssl.SSLError, OSError):
             pass  # the client refused our certificate, or hung up: that is its right
         finally:
@@ -281,20 +305,46 @@ class _Server:
             connection.close()
 
     def _read_request(self, tls: ssl.SSLSocket) -> bytes:
+        """Raw TLS: the first bytes read. HTTP: the head, then the body up to Content-Length."""
         request = tls.recv(_READ_SIZE)
-        while self.http and request and b"\r\n\r\n" not in request and len(request) < 65536:
+        if not self.http:
+            return request
+        while request and b"\r\n\r\n" not in request and len(request) < _MAX_HEAD:
+            more = tls.recv(_READ_SIZE)
+            if not more:
+                return request
+            request += more
+        head, separator, body = request.partition(b"\r\n\r\n")
+        wanted = min(_content_length(head), _MAX_BODY)
+        while separator and len(body) < wanted:
             more = tls.recv(_READ_SIZE)
             if not more:
                 break
-            request += more
-        return request
+            body += more
+        return head + separator + body[:wanted]
 
     def _answer(self, request: bytes) -> bytes:
+        if self.handler is not None:
+            return self._handled(request)
         if self.http:
             return _http_answer(
                 request, _DEFAULT_RESPONSE if self.response is None else self.response
             )
         return request if self.response is None else self.response  # None: an echo server
+
+    def _handled(self, request: bytes) -> bytes:
+        """The handler's answer; a handler that fails gets HTTP 500, or (raw) a hang-up."""
+        try:
+            answer = self.handler(request) if self.handler is not None else b""
+            if type(answer) is not bytes:
+                raise TypeError(f"the handler returned {type(answer).__name__}, not bytes")
+        except Exception:  # the learner's handler failed: this visitor only, the server goes on
+            if self.http:
+                return _http_reply(
+                    b"500 Internal Server Error", b"the server's handler raised an error\n"
+                )
+            return b""
+        return _http_reply(b"200 OK", answer) if self.http else answer
 
     def shutdown(self) -> None:
         """Stop accepting, wake the accept loop, end every visitor, join every thread."""
@@ -326,6 +376,7 @@ def tls_server(
     maximum_version: ssl.TLSVersion | None = None,
     ciphers: str | None = None,
     ecdh_curve: str | None = None,
+    handler: Callable[[bytes], bytes] | None = None,
 ) -> Iterator[TLSServer]:
     """Run a TLS server on 127.0.0.1 until the ``with`` block ends (lessons 06-08).
 
@@ -336,6 +387,13 @@ def tls_server(
     echoed back when ``response`` is None. ``http=True``: an HTTPS server answering one HTTP/1.1
     GET with ``response`` (or a short greeting) as a text/plain body. Each visitor is served in
     its own thread, then the server hangs up.
+
+    ``handler``: a function ``handler(request: bytes) -> bytes`` that answers instead of
+    ``response``. Raw TLS: it gets the first bytes read and its answer is sent as it is.
+    ``http=True``: it gets the whole request (head, then the body up to Content-Length, so a
+    POSTed form too), and its answer is the body of a 200 text/plain answer, whatever the
+    method. A handler that raises gets its visitor an HTTP 500 (raw TLS: the server hangs up);
+    the server keeps running for the next visitor.
 
     ``minimum_version`` / ``maximum_version``: ``ssl.TLSVersion`` bounds (e.g. ``maximum_version
     =ssl.TLSVersion.TLSv1_2``); ``ciphers``: an OpenSSL cipher string for TLS 1.2 and older,
@@ -353,13 +411,20 @@ def tls_server(
         raise ArgumentError(
             f"response must be bytes (b'...' or text.encode()), not {type(response).__name__}."
         )
+    if handler is not None and not callable(handler):
+        raise ArgumentError(
+            f"handler must be a function taking the request bytes and returning the answer "
+            f"bytes, not {type(handler).__name__}."
+        )
+    if handler is not None and response is not None:
+        raise ArgumentError("Give either response or handler, not both: the handler answers.")
     context, chain = _server_context(leaf, minimum_version, maximum_version, ciphers, ecdh_curve)
     try:
         listener = socket.create_server((HOST, 0))  # port 0: the OS picks a free one
     except OSError as error:
         raise ServerError(f"Could not listen on {HOST}: {error}.") from error
     with listener:
-        server = _Server(listener, context, http, response)
+        server = _Server(listener, context, http, response, handler)
         server.accepter.start()
         try:
             yield TLSServer(HOST, listener.getsockname()[1], chain[0], chain, http, context)

@@ -261,6 +261,98 @@ def test_http_refuses_other_methods(root: CA, leaf: LeafCert) -> None:
     assert result.response is not None and result.response.startswith(b"HTTP/1.1 405")
 
 
+def _body(response: bytes | None) -> tuple[bytes, bytes]:
+    assert response is not None
+    head, _, body = response.partition(b"\r\n\r\n")
+    return head, body
+
+
+def test_http_handler_gets_a_posted_form(root: CA, leaf: LeafCert) -> None:
+    seen: list[bytes] = []
+
+    def login(request: bytes) -> bytes:
+        seen.append(request)
+        return b"welcome" if request.endswith(b"password=made-up-test") else b"who are you?"
+
+    form = b"user=alice&password=made-up-test"
+    request = (
+        b"POST /login HTTP/1.1\r\nHost: bank.example\r\nContent-Type: application/x-www-form-"
+        b"urlencoded\r\nContent-Length: " + str(len(form)).encode() + b"\r\n\r\n" + form
+    )
+    with tls_server(leaf, http=True, handler=login) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=request)
+    head, body = _body(result.response)
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"Content-Type: text/plain" in head
+    assert body == b"welcome"
+    assert seen == [request]  # the whole request, head and body
+
+
+def test_http_handler_reads_a_long_body_to_its_content_length(root: CA, leaf: LeafCert) -> None:
+    form = b"x" * 50_000  # more than one TLS record, more than one recv
+    request = b"POST / HTTP/1.1\r\nContent-Length: 50000\r\n\r\n" + form
+    with tls_server(leaf, http=True, handler=lambda r: str(len(r)).encode()) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=request)
+    assert _body(result.response)[1] == str(len(request)).encode()
+
+
+def test_http_handler_answers_get_too(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf, http=True, handler=lambda r: r.split(b" ")[1]) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, request=b"GET /x HTTP/1.1\r\n\r\n"
+        )
+    assert _body(result.response)[1] == b"/x"
+
+
+def test_a_failing_http_handler_gets_500_and_the_server_goes_on(root: CA, leaf: LeafCert) -> None:
+    calls = []
+
+    def flaky(request: bytes) -> bytes:
+        calls.append(request)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the handler")
+        return b"fine"
+
+    get = b"GET / HTTP/1.1\r\n\r\n"
+    with tls_server(leaf, http=True, handler=flaky) as server:
+        first = connect(server.port, hostname=HOSTNAME, trust=root, request=get)
+        second = connect(server.port, hostname=HOSTNAME, trust=root, request=get)
+    assert _body(first.response)[0].startswith(b"HTTP/1.1 500")
+    assert b"a bug" not in (first.response or b"")  # the error's text stays on the server
+    assert _body(second.response)[1] == b"fine"
+
+
+def test_a_handler_that_returns_text_gets_500(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf, http=True, handler=lambda r: "text") as server:  # type: ignore[arg-type,return-value]
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, request=b"GET / HTTP/1.1\r\n\r\n"
+        )
+    assert _body(result.response)[0].startswith(b"HTTP/1.1 500")
+
+
+def test_raw_handler(root: CA, leaf: LeafCert) -> None:
+    def shout(request: bytes) -> bytes:
+        if request == b"boom":
+            raise ValueError("no")
+        return request.upper()
+
+    with tls_server(leaf, handler=shout) as server:
+        loud = connect(server.port, hostname=HOSTNAME, trust=root, request=b"hello")
+        hung_up = connect(server.port, hostname=HOSTNAME, trust=root, request=b"boom")
+        again = connect(server.port, hostname=HOSTNAME, trust=root, request=b"again")
+    assert loud.response == b"HELLO"
+    assert hung_up.ok and hung_up.response == b""  # the server hung up: no answer
+    assert again.response == b"AGAIN"
+
+
+def test_handler_arguments(leaf: LeafCert) -> None:
+    with pytest.raises(ArgumentError, match="handler must be a function"):
+        with tls_server(leaf, handler=b"no"):  # type: ignore[arg-type]
+            pass
+    with pytest.raises(ArgumentError, match="either response or handler"):
+        with tls_server(leaf, response=b"x", handler=lambda r: r):
+            pass
+
+
 # --- stopping, and servers that do not answer ---------------------------------------------------
 
 
