@@ -51,6 +51,7 @@ __all__ = [
     "RSA_KEY_TRANSPORT",
     "Connection",
     "TLSServer",
+    "Visit",
     "connect",
     "tls_server",
 ]
@@ -88,6 +89,7 @@ _FINITE_FIELD_DH = "finite-field Diffie-Hellman with the server's own parameters
 _DEFAULT_RESPONSE = b"hello from pkicourse over TLS\n"
 _SERVER_TIMEOUT = 2.0  # seconds a server waits for a visitor's bytes; a local handshake takes ms
 _READ_SIZE = 16384
+_GRACE = 0.25  # seconds a stopping server lets busy visitors finish before cutting them off
 _MAX_HEAD = 65536  # an HTTP request head longer than this is cut
 _MAX_BODY = 1 << 20  # a request body is read up to 1 MiB
 
@@ -105,6 +107,31 @@ class TLSServer:
     chain: list[x509.Certificate]  # what it sends: the leaf, then its intermediates
     http: bool
     context: ssl.SSLContext = field(repr=False)
+    #: What the server saw, one :class:`Visit` per visitor, in order (a live list).
+    visits: list[Visit] = field(default_factory=list, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One visitor, as the server saw it (lessons 07 and 08).
+
+    ``ok``: the handshake succeeded and the answer was made (False: the visitor refused the
+    server, sent nothing, or the handler failed; ``error`` says which). ``request``: the bytes
+    the visitor sent (what a man in the middle reads), or None. ``client_certificate``: the
+    certificate the visitor proved it holds (mutual TLS, ``client_ca=``), or None.
+    """
+
+    ok: bool
+    request: bytes | None
+    client_certificate: x509.Certificate | None
+    error: str | None
+
+    def __str__(self) -> str:
+        who = "a visitor" if self.client_certificate is None else _cn(self.client_certificate)
+        if not self.ok:
+            return f"{who}: refused or failed: {self.error}"
+        sent = "nothing" if not self.request else f"{len(self.request)} bytes"
+        return f"{who}: sent {sent}"
 
 
 def _server_context(
@@ -222,6 +249,18 @@ def _http_reply(status: bytes, body: bytes) -> bytes:
     return head + body
 
 
+def _peer_certificate(tls: ssl.SSLSocket) -> x509.Certificate | None:
+    """The client's certificate (mutual TLS), or None when it sent none."""
+    der = tls.getpeercert(binary_form=True)
+    return x509.load_der_x509_certificate(der) if der else None
+
+
+def _alert_name(reason: str) -> str | None:
+    """TLS alert name from OpenSSL's reason: ``TLSV1_ALERT_UNKNOWN_CA`` -> ``unknown_ca``."""
+    _, found, name = reason.partition("ALERT_")
+    return name.lower() if found and name else None
+
+
 def _content_length(head: bytes) -> int:
     """The Content-Length of an HTTP request head (0 when absent or unreadable)."""
     for line in head.split(b"\r\n")[1:]:
@@ -250,10 +289,12 @@ class _Server:
         self.http = http
         self.response = response
         self.handler = handler
-        self.stop = threading.Event()
+        self.stop = threading.Event()  # no more visitors
+        self.cut = threading.Event()  # the visitors still here are being cut off
         self.lock = threading.Lock()
         self.visitors: list[threading.Thread] = []
         self.open: set[socket.socket] = set()
+        self.visits: list[Visit] = []  # shared with TLSServer.visits: a live list
         self.accepter = threading.Thread(
             target=self._accept_loop, name="pkicourse-tls-server", daemon=True
         )
@@ -281,7 +322,10 @@ class _Server:
             visitor.start()
 
     def _serve_one(self, connection: socket.socket) -> None:
-        """Handshake, read one request, answer it, hang up. A refused handshake ends quietly."""
+        """Handshake, read one request, answer it, hang up; note the visit in ``visits``."""
+        request: bytes | None = None
+        client: x509.Certificate | None = None
+        noted = False
         try:
             with self.context.wrap_socket(
                 connection, server_side=True, do_handshake_on_connect=False
@@ -292,17 +336,45 @@ class _Server:
                         return
                     self.open.add(tls)
                 tls.do_handshake()
+                client = _peer_certificate(tls)
                 request = self._read_request(tls)
-                if request:
-                    answer = self._answer(request)
-                    if answer:
-                        tls.sendall(answer)
-        except (ssl.SSLError, OSError):
-            pass  # the client refused our certificate, or hung up: that is its right
+                answer, failure = self._answer(request) if request else (b"", None)
+                self._note(Visit(failure is None, request, client, failure))  # before answering:
+                noted = True  # a client that has its answer finds its visit listed
+                if answer:
+                    tls.sendall(answer)
+        except (ssl.SSLError, OSError) as error:  # the visitor refused us, or hung up: its right
+            if not noted:
+                self._note(Visit(False, request, client, self._why(error)))
         finally:
             with self.lock:
                 self.open = {s for s in self.open if s is not connection and s.fileno() != -1}
             connection.close()
+
+    def _note(self, visit: Visit) -> None:
+        with self.lock:
+            self.visits.append(visit)
+
+    def _why(self, error: OSError) -> str:
+        """What went wrong with a visitor, in plain words (for :class:`Visit`)."""
+        if self.cut.is_set():
+            return "the server stopped before this visitor was done"
+        if isinstance(error, ssl.SSLCertVerificationError):
+            return (
+                f"the client's certificate was refused: {error.verify_message} (OpenSSL verify "
+                f"code {error.verify_code})"
+            )
+        if isinstance(error, ssl.SSLError):
+            reason = str(error.reason or error)
+            alert = _alert_name(reason)
+            if alert is not None:
+                return f"the client ended the handshake with the alert {alert} ({reason})"
+            if "PEER_DID_NOT_RETURN_A_CERTIFICATE" in reason:
+                return "the client sent no certificate, and this server requires one"
+            return f"the TLS handshake failed ({reason})"
+        if isinstance(error, TimeoutError):
+            return f"the visitor sent nothing within {_SERVER_TIMEOUT:g} s"
+        return f"the visitor hung up ({error})"
 
     def _read_request(self, tls: ssl.SSLSocket) -> bytes:
         """Raw TLS: the first bytes read. HTTP: the head, then the body up to Content-Length."""
@@ -323,28 +395,29 @@ class _Server:
             body += more
         return head + separator + body[:wanted]
 
-    def _answer(self, request: bytes) -> bytes:
+    def _answer(self, request: bytes) -> tuple[bytes, str | None]:
+        """(the answer, why the handler failed or None)."""
         if self.handler is not None:
             return self._handled(request)
         if self.http:
-            return _http_answer(
-                request, _DEFAULT_RESPONSE if self.response is None else self.response
-            )
-        return request if self.response is None else self.response  # None: an echo server
+            body = _DEFAULT_RESPONSE if self.response is None else self.response
+            return _http_answer(request, body), None
+        return (request if self.response is None else self.response), None  # None: an echo
 
-    def _handled(self, request: bytes) -> bytes:
+    def _handled(self, request: bytes) -> tuple[bytes, str | None]:
         """The handler's answer; a handler that fails gets HTTP 500, or (raw) a hang-up."""
         try:
             answer = self.handler(request) if self.handler is not None else b""
             if type(answer) is not bytes:
-                raise TypeError(f"the handler returned {type(answer).__name__}, not bytes")
-        except Exception:  # the learner's handler failed: this visitor only, the server goes on
+                raise TypeError(f"it returned {type(answer).__name__}, not bytes")
+        except Exception as error:  # the learner's handler failed: this visitor only
+            failure = f"the handler raised {type(error).__name__}: {error}"
             if self.http:
                 return _http_reply(
                     b"500 Internal Server Error", b"the server's handler raised an error\n"
-                )
-            return b""
-        return _http_reply(b"200 OK", answer) if self.http else answer
+                ), failure
+            return b"", failure
+        return (_http_reply(b"200 OK", answer) if self.http else answer), None
 
     def shutdown(self) -> None:
         """Stop accepting, wake the accept loop, end every visitor, join every thread."""
@@ -354,7 +427,11 @@ class _Server:
         except OSError:
             pass  # the accept loop has stopped already
         self.accepter.join()
+        grace = time.monotonic() + _GRACE  # a visitor busy with bytes already sent finishes
+        for visitor in list(self.visitors):
+            visitor.join(max(0.0, grace - time.monotonic()))
         with self.lock:
+            self.cut.set()
             for connection in self.open:
                 try:
                     # a visitor waiting in recv wakes (the plain socket's shutdown: no TLS alert)
@@ -427,7 +504,8 @@ def tls_server(
         server = _Server(listener, context, http, response, handler)
         server.accepter.start()
         try:
-            yield TLSServer(HOST, listener.getsockname()[1], chain[0], chain, http, context)
+            port = listener.getsockname()[1]
+            yield TLSServer(HOST, port, chain[0], chain, http, context, server.visits)
         finally:
             server.shutdown()
 

@@ -21,6 +21,7 @@ from pkicourse.tls import (
     GROUPS,
     RSA_KEY_TRANSPORT,
     Connection,
+    Visit,
     _group,
     connect,
     tls_server,
@@ -351,6 +352,53 @@ def test_handler_arguments(leaf: LeafCert) -> None:
     with pytest.raises(ArgumentError, match="either response or handler"):
         with tls_server(leaf, response=b"x", handler=lambda r: r):
             pass
+
+
+# --- what the server saw ------------------------------------------------------------------------
+
+
+def test_visits_list_what_each_visitor_sent(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf, http=True, handler=lambda r: b"ok") as server:
+        assert server.visits == []
+        connect(server.port, hostname=HOSTNAME, trust=root, request=b"GET /a HTTP/1.1\r\n\r\n")
+        assert len(server.visits) == 1  # live: listed before the answer was sent
+        connect(server.port, hostname=HOSTNAME, trust=root, request=b"GET /b HTTP/1.1\r\n\r\n")
+    first, second = server.visits
+    assert type(first) is Visit
+    assert first.ok and first.error is None and first.client_certificate is None
+    assert first.request == b"GET /a HTTP/1.1\r\n\r\n"
+    assert second.request == b"GET /b HTTP/1.1\r\n\r\n"
+    assert "sent 19 bytes" in str(first)
+
+
+def test_a_visitor_who_refuses_the_server_is_listed_with_its_alert(leaf: LeafCert) -> None:
+    stranger = CA.root("pkicourse Someone Else's Root")
+    with tls_server(leaf) as server:
+        refused = connect(server.port, hostname=HOSTNAME, trust=stranger, request=b"secret")
+    assert not refused.ok
+    (visit,) = server.visits
+    assert not visit.ok and visit.request is None
+    assert visit.error is not None and "unknown_ca" in visit.error
+
+
+def test_a_failing_handler_is_listed(root: CA, leaf: LeafCert) -> None:
+    def broken(request: bytes) -> bytes:
+        raise KeyError("no such page")
+
+    with tls_server(leaf, handler=broken) as server:
+        connect(server.port, hostname=HOSTNAME, trust=root, request=b"hi")
+    (visit,) = server.visits
+    assert not visit.ok and visit.request == b"hi"
+    assert visit.error is not None and "KeyError" in visit.error
+
+
+def test_a_silent_visitor_is_listed_when_the_server_stops(leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        silent = socket.create_connection((server.host, server.port))
+        time.sleep(0.1)  # the server is now waiting for a ClientHello that never comes
+    silent.close()
+    (visit,) = server.visits
+    assert not visit.ok and visit.error == "the server stopped before this visitor was done"
 
 
 # --- stopping, and servers that do not answer ---------------------------------------------------
