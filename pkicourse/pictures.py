@@ -6,8 +6,10 @@ make it the last expression of a notebook cell and ``%matplotlib inline`` shows 
 
 Lessons: 01-asymmetric-keys (:func:`draw_lock_and_key`, :func:`draw_users`),
 02-session-keys (:func:`draw_key_transport`, :func:`draw_ecdhe`, :func:`draw_speeds`,
-:func:`draw_who_knows_what`), 03 to 05 (:func:`draw_chain_of_trust`) and
-05-certificate-authorities (:func:`draw_root_store`).
+:func:`draw_who_knows_what`), 03 to 05 (:func:`draw_chain_of_trust`),
+05-certificate-authorities (:func:`draw_root_store`) and 06-tls-handshake
+(:func:`draw_handshake`, which draws the flights :func:`pkicourse.handshake.step_through`
+recorded).
 
 Colours come from the Okabe-Ito palette, which stays readable with colour blindness; every
 colour is backed by a word or a mark (✔ / ✘), never used alone.
@@ -15,9 +17,10 @@ colour is backed by a word or a mark (✔ / ✘), never used alone.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -33,6 +36,7 @@ from matplotlib.patches import (
 from matplotlib.ticker import FuncFormatter
 
 from pkicourse.errors import InvalidChoiceError
+from pkicourse.handshake import Flight, HandshakeError, Record
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
 __all__ = [
     "draw_chain_of_trust",
     "draw_ecdhe",
+    "draw_handshake",
     "draw_key_transport",
     "draw_lock_and_key",
     "draw_root_store",
@@ -662,4 +667,195 @@ def draw_root_store(summary: StoreSummary) -> Figure:
     years_ax.set_title("When they expire", fontsize=11)
     for ax in (operators_ax, keys_ax, years_ax):
         ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+# --- lesson 06: a real handshake, flight by flight ----------------------------------------
+
+_CLIENT_X, _HANDSHAKE_SERVER_X, _LINE_X = 1.5, 7.5, 2.05
+_LINE_STEP, _FLIGHT_GAP = 0.25, 0.5
+_ENCRYPTED = _BLUE
+
+
+class _Line(NamedTuple):
+    """One line of text over a flight's arrow: what a reader of the wire can tell."""
+
+    text: str
+    encrypted: bool
+    alert: bool
+
+
+def _size_list(sizes: Sequence[int]) -> str:
+    shown = [str(size) for size in sizes[:5]]
+    return " + ".join(shown + (["…"] if len(sizes) > 5 else []))
+
+
+def _record_lines(records: Sequence[Record], tls13: bool) -> list[_Line]:
+    """A line per plaintext record; consecutive encrypted records of one type share a line."""
+    lines: list[_Line] = []
+    i = 0
+    while i < len(records):
+        record = records[i]
+        if record.encrypted:
+            group = [record]
+            while i + len(group) < len(records):
+                following = records[i + len(group)]
+                if not following.encrypted or following.content_type != record.content_type:
+                    break
+                group.append(following)
+            i += len(group)
+            lines.append(_Line(_encrypted_words(group, tls13), encrypted=True, alert=False))
+            continue
+        i += 1
+        if record.content_type == 20:
+            note = "dummy, for old middleboxes" if tls13 else "encrypts from here on"
+            lines.append(_Line(f"ChangeCipherSpec ({note}), {record.size} bytes", False, False))
+        elif record.alert is not None:
+            lines.append(_Line(f"alert: {record.alert}, {record.size} bytes", False, True))
+        else:
+            lines.append(_Line(f"{record.what}, {record.size} bytes", False, False))
+    return lines
+
+
+def _encrypted_words(group: Sequence[Record], tls13: bool) -> str:
+    sizes = [record.size for record in group]
+    if not tls13 and group[0].content_type == 22 and len(group) == 1:  # TLS 1.2: Finished
+        return f"encrypted: Finished (first after ChangeCipherSpec), {sizes[0]} bytes"
+    if len(group) == 1:
+        return f"encrypted: 1 record, {sizes[0]} bytes, contents hidden"
+    return f"encrypted: {len(group)} records, {_size_list(sizes)} bytes, contents hidden"
+
+
+def _is_tls13(flights: Sequence[Flight]) -> bool:
+    """TLS 1.3 sends its handshake in application_data records, or asks again (HRR)."""
+    records = [record for flight in flights for record in flight.records]
+    return any(r.content_type == 23 or "HelloRetryRequest" in r.messages for r in records)
+
+
+def _handshake_title(flights: Sequence[Flight], tls13: bool, failed: bool) -> str:
+    version = "TLS 1.3" if tls13 else "TLS 1.2" if len(flights) > 1 else "TLS"
+    messages = {m for flight in flights for record in flight.records for m in record.messages}
+    retry = " with a HelloRetryRequest" if "HelloRetryRequest" in messages else ""
+    if failed:
+        return f"A {version} handshake that failed{retry}"
+    return f"A real {version} handshake{retry}, flight by flight"
+
+
+def _flights_of(flights: object) -> tuple[list[Flight], str | None]:
+    """The flights to draw, and the failure in a few words when given a HandshakeError."""
+    if isinstance(flights, HandshakeError):
+        return list(flights.flights), _failure_words(flights)
+    if isinstance(flights, (list, tuple)) and all(isinstance(f, Flight) for f in flights):
+        if flights:
+            return list(flights), None
+    raise InvalidChoiceError(
+        "draw_handshake needs the flights of a handshake: pass step_through(...), or the "
+        "HandshakeError it raised (or its .flights)."
+    )
+
+
+def _failure_words(error: HandshakeError) -> str:
+    """Who refused and OpenSSL's verify code, or the first sentence of the error."""
+    text = str(error)
+    code = re.search(r"\(OpenSSL verify code [^)]*\)", text)
+    if error.verify_code is not None and code is not None:
+        return f"Handshake failed. {text.split(':')[0]} {code.group(0)}"
+    return "Handshake failed. " + text.split(". ")[0].rstrip(".") + "."
+
+
+def _draw_lifelines(ax: Axes, top: float, bottom: float) -> None:
+    for x, name, colour in ((_CLIENT_X, "client", _SKY), (_HANDSHAKE_SERVER_X, "server", _ORANGE)):
+        ax.plot([x, x], [bottom, top - 0.2], color=_GREY, lw=1.2, ls="--", zorder=1)
+        _draw_box(ax, x, top, name, fontsize=12, weight="bold", box={"facecolor": colour})
+
+
+def _draw_encryption_starts(ax: Axes, y: float, sender: str) -> None:
+    """A dashed rule above the sender's first encrypted line, tagged in the sender's margin."""
+    ax.plot([_CLIENT_X, _HANDSHAKE_SERVER_X], [y, y], color=_ENCRYPTED, lw=1.0, ls=(0, (4, 3)))
+    x, align = (
+        (_CLIENT_X - 0.15, "right") if sender == "client" else (_HANDSHAKE_SERVER_X + 0.15, "left")
+    )
+    tag = ax.text(
+        x, y, f"the {sender}\nencrypts\nfrom here", ha=align, va="center", fontsize=8.5,
+        color=_ENCRYPTED, weight="bold",
+    )  # fmt: skip
+    tag.set_gid(f"starts/{sender}")
+
+
+def _draw_flight(
+    ax: Axes, index: int, flight: Flight, top: float, tls13: bool, started: set[str]
+) -> float:
+    """One flight: its lines from ``top`` down, then its arrow; returns the next top."""
+    lines = _record_lines(flight.records, tls13)
+    alert = any(line.alert for line in lines)
+    y = top
+    for j, line in enumerate(lines):
+        if line.encrypted and flight.sender not in started:
+            started.add(flight.sender)
+            _draw_encryption_starts(ax, y + _LINE_STEP / 2, flight.sender)
+        colour = _VERMILLION if line.alert else _ENCRYPTED if line.encrypted else _INK
+        text = ax.text(
+            _LINE_X, y, line.text, va="center", fontsize=9.5, color=colour,
+            weight="bold" if line.alert else "normal",
+        )  # fmt: skip
+        text.set_gid(f"flight{index}/line{j}")
+        if line.encrypted:
+            _draw_padlock(ax, _LINE_X - 0.17, y - 0.02, 0.16, _SKY, closed=True)
+        y -= _LINE_STEP
+    to_server = flight.sender == "client"
+    start, end = (_CLIENT_X, _HANDSHAKE_SERVER_X) if to_server else (_HANDSHAKE_SERVER_X, _CLIENT_X)
+    colour = _VERMILLION if alert else _ENCRYPTED if flight.encrypted else _INK
+    arrow = FancyArrowPatch(
+        (start, y), (end, y), arrowstyle="-|>", mutation_scale=16, color=colour,
+        lw=2.4 if alert else 1.6, shrinkA=0, shrinkB=0, zorder=4,
+    )  # fmt: skip
+    arrow.set_gid(f"flight{index}")
+    ax.add_patch(arrow)
+    count = f"{len(flight.records)} record{'s' if len(flight.records) != 1 else ''}"
+    total = ax.text(
+        (start + end) / 2, y - 0.05, f"flight {index + 1}: {flight.size} bytes, {count}",
+        ha="center", va="top", fontsize=8.5, color=colour if alert else "#555555", style="italic",
+    )  # fmt: skip
+    total.set_gid(f"flight{index}/total")
+    return y - _FLIGHT_GAP
+
+
+def _draw_handshake_legend(ax: Axes, y: float, failure: str | None) -> None:
+    _draw_padlock(ax, 0.45, y, 0.2, _SKY, closed=True)
+    legend = (
+        "blue with a padlock: encrypted, only client and server can read it (in TLS 1.3 "
+        "its type is hidden too); black: plaintext, anyone on the path reads it"
+    )
+    ax.text(0.7, y, textwrap.fill(legend, 100), va="center", fontsize=8.5, color="#444444")
+    if failure is not None:
+        words = textwrap.fill(textwrap.shorten(failure, 330, placeholder="…"), 105)
+        failed = ax.text(0.3, y - 0.3, words, va="top", fontsize=8.5, color=_VERMILLION)
+        failed.set_gid("failure")
+
+
+def draw_handshake(
+    flights: Sequence[Flight] | HandshakeError, *, title: str | None = None
+) -> Figure:
+    """A sequence diagram of a real handshake: one arrow per flight, what each carries.
+
+    Lesson 06-tls-handshake. ``flights``: what :func:`pkicourse.handshake.step_through`
+    returned, or the :class:`~pkicourse.handshake.HandshakeError` it raised (or its
+    ``.flights``). Each arrow goes from the side that sent the flight; above it, one line per
+    plaintext record (the handshake messages, with their sizes), encrypted records in blue
+    with a padlock (their type and contents are hidden); a dashed blue rule where each side
+    starts to encrypt; under the arrow, the flight's bytes. An alert is red.
+    """
+    drawn, failure = _flights_of(flights)
+    tls13 = _is_tls13(drawn)
+    lines = sum(len(_record_lines(flight.records, tls13)) for flight in drawn)
+    bottom = 1.1 if failure else 0.5
+    height = 1.25 + lines * _LINE_STEP + len(drawn) * _FLIGHT_GAP + bottom
+    fig, ax = _canvas(9.0, height)
+    heading = title if title is not None else _handshake_title(drawn, tls13, failure is not None)
+    ax.text(4.5, height - 0.3, heading, ha="center", va="center", fontsize=13, weight="bold")
+    _draw_lifelines(ax, height - 0.8, bottom)
+    top, started = height - 1.25, set[str]()
+    for index, flight in enumerate(drawn):
+        top = _draw_flight(ax, index, flight, top, tls13, started)
+    _draw_handshake_legend(ax, bottom - 0.2, failure)
     return fig

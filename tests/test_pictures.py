@@ -5,21 +5,26 @@ from __future__ import annotations
 import ast
 import functools
 import io
+import ssl
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import pytest
 from cryptography import x509
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.text import Text
 
 from pkicourse import pictures, truststore
 from pkicourse.ca import CA
 from pkicourse.errors import InvalidChoiceError
+from pkicourse.handshake import Flight, HandshakeError, step_through
 from pkicourse.session_keys import SpeedResult
 from pkicourse.truststore import StoreSummary
 
@@ -61,6 +66,7 @@ DRAWINGS: dict[str, Callable[[], Figure]] = {
     "who_knows_what": lambda: pictures.draw_who_knows_what(WHO_KNOWS),
     "chain_of_trust": lambda: pictures.draw_chain_of_trust(_chain()),
     "root_store": lambda: pictures.draw_root_store(_store()),
+    "handshake": lambda: pictures.draw_handshake(_flights()),
 }
 
 
@@ -255,3 +261,188 @@ def test_root_store_has_a_bar_per_operator_key_type_and_year() -> None:
 def test_root_store_rejects_an_empty_store() -> None:
     with pytest.raises(InvalidChoiceError):
         pictures.draw_root_store(truststore.summary([]))
+
+
+# --- lesson 06: draw_handshake, from real flights ----------------------------------------------
+
+
+@functools.cache
+def _handshake_ca() -> CA:
+    return CA.root("Handshake Picture CA")
+
+
+def _step(
+    *,
+    maximum: ssl.TLSVersion | None = None,
+    ciphers: str | None = None,
+    curve: str | None = None,
+    key_type: str = "ec",
+    trusted: bool = True,
+) -> list[Flight] | HandshakeError:
+    """Real flights from handshake.step_through (or the HandshakeError it raised)."""
+    ca = _handshake_ca()
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("bank.example", key_type=key_type).configure_cert(server)
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    (ca if trusted else CA.root("A Stranger CA")).configure_trust(client)
+    if maximum is not None:
+        server.maximum_version = maximum
+    if ciphers is not None:
+        server.set_ciphers(ciphers)
+        client.set_ciphers(ciphers)
+    if curve is not None:
+        server.set_ecdh_curve(curve)
+    try:
+        return step_through(client, server, hostname="bank.example")
+    except HandshakeError as error:
+        return error
+
+
+def _flights(**options: Any) -> list[Flight]:
+    flights = _step(**options)
+    assert isinstance(flights, list), f"the handshake failed: {flights}"
+    return flights
+
+
+def _lines(fig: Figure, flight: int) -> list[Text]:
+    texts = [t for t in fig.findobj(Text) if str(t.get_gid()).startswith(f"flight{flight}/line")]
+    return sorted(texts, key=lambda t: str(t.get_gid()))
+
+
+def _arrow(fig: Figure, flight: int) -> FancyArrowPatch:
+    (arrow,) = [p for p in fig.findobj(FancyArrowPatch) if p.get_gid() == f"flight{flight}"]
+    return arrow
+
+
+def _goes_right(arrow: FancyArrowPatch) -> bool:
+    (x0, _), (x1, _) = arrow._posA_posB  # type: ignore[misc]
+    return bool(x1 > x0)
+
+
+def _padlocks(fig: Figure) -> int:
+    """Each drawn padlock has one keyhole: an ink circle inside its body."""
+    return sum(1 for p in fig.findobj(Circle) if p.get_radius() < 0.02)
+
+
+def _check_renders_quietly(fig: Figure) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning from Agg
+        started = time.perf_counter()
+        assert _render_png(fig).startswith(PNG_MAGIC)
+        assert time.perf_counter() - started < 0.5
+
+
+def test_handshake_tls13_has_an_arrow_per_flight_in_the_right_direction() -> None:
+    flights = _flights()
+    started = time.perf_counter()
+    fig = pictures.draw_handshake(flights)
+    _check_renders_quietly(fig)
+    assert time.perf_counter() - started < 0.5
+    for i, flight in enumerate(flights):
+        assert _goes_right(_arrow(fig, i)) == (flight.sender == "client"), f"flight {i}"
+        total = _mark_of(fig, f"flight{i}/total")
+        assert f"{flight.size} bytes" in total and f"flight {i + 1}:" in total
+    assert [t.get_text() for t in _lines(fig, 0)] == [f"ClientHello, {flights[0].size} bytes"]
+    server = [t.get_text() for t in _lines(fig, 1)]
+    assert server[0].startswith("ServerHello, ")
+    assert "dummy, for old middleboxes" in server[1]
+    encrypted = [r.size for r in flights[1].records if r.encrypted]
+    assert server[2] == (
+        f"encrypted: {len(encrypted)} records, {' + '.join(map(str, encrypted))} bytes, "
+        "contents hidden"
+    )
+    assert "A real TLS 1.3 handshake" in _all_text(fig)
+
+
+def test_handshake_marks_encrypted_lines_and_where_encryption_starts() -> None:
+    flights = _flights()
+    fig = pictures.draw_handshake(flights)
+    lines = [t for i in range(len(flights)) for t in _lines(fig, i)]
+    encrypted = [t for t in lines if t.get_text().startswith("encrypted:")]
+    plain = [t for t in lines if not t.get_text().startswith("encrypted:")]
+    assert encrypted and plain
+    assert {t.get_color() for t in encrypted} == {pictures._ENCRYPTED}
+    assert pictures._ENCRYPTED not in {t.get_color() for t in plain}
+    assert _padlocks(fig) == len(encrypted) + 1  # one per encrypted line, one in the legend
+    assert _mark_of(fig, "starts/server") == "the server\nencrypts\nfrom here"
+    assert _mark_of(fig, "starts/client") == "the client\nencrypts\nfrom here"
+    assert "🔒" not in _all_text(fig)  # a drawn padlock, not a glyph the font may lack
+
+
+@pytest.mark.parametrize(
+    ("name", "options", "server_messages"),
+    [
+        ("ECDHE", {}, ["ServerHello", "Certificate", "ServerKeyExchange", "ServerHelloDone"]),
+        (
+            "RSA key transport",
+            {"ciphers": "AES128-GCM-SHA256", "key_type": "rsa"},
+            ["ServerHello", "Certificate", "ServerHelloDone"],
+        ),
+    ],
+)
+def test_handshake_tls12_shows_the_plaintext_certificate_and_each_finished(
+    name: str, options: dict[str, Any], server_messages: list[str]
+) -> None:
+    flights = _flights(maximum=ssl.TLSVersion.TLSv1_2, **options)
+    fig = pictures.draw_handshake(flights)
+    _check_renders_quietly(fig)
+    assert "A real TLS 1.2 handshake" in _all_text(fig)
+    server = [t.get_text().split(",")[0] for t in _lines(fig, 1)]
+    assert server == server_messages, name
+    client = [t.get_text() for t in _lines(fig, 2)]
+    assert client[0].startswith("ClientKeyExchange, ")
+    assert client[1].startswith("ChangeCipherSpec (encrypts from here on)")
+    assert client[2].startswith("encrypted: Finished")
+    assert [_goes_right(_arrow(fig, i)) for i in range(len(flights))] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    assert _padlocks(fig) == 3  # the client's Finished, the server's, the legend's
+
+
+def test_handshake_with_a_hello_retry_request() -> None:
+    flights = _flights(curve="secp384r1")
+    fig = pictures.draw_handshake(flights)
+    _check_renders_quietly(fig)
+    assert "HelloRetryRequest" in fig.axes[0].texts[0].get_text()
+    assert _lines(fig, 1)[0].get_text().startswith("HelloRetryRequest, ")
+    second = [t.get_text() for t in _lines(fig, 2)]
+    assert second[1].startswith("ClientHello, ") and _goes_right(_arrow(fig, 2))
+    assert not any(t.startswith("encrypted") for t in second)  # the second hello is plaintext
+
+
+@pytest.mark.parametrize("maximum", [None, ssl.TLSVersion.TLSv1_2])
+def test_handshake_failure_draws_the_alert_in_red(maximum: ssl.TLSVersion | None) -> None:
+    error = _step(maximum=maximum, trusted=False)
+    assert isinstance(error, HandshakeError)
+    fig = pictures.draw_handshake(error)
+    _check_renders_quietly(fig)
+    last = len(error.flights) - 1
+    alert = _lines(fig, last)[-1]
+    assert alert.get_text() == "alert: unknown_ca, 7 bytes"
+    assert alert.get_color() == pictures._VERMILLION
+    assert (
+        matplotlib.colors.to_hex(_arrow(fig, last).get_edgecolor()) == pictures._VERMILLION.lower()
+    )
+    assert _goes_right(_arrow(fig, last)), "the client sends the alert"
+    assert "that failed" in _all_text(fig)
+    assert "OpenSSL verify code 20" in _mark_of(fig, "failure")
+    only_flights = pictures.draw_handshake(error.flights)  # the twin: no words of the failure
+    assert "failure" not in {t.get_gid() for t in only_flights.findobj(Text)}
+    assert _lines(only_flights, last)[-1].get_color() == pictures._VERMILLION  # still red
+    ok = pictures.draw_handshake(_flights(maximum=maximum))
+    assert pictures._VERMILLION not in {t.get_color() for t in ok.findobj(Text)}
+
+
+def test_handshake_title_and_arguments() -> None:
+    flights = _flights()
+    assert fig_title(pictures.draw_handshake(flights, title="bank.example")) == "bank.example"
+    for wrong in ([], "ClientHello", [b"\x16"], None):
+        with pytest.raises(InvalidChoiceError, match="step_through"):
+            pictures.draw_handshake(wrong)  # type: ignore[arg-type]
+
+
+def fig_title(fig: Figure) -> str:
+    return fig.axes[0].texts[0].get_text()
