@@ -1,0 +1,689 @@
+"""The note's admin and SSH: key pairs, a real SSH server, trust on first use (lesson 08).
+
+Lesson 08-putting-it-together uses everything here ("Admin uses an asymmetric pair of keys to
+secure ssh access to the server"):
+
+1. :func:`make_ssh_keypair` makes the admin's key pair with ``cryptography``
+   (``PrivateFormat.OpenSSH`` / ``PublicFormat.OpenSSH``): the private key as OpenSSH writes it
+   (``-----BEGIN OPENSSH PRIVATE KEY-----``), the public half as one line, and its ``SHA256:``
+   fingerprint exactly as ``ssh-keygen -l`` prints it (:func:`fingerprint`: SHA-256 of the
+   key's SSH wire format, base64 without ``=`` padding). :func:`authorized_keys_line` is the
+   line that goes into the server's ``~/.ssh/authorized_keys``; :func:`save_keypair` writes the
+   ``ssh-keygen`` layout (``id_ed25519`` mode 0600, ``id_ed25519.pub``).
+2. :func:`ssh_server` runs a real SSH server (``asyncssh.listen``) on 127.0.0.1, on a port the
+   operating system picks, in a background thread with its own event loop. It allows public-key
+   authentication only, and only for the listed keys; it answers ``whoami`` and ``hostname``
+   and echoes anything else. Leaving the ``with`` block stops it and joins its thread.
+3. :func:`ssh_login` logs in (``asyncssh.connect`` in a thread with its own event loop, so it
+   also works inside Jupyter's running loop). Its :class:`KnownHosts` models OpenSSH's
+   ``known_hosts``: an unknown host gets OpenSSH's first-connection prompt (trust on first use),
+   a known host that shows another key is refused as ``REMOTE HOST IDENTIFICATION HAS
+   CHANGED``, and a key the server does not list is refused with ``Permission denied
+   (publickey)``.
+4. SSH certificates, the bridge to the CA model of TLS: :func:`sign_host_key` makes an OpenSSH
+   host certificate (``SSHKey.generate_host_certificate``); a ``@cert-authority`` line in
+   known_hosts (:meth:`KnownHosts.trust_ca`) then trusts every host the CA signed, with no
+   prompt.
+
+Simplified against OpenSSH, said plainly: the server runs no shell (three canned answers);
+the known_hosts here lives in memory (``lines()`` is its file); a host whose known key has
+another *type* than the one offered is prompted for, as OpenSSH 9 does, but without OpenSSH's
+extra sentence about it; no hashed host names (``HashKnownHosts``, Debian's default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Coroutine, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import asyncssh
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from pkicourse.errors import ArgumentError, CourseError, ServerError, UnknownKeyTypeError
+from pkicourse.keys import _write_atomically
+
+__all__ = [
+    "KnownHosts",
+    "Login",
+    "SSHError",
+    "SSHKeyPair",
+    "SSHLogin",
+    "SSHServer",
+    "authorized_keys_line",
+    "fingerprint",
+    "make_ssh_keypair",
+    "save_keypair",
+    "sign_host_key",
+    "ssh_keygen_l",
+    "ssh_login",
+    "ssh_server",
+]
+
+HOST = "127.0.0.1"  # the course's SSH server listens here only
+SERVER_NAME = "bank.example"  # what the server's ``hostname`` command answers
+_TIMEOUT = 2.0  # seconds a login may take; a local one takes milliseconds
+_BACKDATE = 300  # seconds a certificate is valid before it is made (clocks differ a little)
+_T = TypeVar("_T")
+
+
+class SSHError(CourseError, ValueError):
+    """An SSH public-key line, key or certificate the course cannot use (lesson 08)."""
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SSHKeyPair:
+    """An SSH key pair as ``ssh-keygen`` makes it (lesson 08).
+
+    ``private_openssh``: the private key, PEM ``OPENSSH PRIVATE KEY`` (never shown by ``repr``);
+    ``public_line``: ``"ssh-ed25519 AAAA... comment"``; ``fingerprint``: ``"SHA256:..."``.
+    """
+
+    private_openssh: bytes = field(repr=False)
+    public_line: str
+    fingerprint: str
+    kind: str
+
+
+def make_ssh_keypair(
+    kind: Literal["ed25519", "rsa", "ecdsa"] = "ed25519", *, comment: str = "admin@laptop"
+) -> SSHKeyPair:
+    """Make a key pair like ``ssh-keygen -t KIND``: Ed25519, RSA-3072 or ECDSA P-256.
+
+    3072 bits and P-256 are ``ssh-keygen``'s defaults. No passphrase: the course's throwaway
+    keys only (a real admin key gets one: ``ssh-keygen`` asks for it).
+    """
+    private_key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+    if kind == "ed25519":
+        private_key = ed25519.Ed25519PrivateKey.generate()
+    elif kind == "rsa":
+        private_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    elif kind == "ecdsa":
+        private_key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        raise UnknownKeyTypeError(f"SSH key kind {kind!r}: choose 'ed25519', 'rsa' or 'ecdsa'.")
+    if not isinstance(comment, str) or any(c.isspace() and c != " " for c in comment):
+        raise ArgumentError("comment must be text on one line, such as 'admin@laptop'.")
+    private_openssh = private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption(),
+    )
+    public = private_key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    public_line = f"{public.decode()} {comment}".rstrip()
+    return SSHKeyPair(private_openssh, public_line, fingerprint(public_line), kind)
+
+
+def _key_blob(public_line: str) -> tuple[str, bytes]:
+    """The key type and wire-format bytes of a public-key line (``type base64 [comment]``)."""
+    if not isinstance(public_line, str):
+        raise SSHError(
+            f"Give the public key as one line of text ('ssh-ed25519 AAAA... comment'), not "
+            f"{type(public_line).__name__}."
+        )
+    fields = public_line.split()
+    try:
+        blob = base64.b64decode(fields[1], validate=True)
+        named = blob[4 : 4 + int.from_bytes(blob[:4], "big")].decode("ascii")
+    except (IndexError, ValueError) as error:
+        raise SSHError(
+            "This is not an OpenSSH public-key line: expected 'TYPE BASE64 [comment]', as in "
+            "id_ed25519.pub (a PEM public key is another format)."
+        ) from error
+    if named != fields[0]:
+        raise SSHError(f"The line says {fields[0]!r} but its key is {named!r}: it was altered.")
+    return fields[0], blob
+
+
+def fingerprint(public_line: str) -> str:
+    """OpenSSH's fingerprint of a public-key line: ``SHA256:`` + base64 without ``=`` padding.
+
+    The SHA-256 of the key's wire format (the base64 field decoded), as ``ssh-keygen -l`` and
+    the first-login prompt print it. Not the SPKI hash, not a certificate's fingerprint.
+    """
+    _, blob = _key_blob(public_line)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+_TYPE_NAMES = {"ssh-ed25519": "ED25519", "ssh-rsa": "RSA", "ssh-dss": "DSA"}
+
+
+def _type_name(key_type: str) -> str:
+    """The type name OpenSSH prints: ``ED25519``, ``RSA``, ``ECDSA``."""
+    return "ECDSA" if key_type.startswith("ecdsa-") else _TYPE_NAMES.get(key_type, key_type)
+
+
+def ssh_keygen_l(public_line: str) -> str:
+    """What ``ssh-keygen -l -f key.pub`` prints: bits, fingerprint, comment, (TYPE)."""
+    key_type, _ = _key_blob(public_line)
+    key = asyncssh.import_public_key(public_line)
+    public = key.pyca_key  # the cryptography public key (asyncssh keeps one)
+    bits = (
+        public.key_size if isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) else 256
+    )
+    comment = " ".join(public_line.split()[2:]) or "no comment"
+    return f"{bits} {fingerprint(public_line)} {comment} ({_type_name(key_type)})"
+
+
+def authorized_keys_line(public_line: str, *, options: Iterable[str] = ()) -> str:
+    """The line for ``~/.ssh/authorized_keys``: ``[options ]type base64 comment``.
+
+    ``options`` (sshd(8) "AUTHORIZED_KEYS FILE FORMAT"), e.g. ``'from="127.0.0.1"'``,
+    ``"no-port-forwarding"``, are joined with commas in front of the key.
+    """
+    _key_blob(public_line)
+    chosen = list(options)
+    for option in chosen:
+        unquoted = re.sub(r'"[^"\n]*"', "", option) if isinstance(option, str) else " "
+        if not unquoted or any(c.isspace() or c == "," for c in unquoted):
+            raise ArgumentError(
+                f"{option!r} is not one authorized_keys option such as 'no-pty' or "
+                f"'from=\"127.0.0.1\"' (spaces and commas only inside quotes)."
+            )
+    return (",".join(chosen) + " " if chosen else "") + public_line.strip()
+
+
+def save_keypair(pair: SSHKeyPair, folder: str | os.PathLike[str], name: str) -> tuple[Path, Path]:
+    """Write ``folder/name`` (private, mode 0600) and ``folder/name.pub`` (0644), as ssh-keygen.
+
+    OpenSSH refuses a private key file that others can read. An existing file is never
+    replaced (``KeyFileExistsError``). Returns the two paths.
+    """
+    if not isinstance(name, str) or not name or "/" in name:
+        raise ArgumentError(f"name must be a file name such as 'id_ed25519', not {name!r}.")
+    private_path = Path(folder) / name
+    public_path = Path(folder) / f"{name}.pub"
+    _write_atomically(private_path, pair.private_openssh, 0o600, False)
+    _write_atomically(public_path, (pair.public_line + "\n").encode(), 0o644, False)
+    return private_path, public_path
+
+
+# --- SSH certificates -------------------------------------------------------------------------
+
+
+def sign_host_key(
+    ca: SSHKeyPair, host: SSHKeyPair, principals: Iterable[str], *, days: int = 30
+) -> str:
+    """An OpenSSH host certificate for ``host``'s key, signed by ``ca`` (``ssh-keygen -s -h``).
+
+    ``principals``: the host names it is valid for (e.g. ``["bank.example"]``). Valid from 5
+    minutes ago for ``days`` days. Returns the certificate line (the ``-cert.pub`` file).
+    """
+    names = [principals] if isinstance(principals, str) else list(principals)
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise ArgumentError("principals: give the host names, such as ['bank.example'].")
+    if type(days) is not int or days < 1:
+        raise ArgumentError(f"days must be a whole number of days, at least 1, not {days!r}.")
+    ca_key = asyncssh.import_private_key(ca.private_openssh)
+    now = int(time.time())
+    certificate = ca_key.generate_host_certificate(
+        asyncssh.import_public_key(host.public_line),
+        key_id=f"{names[0]} host key",
+        principals=names,
+        valid_after=now - _BACKDATE,
+        valid_before=now + days * 86400,
+        comment=f"{names[0]} host certificate",
+    )
+    return certificate.export_certificate("openssh").decode().strip()
+
+
+# --- running asyncssh in a thread of its own -------------------------------------------------
+
+
+def _run_in_thread(coroutine: Coroutine[Any, Any, _T], timeout: float) -> _T:
+    """Run ``coroutine`` with ``asyncio.run`` in a new thread, wait for it, join the thread.
+
+    Jupyter's kernel already runs an event loop in the main thread, where ``asyncio.run``
+    is refused; a thread has none. ``timeout`` bounds the wait (the coroutine has its own).
+    """
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(asyncio.run(coroutine))
+        except BaseException as error:  # handed to the caller's thread below
+            failure.append(error)
+
+    worker = threading.Thread(target=run, name="pkicourse-ssh-client", daemon=True)
+    worker.start()
+    worker.join(timeout + 1.0)
+    if worker.is_alive():
+        raise ServerError(f"The SSH client did not finish within {timeout + 1.0:.0f} s.")
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Login:
+    """One public-key login attempt the server saw: who, with which key, let in or not."""
+
+    username: str
+    key_fingerprint: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class SSHServer:
+    """A running :func:`ssh_server` (lesson 08). ``logins`` and ``commands`` fill up live."""
+
+    host: str
+    port: int
+    host_key_fingerprint: str
+    host_public_line: str
+    host_certificate: str | None
+    logins: list[Login]
+    commands: list[str]
+
+    def known_hosts_line(self, name: str | None = None) -> str:
+        """This server's line for a known_hosts file: ``[127.0.0.1]:PORT ssh-ed25519 AAAA...``."""
+        host = name if name is not None else f"[{self.host}]:{self.port}"
+        return f"{host} {' '.join(self.host_public_line.split()[:2])}"
+
+
+class _AuthorizedKeys(asyncssh.SSHAuthorizedKeys):
+    """asyncssh's authorized_keys (options such as from= apply), noting the key it lets in."""
+
+    def __init__(self, text: str, accepted: list[str]) -> None:
+        super().__init__(text)
+        self.accepted = accepted
+
+    def validate(  # type: ignore[no-untyped-def]  # the base's return type is private
+        self, key: asyncssh.SSHKey, client_host: str, client_addr: str, *args, **kwargs
+    ):
+        options = super().validate(key, client_host, client_addr, *args, **kwargs)
+        if options is not None:
+            self.accepted.append(str(key.get_fingerprint("sha256")))
+        return options
+
+
+class _Server(asyncssh.SSHServer):
+    """One connection to the course server: public keys only, each attempt noted."""
+
+    def __init__(self, owner: _ServerThread) -> None:
+        self.owner = owner
+        self.connection: asyncssh.SSHServerConnection | None = None
+        self.username = ""
+        self.accepted: list[str] = []
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.connection = conn
+        self.owner.connections.add(conn)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.connection is not None:
+            self.owner.connections.discard(self.connection)
+
+    def begin_auth(self, username: str) -> bool:
+        self.username = username
+        if username == self.owner.username and self.connection is not None:
+            self.connection.set_authorized_keys(
+                _AuthorizedKeys(self.owner.authorized_text, self.accepted)
+            )
+        return True  # authentication is always required
+
+    def public_key_auth_supported(self) -> bool:
+        return True
+
+    def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
+        """Called for a key not in authorized_keys (or another user): refused, and noted."""
+        fp = str(key.get_fingerprint("sha256"))
+        self.owner.logins.append(Login(username, fp, False))
+        return False
+
+    def auth_completed(self) -> None:
+        fp = self.accepted[-1] if self.accepted else "?"
+        self.owner.logins.append(Login(self.username, fp, True))
+
+
+class _ServerThread:
+    """The thread and event loop of one :func:`ssh_server`."""
+
+    def __init__(self, authorized_text: str, username: str, host_key: SSHKeyPair,
+                 host_certificate: str | None) -> None:  # fmt: skip
+        self.authorized_text = authorized_text
+        self.username = username
+        self.host_key = asyncssh.import_private_key(host_key.private_openssh)
+        self.certificates = (
+            [] if host_certificate is None else [asyncssh.import_certificate(host_certificate)]
+        )  # a str here would be read as a file name
+        self.logins: list[Login] = []
+        self.commands: list[str] = []
+        self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        self.port = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.stopping: asyncio.Event | None = None
+        self.thread = threading.Thread(target=self._run, name="pkicourse-ssh-server", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as error:  # reported by start()
+            self.error = error
+        finally:
+            self.ready.set()
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.stopping = asyncio.Event()
+        acceptor = await asyncssh.listen(
+            HOST, 0, server_factory=lambda: _Server(self), server_host_keys=[self.host_key],
+            server_host_certs=self.certificates, process_factory=self._answer,
+            password_auth=False, kbdint_auth=False, gss_host=None, login_timeout=_TIMEOUT,
+        )  # fmt: skip
+        self.port = acceptor.get_port()
+        self.ready.set()
+        try:
+            await self.stopping.wait()
+        finally:
+            acceptor.close()
+            await acceptor.wait_closed()
+            for connection in list(self.connections):
+                connection.close()
+                await connection.wait_closed()
+
+    def _answer(self, process: asyncssh.SSHServerProcess[str]) -> None:
+        """``whoami`` → the user name, ``hostname`` → bank.example, anything else is echoed."""
+        command = process.command
+        self.commands.append(command or "")
+        if command is None:
+            answer = f"Welcome to {SERVER_NAME}. This course server runs no shell."
+        elif command.strip() == "whoami":
+            answer = self.username
+        elif command.strip() == "hostname":
+            answer = SERVER_NAME
+        else:
+            answer = command
+        process.stdout.write(answer + "\n")
+        process.exit(0)
+
+    def start(self) -> None:
+        self.thread.start()
+        if not self.ready.wait(5.0) or self.error is not None or not self.port:
+            self.stop()
+            raise ServerError(f"The SSH server could not start on {HOST}: {self.error}.")
+
+    def stop(self) -> None:
+        if self.loop is not None and self.stopping is not None and not self.loop.is_closed():
+            try:
+                self.loop.call_soon_threadsafe(self.stopping.set)
+            except RuntimeError:
+                pass  # the loop has ended already
+        self.thread.join(5.0)
+
+
+@contextmanager
+def ssh_server(
+    authorized_keys: Iterable[str],
+    *,
+    host_key: SSHKeyPair | None = None,
+    host_certificate: str | None = None,
+    username: str = "admin",
+) -> Iterator[SSHServer]:
+    """Run an SSH server (asyncssh) on 127.0.0.1 until the ``with`` block ends (lesson 08).
+
+    ``authorized_keys``: lines of the user's ``~/.ssh/authorized_keys``
+    (:func:`authorized_keys_line`, or public-key lines). Only public-key authentication, only
+    for ``username`` and only with those keys: no passwords. ``host_key``: the server's own key
+    pair (a new Ed25519 one if None); ``host_certificate``: its :func:`sign_host_key` line.
+    The port is chosen by the operating system. Leaving the block, even through an exception,
+    closes every connection, stops the event loop and joins the thread.
+    """
+    lines = [authorized_keys] if isinstance(authorized_keys, str) else list(authorized_keys)
+    text = "\n".join(lines)
+    try:
+        asyncssh.import_authorized_keys(text)
+    except (ValueError, TypeError) as error:
+        raise SSHError(
+            "authorized_keys holds no usable key line: give lines such as "
+            "authorized_keys_line(admin.public_line)."
+        ) from error
+    host_key = host_key if host_key is not None else make_ssh_keypair(comment="root@bank.example")
+    if host_certificate is not None:
+        _check_certificate(host_certificate, host_key)
+    runner = _ServerThread(text, username, host_key, host_certificate)
+    runner.start()
+    try:
+        yield SSHServer(
+            HOST, runner.port, host_key.fingerprint, host_key.public_line, host_certificate,
+            runner.logins, runner.commands,
+        )  # fmt: skip
+    finally:
+        runner.stop()
+
+
+def _check_certificate(certificate: str, host_key: SSHKeyPair) -> None:
+    """The certificate must certify this host key: a server cannot use another key's."""
+    try:
+        cert = asyncssh.import_certificate(certificate)
+    except (ValueError, asyncssh.KeyImportError) as error:
+        raise SSHError("host_certificate is not an OpenSSH certificate line.") from error
+    if cert.key.public_data != asyncssh.import_public_key(host_key.public_line).public_data:
+        raise SSHError("host_certificate certifies another key than host_key: sign this one.")
+
+
+# --- the client: known_hosts and logging in ---------------------------------------------------
+
+
+class KnownHosts:
+    """OpenSSH's ``known_hosts``, in memory (lesson 08): the host keys this client trusts.
+
+    ``trust_on_first_use=False`` (OpenSSH's ``StrictHostKeyChecking=ask``): an unknown host
+    is not logged in to; :func:`ssh_login` returns OpenSSH's prompt, and :meth:`accept` is
+    answering "yes". ``True`` (``accept-new``): an unknown host's key is added silently.
+    A known host showing another key is refused either way. :meth:`trust_ca` adds a
+    ``@cert-authority`` line. :meth:`lines` is the file's text.
+    """
+
+    def __init__(self, *, trust_on_first_use: bool = False) -> None:
+        self.trust_on_first_use = trust_on_first_use
+        self._lines: list[str] = []
+
+    def add(self, host: str, public_line: str) -> None:
+        """Trust ``public_line`` (``ssh-ed25519 AAAA...``) for ``host`` (``[127.0.0.1]:PORT``)."""
+        key_type, blob = _key_blob(public_line)
+        self._lines.append(f"{host} {key_type} {base64.b64encode(blob).decode()}")
+
+    def accept(self, login: SSHLogin) -> None:
+        """Answer "yes" to a login's first-connection prompt: remember the key it showed."""
+        if login.prompt is None or login.host_public_line is None:
+            raise ArgumentError("This login showed no first-connection prompt to accept.")
+        self.add(login.host, login.host_public_line)
+
+    def trust_ca(self, ca_public_line: str, hosts: str = "*") -> None:
+        """``@cert-authority HOSTS KEY``: trust host certificates this CA signs for ``hosts``."""
+        key_type, blob = _key_blob(ca_public_line)
+        self._lines.append(f"@cert-authority {hosts} {key_type} {base64.b64encode(blob).decode()}")
+
+    def forget(self, host: str) -> None:
+        """Remove ``host``'s plain key lines, as ``ssh-keygen -R host`` does."""
+        self._lines = [line for line in self._lines if line.split()[0] != host]
+
+    def lines(self) -> list[str]:
+        """The lines of the known_hosts file, in order."""
+        return list(self._lines)
+
+    def __str__(self) -> str:
+        return "\n".join(self._lines) + ("\n" if self._lines else "")
+
+    def _known_keys(self, host: str, port: int) -> list[asyncssh.SSHKey]:
+        """The plain host keys these lines trust for ``host`` (asyncssh's matching rules)."""
+        if not self._lines:
+            return []
+        return list(asyncssh.import_known_hosts(str(self)).match(host, HOST, port)[0])
+
+    def _for_asyncssh(self) -> asyncssh.SSHKnownHosts | tuple[list[Any], list[Any], list[Any]]:
+        # an empty value would make asyncssh read ~/.ssh/known_hosts: three empty lists do not
+        return asyncssh.import_known_hosts(str(self)) if self._lines else ([], [], [])
+
+
+@dataclass(frozen=True)
+class SSHLogin:
+    """What :func:`ssh_login` found (lesson 08): true when the command ran.
+
+    ``prompt``: OpenSSH's first-connection question, when the host is unknown (then
+    :meth:`KnownHosts.accept`); ``error``: why the login failed, in OpenSSH's words.
+    """
+
+    ok: bool
+    output: str
+    host_key_fingerprint: str | None
+    prompt: str | None
+    error: str | None
+    host: str
+    host_public_line: str | None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"logged in to {self.host}: {self.output.strip()}"
+        return self.prompt if self.prompt is not None else f"refused: {self.error}"
+
+
+class _HostKeyCheck(asyncssh.SSHClient):
+    """The client side's host-key decision for a key known_hosts does not already trust."""
+
+    def __init__(self, known_hosts: KnownHosts, host: str, port: int) -> None:
+        self.known_hosts = known_hosts
+        self.host = host
+        self.port = port
+        self.offered: asyncssh.SSHKey | None = None
+
+    def validate_host_public_key(
+        self, host: str, addr: str, port: int, key: asyncssh.SSHKey
+    ) -> bool:
+        self.offered = key
+        known = self.known_hosts._known_keys(self.host, self.port)
+        if self.known_hosts.trust_on_first_use and not known:
+            self.known_hosts.add(self.host, key.export_public_key().decode())
+            return True
+        return False  # unknown: OpenSSH would ask; known with another key: refused
+
+
+def _prompt(host: str, key_line: str, port: int, alias: bool) -> str:
+    """OpenSSH's first-connection question (sshconnect.c, OpenSSH 9)."""
+    key_type, _ = _key_blob(key_line)
+    address = HOST if port == 22 else f"[{HOST}]:{port}"
+    shown = host if alias else address
+    return (
+        f"The authenticity of host '{shown} ({address})' can't be established.\n"
+        f"{_type_name(key_type)} key fingerprint is {fingerprint(key_line)}.\n"
+        f"This key is not known by any other names.\n"
+        f"Are you sure you want to continue connecting (yes/no/[fingerprint])? "
+    )
+
+
+def _changed(host: str, key_line: str) -> str:
+    """OpenSSH's refusal when a known host shows another key (sshconnect.c, OpenSSH 9)."""
+    key_type = _type_name(_key_blob(key_line)[0])
+    return (
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+        "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\n"
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\n"
+        "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\n"
+        "Someone could be eavesdropping on you right now (man-in-the-middle attack)!\n"
+        "It is also possible that a host key has just been changed.\n"
+        f"The fingerprint for the {key_type} key sent by the remote host is\n"
+        f"{fingerprint(key_line)}.\n"
+        "Please contact your system administrator.\n"
+        f"Host key for {host} has changed and you have requested strict checking.\n"
+        "Host key verification failed."
+    )
+
+
+def ssh_login(
+    port: int,
+    key: SSHKeyPair,
+    *,
+    known_hosts: KnownHosts,
+    command: str = "whoami",
+    username: str = "admin",
+    host_name: str | None = None,
+    timeout: float = _TIMEOUT,
+) -> SSHLogin:
+    """Log in to 127.0.0.1:``port`` with ``key`` and run ``command``, as ``ssh`` would.
+
+    The host is looked up in ``known_hosts`` as ``[127.0.0.1]:PORT``, or as ``host_name`` when
+    given (OpenSSH's ``HostKeyAlias``: a server known by its name, whatever its port; a host
+    certificate is checked against this name). Returns an :class:`SSHLogin`; raises
+    ``ServerError`` when nothing answers within ``timeout`` seconds.
+    """
+    if type(port) is not int or not 0 < port < 65536:
+        raise ArgumentError(f"port must be the server's port number (server.port), not {port!r}.")
+    if not isinstance(key, SSHKeyPair):
+        raise ArgumentError("key must be an SSHKeyPair from make_ssh_keypair().")
+    if not isinstance(known_hosts, KnownHosts):
+        raise ArgumentError("known_hosts must be a KnownHosts(): the host keys you trust.")
+    host = host_name if host_name is not None else f"[{HOST}]:{port}"
+    check = _HostKeyCheck(known_hosts, host, port)
+    login = _login(check, port, key, command, username, host_name, timeout)
+    return _run_in_thread(login, timeout)
+
+
+async def _login(check: _HostKeyCheck, port: int, key: SSHKeyPair, command: str, username: str,
+                 host_name: str | None, timeout: float) -> SSHLogin:  # fmt: skip
+    """Connect, check the host key, authenticate with ``key``, run ``command``."""
+    options: dict[str, Any] = {
+        "username": username, "client_keys": [asyncssh.import_private_key(key.private_openssh)],
+        "known_hosts": check.known_hosts._for_asyncssh(), "host_key_alias": host_name,
+        "config": None, "agent_path": None, "password": None, "preferred_auth": "publickey",
+        "connect_timeout": timeout, "login_timeout": timeout, "gss_host": None,
+        "client_factory": lambda: check,
+    }  # fmt: skip
+    failed = SSHLogin(False, "", None, None, None, check.host, None)
+    try:
+        async with asyncssh.connect(HOST, port, **options) as connection:
+            result = await connection.run(command, check=False, timeout=timeout)
+            server_key = connection.get_server_host_key()
+    except asyncssh.HostKeyNotVerifiable:
+        return _host_key_refused(check, failed)
+    except asyncssh.PermissionDenied:
+        error = f"{username}@{HOST}: Permission denied (publickey)."
+        return SSHLogin(**{**failed.__dict__, "error": error})
+    except (OSError, asyncio.TimeoutError, asyncssh.Error) as error:
+        raise ServerError(
+            f"No SSH login to {HOST}:{port} ({type(error).__name__}: {error}). Is the server's "
+            f"with block still open? Use server.port."
+        ) from None
+    output = result.stdout if isinstance(result.stdout, str) else ""
+    fp = None if server_key is None else str(server_key.get_fingerprint("sha256"))
+    return SSHLogin(result.exit_status == 0, output, fp, None, None, check.host, None)
+
+
+def _host_key_refused(check: _HostKeyCheck, failed: SSHLogin) -> SSHLogin:
+    """The prompt (unknown host) or the REMOTE HOST IDENTIFICATION HAS CHANGED refusal."""
+    if check.offered is None:
+        error = f"The host certificate of {check.host} is not signed by a CA you trust for it."
+        return SSHLogin(**{**failed.__dict__, "error": error + "\nHost key verification failed."})
+    line = check.offered.export_public_key().decode().strip()
+    fp = fingerprint(line)
+    known = check.known_hosts._known_keys(check.host, check.port)
+    if any(k.algorithm == check.offered.algorithm for k in known):
+        error = _changed(check.host, line)
+        return SSHLogin(False, "", fp, None, error, check.host, line)
+    prompt = _prompt(check.host, line, check.port, check.host != f"[{HOST}]:{check.port}")
+    error = "Host key verification failed."
+    return SSHLogin(False, "", fp, prompt, error, check.host, line)
