@@ -573,19 +573,46 @@ def _rule_for(code: int) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _client_context(trust: object, ciphers: str | None) -> ssl.SSLContext:
+def _client_context(
+    trust: object, ciphers: str | None, crl: object = None, certificate: object = None
+) -> ssl.SSLContext:
     if isinstance(trust, ssl.SSLContext):
-        if ciphers is not None:
-            raise ArgumentError("Give ciphers only with a trust store, not with your own context.")
+        extras = [n for n, v in (("ciphers", ciphers), ("crl", crl), ("certificate", certificate))
+                  if v is not None]  # fmt: skip
+        if extras:
+            raise ArgumentError(
+                f"Give {' and '.join(extras)} only with a trust store, not with your own "
+                "context: set your context up yourself (set_ciphers, load_verify_locations, "
+                "load_cert_chain)."
+            )
         return trust  # the learner's own context, used as it is
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname and CERT_REQUIRED on
     context.verify_flags |= ssl.VERIFY_X509_STRICT  # as Python 3.13's default: RFC 5280 rules
     context.check_hostname = True
-    for certificate in _trusted(trust):
-        context.load_verify_locations(cadata=certificate.public_bytes(serialization.Encoding.DER))
+    for trusted in _trusted(trust):
+        context.load_verify_locations(cadata=trusted.public_bytes(serialization.Encoding.DER))
     if ciphers is not None:
         _set_ciphers(context, ciphers)
+    if crl is not None:
+        _load_crl(context, crl)
     return context
+
+
+def _load_crl(context: ssl.SSLContext, crl: object) -> None:
+    """Check the server's certificate against its issuer's CRL (``VERIFY_CRL_CHECK_LEAF``).
+
+    ``cadata`` takes certificates only; a PEM file given as ``cafile`` may hold CRLs too
+    (OpenSSL's ``X509_load_cert_crl_file``): a temporary folder, removed at once.
+    """
+    if not isinstance(crl, x509.CertificateRevocationList):
+        raise ArgumentError(
+            f"crl must be an x509.CertificateRevocationList (ca.crl()), not {type(crl).__name__}."
+        )
+    with tempfile.TemporaryDirectory(prefix="pkicourse-crl-") as folder:
+        path = Path(folder, "issuer.crl.pem")
+        path.write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+        context.load_verify_locations(cafile=path)
+    context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF  # the leaf only: its issuer's CRL
 
 
 def _trusted(trust: object) -> list[x509.Certificate]:
@@ -706,6 +733,7 @@ def connect(
     timeout: float = 2.0,
     request: bytes | None = None,
     ciphers: str | None = None,
+    crl: x509.CertificateRevocationList | None = None,
 ) -> Connection:
     """Connect to 127.0.0.1:``port`` as a browser would to ``hostname`` (lessons 06-08).
 
@@ -715,6 +743,11 @@ def connect(
     ``VERIFY_X509_STRICT``, as Python 3.13 does; ``ciphers`` (an OpenSSL cipher string) lets it
     offer TLS 1.2 suites the default leaves out, such as RSA key transport's
     ``"AES128-GCM-SHA256"``.
+
+    ``crl``: the CRL of the server certificate's issuer (``ca.crl()``): the client then checks
+    that the server's certificate is not revoked (``VERIFY_CRL_CHECK_LEAF``). Revoked: verify
+    code 23, Chrome's ERR_CERT_REVOKED. A CRL from another issuer than the leaf's: code 3
+    (no CRL for this certificate).
 
     ``request``: bytes to send once the handshake succeeded; ``response`` is then what the
     server answered, read until it hangs up. Returns a :class:`Connection` whether the handshake
@@ -729,7 +762,7 @@ def connect(
         raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}.")
     if request is not None and type(request) is not bytes:
         raise ArgumentError(f"request must be bytes or None, not {type(request).__name__}.")
-    context = _client_context(trust, ciphers)
+    context = _client_context(trust, ciphers, crl)
     deadline = time.monotonic() + timeout
     try:
         raw = socket.create_connection((HOST, port), timeout=timeout)

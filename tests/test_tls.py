@@ -156,6 +156,41 @@ def test_own_context_is_used_as_given(root: CA, leaf: LeafCert) -> None:
     assert good.ok and wrong.verify_code == 62
 
 
+# --- revocation ----------------------------------------------------------------------------------
+
+
+def test_revoked_with_the_crl_is_23(root: CA, intermediate: CA) -> None:
+    doomed, kept = intermediate.issue_cert(HOSTNAME), intermediate.issue_cert(HOSTNAME)
+    intermediate.revoke(doomed.certificate)
+    crl = intermediate.crl()  # the leaf's issuer's CRL
+    with tls_server(doomed) as revoked_site, tls_server(kept) as good_site:
+        revoked = connect(revoked_site.port, hostname=HOSTNAME, trust=root, crl=crl)
+        unchecked = connect(revoked_site.port, hostname=HOSTNAME, trust=root)
+        good = connect(good_site.port, hostname=HOSTNAME, trust=root, crl=crl)
+    assert not revoked.ok and revoked.verify_code == 23
+    assert revoked.openssl_code_name == "X509_V_ERR_CERT_REVOKED"
+    assert revoked.browser_error == "NET::ERR_CERT_REVOKED"
+    assert "revoked" in revoked.explanation
+    assert unchecked.ok  # without the CRL, nobody looks
+    assert good.ok  # the CRL is checked, and this serial is not on it
+
+
+def test_a_crl_from_another_issuer_is_3(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, crl=root.crl())
+    assert result.verify_code == 3  # the root's CRL says nothing about the intermediate's leaf
+
+
+def test_crl_arguments(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        with pytest.raises(ArgumentError, match="CertificateRevocationList"):
+            connect(server.port, hostname=HOSTNAME, trust=root, crl=b"not a crl")  # type: ignore[arg-type]
+        with pytest.raises(ArgumentError, match="only with a trust store"):
+            connect(
+                server.port, hostname=HOSTNAME, trust=ssl.create_default_context(), crl=root.crl()
+            )
+
+
 # --- TLS 1.2 -------------------------------------------------------------------------------------
 
 
