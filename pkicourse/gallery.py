@@ -1,0 +1,560 @@
+"""The local badssl gallery: eleven real HTTPS sites on 127.0.0.1, good and bad (lesson 06).
+
+After badssl.com, with no network: each case of :data:`CASES` is a real server
+(:func:`pkicourse.tls.tls_server`, ``http=True``) named ``<case>.badssl.test`` and signed by one
+gallery root CA (made fresh by :func:`open_gallery`; the client's only trust). :func:`visit`
+connects to a site with :func:`pkicourse.tls.connect` (Python's ``ssl``, the system OpenSSL)
+and also asks ``cryptography.x509.verification`` (:func:`pkicourse.validation.verify_chain`)
+about the chain the site sends. :func:`visit_all` does all of it in well under 3 s;
+:func:`gallery_table` shows the verdicts, :func:`gallery_widget` lets a learner pick a site.
+
+The verdicts are keyed by case, not by OpenSSL code: Python's ``ssl`` accepts a certificate
+with a common name and no subjectAltName (no code at all) that Chrome refuses. The ``chrome``,
+``curl`` and ``s_client`` columns of :data:`CASES` were measured on real clients
+(tests/test_browser_gallery.py with Chromium 156, tests/test_real_clients.py with curl 7.88.1
+and OpenSSL 3.0.19), which re-check them each run.
+
+Certificates ca.py can make come from :class:`pkicourse.ca.CA`; the three it cannot (a
+self-signed leaf, a common-name-only leaf, a leaf whose issuer is not a CA; and an RSA leaf
+for key transport) are written out with ``x509.CertificateBuilder`` in :func:`_leaf`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import ssl
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import ipywidgets as widgets
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from pkicourse import tls
+from pkicourse.ca import CA, LeafCert
+from pkicourse.errors import InvalidChoiceError
+from pkicourse.validation import verify_chain
+
+__all__ = [
+    "CASES",
+    "DOMAIN",
+    "Case",
+    "Gallery",
+    "GalleryTable",
+    "GalleryVerdict",
+    "GalleryWidget",
+    "gallery_table",
+    "gallery_widget",
+    "open_gallery",
+    "visit",
+    "visit_all",
+]
+
+DOMAIN = "badssl.test"  # "test" is reserved (RFC 2606) and inside the course roots' constraints
+
+
+@dataclass(frozen=True)
+class Case:
+    """One gallery site and what each real client does there (measured, see the module doc).
+
+    ``python_ssl``: "accepted" or "refused" by :func:`pkicourse.tls.connect` (Python's ``ssl``
+    with the gallery root as its only trust, host name checked, VERIFY_X509_STRICT; for
+    ``revoked`` also the CRL). ``verify_code``: OpenSSL's verify code, None when none.
+    ``chrome``: the ``net::ERR_*`` Chromium shows ("" = the page loads). ``curl`` and
+    ``s_client``: what ``curl --cacert`` and ``openssl s_client -verify_return_error
+    -verify_hostname`` do.
+    """
+
+    name: str
+    what: str
+    python_ssl: str
+    verify_code: int | None
+    chrome: str
+    curl: str
+    s_client: str
+    explanation: str
+
+    @property
+    def hostname(self) -> str:
+        return f"{self.name}.{DOMAIN}"
+
+
+def _cases(*cases: Case) -> Mapping[str, Case]:
+    return MappingProxyType({case.name: case for case in cases})
+
+
+_ACCEPTED, _REFUSED = "accepted", "refused"
+
+#: The eleven sites, in the lesson's order.
+CASES: Mapping[str, Case] = _cases(
+    Case(
+        "good", "a valid chain: leaf and intermediate sent, the root trusted, name and dates "
+        "right", _ACCEPTED, None, "", "accepted (exit 0, the page's body)",
+        "accepted (Verify return code: 0 (ok))",
+        "Every check passes: this is what every other site gets wrong in one way.",
+    ),
+    Case(
+        "expired", "the leaf's notAfter is in the past", _REFUSED, 10,
+        "net::ERR_CERT_DATE_INVALID", "refused (exit 60)", "refused (verify error 10)",
+        "A certificate is valid only between notBefore and notAfter (RFC 5280 §4.1.2.5).",
+    ),
+    Case(
+        "not-yet-valid", "the leaf's notBefore is in the future", _REFUSED, 9,
+        "net::ERR_CERT_DATE_INVALID", "refused (exit 60)", "refused (verify error 9)",
+        "Not valid yet: often a wrong clock on the client or a certificate used too early.",
+    ),
+    Case(
+        "wrong.host", "a good certificate, but for other.badssl.test", _REFUSED, 62,
+        "net::ERR_CERT_COMMON_NAME_INVALID", "refused (exit 60)",
+        "refused (verify error 62); accepted without -verify_hostname, which checks no name",
+        "The name you asked for must be in the certificate's subjectAltName (RFC 6125); a "
+        "valid certificate for another site proves nothing about this one.",
+    ),
+    Case(
+        "self-signed", "a leaf that signs itself: no CA vouches for it", _REFUSED, 18,
+        "net::ERR_CERT_AUTHORITY_INVALID", "refused (exit 60)", "refused (verify error 18)",
+        "Anyone can sign their own certificate for any name: only a trusted CA's signature "
+        "links the key to the name.",
+    ),
+    Case(
+        "untrusted-root", "a chain up to a root the client does not trust (the root is sent)",
+        _REFUSED, 19, "net::ERR_CERT_AUTHORITY_INVALID", "refused (exit 60)",
+        "refused (verify error 19)",
+        "A root is trusted because it is in your trust store, not because the server sends it.",
+    ),
+    Case(
+        "incomplete-chain", "the leaf alone: its intermediate is not sent", _REFUSED, 20,
+        "net::ERR_CERT_AUTHORITY_INVALID", "refused (exit 60)", "refused (verify error 20)",
+        "The server must send the intermediates: without them the client cannot build a path "
+        "to its root (browsers may fetch it from the AIA URL; this leaf has none).",
+    ),
+    Case(
+        "cn-only-no-san", "the name only in the subject's common name, no subjectAltName",
+        _ACCEPTED, None, "net::ERR_CERT_COMMON_NAME_INVALID", "accepted (exit 0)",
+        "accepted (Verify return code: 0 (ok))",
+        "Browsers read names only from subjectAltName (Chrome since version 58; BR "
+        "§7.1.2.7.12); Python's ssl, curl and OpenSSL still fall back to the common name.",
+    ),
+    Case(
+        "not-a-ca", "the leaf is signed by a website's own certificate (CA:FALSE)", _REFUSED,
+        79, "net::ERR_CERT_INVALID", "refused (exit 60)",
+        "refused (verify error 79)",
+        "Only a certificate with basicConstraints CA:TRUE may sign others (RFC 5280 §4.2.1.9): "
+        "else any website could issue certificates for every name. Chrome calls it an "
+        "invalid certificate, not an unknown authority.",
+    ),
+    Case(
+        "revoked", "a good chain whose leaf the intermediate has revoked (on its CRL)",
+        _REFUSED, 23, "", "accepted; refused with --crlfile (exit 60)",
+        "refused with -crl_check -CRL (verify error 23); accepted without",
+        "Revocation is checked only when the client has the CRL: Python's ssl, curl and "
+        "s_client when given it. Chromium fetches no CRL here and loads the page: it relies "
+        "on CRLSets, lists Google pushes to it, which know nothing of a course CA.",
+    ),
+    Case(
+        "static-rsa", "TLS 1.2 with RSA key transport only (AES128-GCM-SHA256): no forward "
+        "secrecy", _REFUSED, None, "", "accepted (exit 0)",
+        "accepted (Verify return code: 0 (ok))",
+        "The certificate is fine; the key exchange is not: whoever records a session and "
+        "later steals the server's key decrypts it. Python's ssl no longer offers RSA key "
+        "transport by default (its handshake fails, no verify code); Chromium 156, curl and "
+        "s_client (OpenSSL's default list) still accept it.",
+    ),
+)  # fmt: skip
+
+
+# --- the certificates -----------------------------------------------------------------------
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _leaf(
+    common_name: str,
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey,
+    issuer_name: x509.Name,
+    issuer_key: ec.EllipticCurvePrivateKey,
+    *,
+    san: bool = True,
+    key_encipherment: bool = False,
+) -> x509.Certificate:
+    """A TLS server certificate written out, for the cases ca.py refuses to make.
+
+    ``san=False``: the name only in the common name (cn-only-no-san). ``issuer_name`` equal to
+    the subject and ``issuer_key`` the leaf's own key: self-signed. ``key_encipherment``: the
+    keyUsage an RSA key-transport server needs (RFC 5246 §7.4.2), instead of digitalSignature.
+    """
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    issuer_public = issuer_key.public_key()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(_now() - datetime.timedelta(hours=1))
+        .not_valid_after(_now() + datetime.timedelta(days=90))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=not key_encipherment,
+                content_commitment=False,
+                key_encipherment=key_encipherment,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )  # fmt: skip
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public), critical=False
+        )
+    )
+    if san:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(common_name)]), critical=False
+        )
+    return builder.sign(issuer_key, hashes.SHA256())
+
+
+def _ec_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def _written_out(
+    name: str, issuer: x509.Certificate | None, issuer_key: ec.EllipticCurvePrivateKey | None,
+    sent: Sequence[x509.Certificate] = (), **options: bool,
+) -> LeafCert:  # fmt: skip
+    """A key and a :func:`_leaf` certificate for ``name``; no issuer: self-signed."""
+    key = _ec_key()
+    signer = key if issuer_key is None else issuer_key
+    issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    if issuer is not None:
+        issuer_name = issuer.subject
+    return LeafCert(key, [_leaf(name, key.public_key(), issuer_name, signer, **options), *sent])
+
+
+def _rsa_leaf(name: str, issuer: CA) -> LeafCert:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = _leaf(
+        name, key.public_key(), issuer.certificate.subject, _ec_signer(issuer),
+        key_encipherment=True,
+    )  # fmt: skip
+    return LeafCert(key, [certificate, issuer.certificate])
+
+
+def _ec_signer(ca: CA) -> ec.EllipticCurvePrivateKey:
+    key = ca.private_key
+    assert isinstance(key, ec.EllipticCurvePrivateKey)  # the gallery's CAs are P-256
+    return key
+
+
+def _site_certificates() -> tuple[CA, dict[str, LeafCert], x509.CertificateRevocationList]:
+    """The gallery root, one certificate chain per case, and the intermediate's CRL."""
+    root = CA.root("pkicourse Gallery Root CA")
+    issuing = root.create_intermediate("pkicourse Gallery Intermediate CA")
+    unsent = root.create_intermediate("pkicourse Gallery Intermediate CA (never sent)")
+    stranger = CA.root("Untrusted Root CA")  # nobody's trust store holds it
+    now = _now()
+    shop = issuing.issue_cert(f"shop.{DOMAIN}")  # a website's own certificate: CA:FALSE
+    shop_key = shop.private_key
+    assert isinstance(shop_key, ec.EllipticCurvePrivateKey)
+    revoked = issuing.issue_cert(f"revoked.{DOMAIN}")
+    issuing.revoke(revoked.certificate)
+    stranger_leaf = stranger.issue_cert(f"untrusted-root.{DOMAIN}")
+    unsent_leaf = unsent.issue_cert(f"incomplete-chain.{DOMAIN}")
+    sites = {
+        "good": issuing.issue_cert(f"good.{DOMAIN}"),
+        "expired": issuing.issue_cert(
+            f"expired.{DOMAIN}", not_before=now - datetime.timedelta(days=120), days=90
+        ),
+        "not-yet-valid": issuing.issue_cert(
+            f"not-yet-valid.{DOMAIN}", not_before=now + datetime.timedelta(days=30)
+        ),
+        "wrong.host": issuing.issue_cert(f"other.{DOMAIN}"),
+        "self-signed": _written_out(f"self-signed.{DOMAIN}", None, None),
+        "untrusted-root": LeafCert(
+            stranger_leaf.private_key, [stranger_leaf.certificate, stranger.certificate]
+        ),
+        "incomplete-chain": LeafCert(unsent_leaf.private_key, [unsent_leaf.certificate]),
+        "cn-only-no-san": _written_out(
+            f"cn-only-no-san.{DOMAIN}",
+            issuing.certificate,
+            _ec_signer(issuing),
+            [issuing.certificate],
+            san=False,
+        ),  # fmt: skip
+        "not-a-ca": _written_out(
+            f"not-a-ca.{DOMAIN}",
+            shop.certificate,
+            shop_key,
+            [shop.certificate, issuing.certificate],
+        ),  # fmt: skip
+        "revoked": revoked,
+        "static-rsa": _rsa_leaf(f"static-rsa.{DOMAIN}", issuing),
+    }
+    return root, sites, issuing.crl()
+
+
+# --- the running gallery --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Gallery:
+    """The running sites of :func:`open_gallery`: ``sites[case]`` is a TLSServer (its port).
+
+    ``root_certificate``: the gallery root, the client's only trust. ``crl``: the
+    intermediate's revocation list (it lists the ``revoked`` site's certificate).
+    """
+
+    root_certificate: x509.Certificate
+    sites: Mapping[str, tls.TLSServer]
+    crl: x509.CertificateRevocationList
+
+    def url(self, case: str) -> str:
+        """``https://<case>.badssl.test:<port>/``: map the name to 127.0.0.1 to open it."""
+        return f"https://{_case(case).hostname}:{self.sites[case].port}/"
+
+    @property
+    def root_pem(self) -> bytes:
+        return self.root_certificate.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def crl_pem(self) -> bytes:
+        return self.crl.public_bytes(serialization.Encoding.PEM)
+
+
+def _case(case: object) -> Case:
+    if not isinstance(case, str) or case not in CASES:
+        raise InvalidChoiceError(
+            f"There is no gallery site {case!r}: choose one of {', '.join(CASES)}."
+        )
+    return CASES[case]
+
+
+def _server_options(case: str) -> dict[str, object]:
+    if case == "static-rsa":  # TLS 1.2 and the one RSA key-transport suite
+        return {"maximum_version": ssl.TLSVersion.TLSv1_2, "ciphers": "AES128-GCM-SHA256"}
+    return {}
+
+
+@contextmanager
+def open_gallery(cases: Iterable[str] | None = None) -> Iterator[Gallery]:
+    """Start the gallery's sites on 127.0.0.1 (all, or only ``cases``) until the block ends.
+
+    Fresh certificates each time (a new gallery root). Leaving the block, even through an
+    exception, stops every server and joins its threads.
+    """
+    chosen = list(CASES) if cases is None else [_case(c).name for c in cases]
+    root, certificates, crl = _site_certificates()
+    with ExitStack() as servers:
+        sites = {
+            case: servers.enter_context(
+                tls.tls_server(
+                    certificates[case],
+                    http=True,
+                    response=f"Welcome to {CASES[case].hostname}\n".encode(),
+                    **_server_options(case),  # type: ignore[arg-type]
+                )
+            )
+            for case in chosen
+        }
+        yield Gallery(root.certificate, MappingProxyType(sites), crl)
+
+
+# --- visiting a site ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GalleryVerdict:
+    """What happened at one site: Python's ``ssl`` (``connection``), cryptography, Chrome."""
+
+    case: str
+    connection: tls.Connection
+    verdict: str  # in plain words
+    chrome: str  # the net::ERR_* Chromium shows there ("" = none), from CASES
+    verify_code: int | None
+    python_ssl_accepts: bool
+    cryptography_accepts: bool
+
+    def __str__(self) -> str:
+        mark = "✔" if self.python_ssl_accepts else "✘"
+        return f"{mark} {CASES[self.case].hostname}: {self.verdict}"
+
+    def _repr_html_(self) -> str:
+        return _verdict_html(self)
+
+
+def _crl_context(root: x509.Certificate, crl: x509.CertificateRevocationList) -> ssl.SSLContext:
+    """A client context that also checks the leaf against ``crl`` (VERIFY_CRL_CHECK_LEAF).
+
+    ``ssl`` reads CRLs only from a file: root and CRL go to a temporary folder, removed at once.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.verify_flags |= ssl.VERIFY_X509_STRICT | ssl.VERIFY_CRL_CHECK_LEAF
+    with tempfile.TemporaryDirectory(prefix="pkicourse-gallery-") as folder:
+        bundle = Path(folder, "root-and-crl.pem")
+        bundle.write_bytes(
+            root.public_bytes(serialization.Encoding.PEM)
+            + crl.public_bytes(serialization.Encoding.PEM)
+        )
+        context.load_verify_locations(cafile=bundle)
+    return context
+
+
+def _words(case: Case, connection: tls.Connection) -> str:
+    if connection.ok:
+        found = f"accepted: {connection.version}, {connection.cipher}, {connection.group}."
+    else:
+        code = "" if connection.verify_code is None else f" (code {connection.verify_code})"
+        found = f"refused{code}: {connection.explanation}"
+    return f"Python's ssl {found} Why it matters: {case.explanation}"
+
+
+def visit(gallery: Gallery, case: str) -> GalleryVerdict:
+    """Visit one site of an open gallery as a browser would, with the gallery root as trust.
+
+    Python's ``ssl`` (:func:`pkicourse.tls.connect`, a GET request) and cryptography's verifier
+    (:func:`pkicourse.validation.verify_chain` on the chain the site sends) each decide; for
+    ``revoked`` both are given the CRL.
+    """
+    about = _case(case)
+    site = gallery.sites.get(about.name)
+    if site is None:
+        raise InvalidChoiceError(f"{case!r} was not started: open_gallery([{case!r}]).")
+    crl = gallery.crl if about.name == "revoked" else None
+    trust: ssl.SSLContext | x509.Certificate = gallery.root_certificate
+    if crl is not None:
+        trust = _crl_context(gallery.root_certificate, crl)
+    request = f"GET / HTTP/1.1\r\nHost: {about.hostname}\r\n\r\n".encode()
+    connection = tls.connect(site.port, hostname=about.hostname, trust=trust, request=request)
+    checked = verify_chain(
+        site.chain[0], site.chain[1:], roots=[gallery.root_certificate],
+        hostname=about.hostname, crl=crl,
+    )  # fmt: skip
+    return GalleryVerdict(
+        case=about.name,
+        connection=connection,
+        verdict=_words(about, connection),
+        chrome=about.chrome,
+        verify_code=connection.verify_code,
+        python_ssl_accepts=connection.ok,
+        cryptography_accepts=checked.ok,
+    )
+
+
+def visit_all() -> list[GalleryVerdict]:
+    """Open the gallery, visit every site in order, close it: one verdict per case."""
+    with open_gallery() as gallery:
+        return [visit(gallery, case) for case in CASES]
+
+
+# --- showing the verdicts -------------------------------------------------------------------
+
+_HEADINGS = ("Site", "Python ssl", "OpenSSL code", "cryptography", "Chrome's error", "Why")
+
+
+def _row(verdict: GalleryVerdict) -> tuple[str, ...]:
+    case = CASES[verdict.case]
+    code = "—" if verdict.verify_code is None else str(verdict.verify_code)
+    return (
+        case.hostname,
+        "accepted" if verdict.python_ssl_accepts else "refused",
+        code,
+        "accepted" if verdict.cryptography_accepts else "refused",
+        verdict.chrome or "(none: the page loads)",
+        case.explanation,
+    )
+
+
+@dataclass(frozen=True)
+class GalleryTable:
+    """One row per visited site; shows as an HTML table in a notebook, as text in print()."""
+
+    verdicts: tuple[GalleryVerdict, ...]
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [_row(v) for v in self.verdicts]
+
+    def __str__(self) -> str:
+        rows = [r[:5] for r in self.rows()]
+        widths = [max(len(r[i]) for r in [_HEADINGS[:5], *rows]) for i in range(5)]
+        lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                 for r in [_HEADINGS[:5], *rows]]  # fmt: skip
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th style='text-align:left'>{h}</th>" for h in _HEADINGS)
+        body = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(c)}</td>" for c in r)
+            + "</tr>"
+            for r in self.rows()
+        )  # fmt: skip
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def gallery_table(verdicts: Iterable[GalleryVerdict]) -> GalleryTable:
+    """The verdicts as a table: site, Python ssl, OpenSSL code, cryptography, Chrome, why."""
+    return GalleryTable(tuple(verdicts))
+
+
+def _verdict_html(verdict: GalleryVerdict) -> str:
+    case = CASES[verdict.case]
+    colour = "#009E73" if verdict.python_ssl_accepts else "#D55E00"
+    rows = [
+        ("What is wrong", case.what),
+        ("Python's ssl", _words(case, verdict.connection)),
+        ("cryptography's verifier", "accepts" if verdict.cryptography_accepts else "refuses"),
+        ("Chromium shows", verdict.chrome or "no error: the page loads"),
+        ("curl", case.curl),
+        ("openssl s_client", case.s_client),
+    ]
+    cells = "".join(
+        f"<tr><th style='text-align:left;vertical-align:top;padding-right:1em'>{html.escape(k)}"
+        f"</th><td style='text-align:left'>{html.escape(v)}</td></tr>"
+        for k, v in rows
+    )
+    return (
+        f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+        f"<b>{html.escape(case.hostname)}</b><table>{cells}</table></div>"
+    )
+
+
+class GalleryWidget(widgets.VBox):  # type: ignore[misc]
+    """Pick a site: the gallery starts that one site, visits it, stops it, shows the verdict.
+
+    Nothing keeps running between picks: no thread or socket is left once a verdict shows.
+    ``show(case)`` does what picking does.
+    """
+
+    def __init__(self, case: str = "good") -> None:
+        self.dropdown = widgets.Dropdown(options=list(CASES), value=_case(case).name,
+                                         description="Site:")  # fmt: skip
+        self.result = widgets.HTML()
+        super().__init__([self.dropdown, self.result])
+        self.dropdown.observe(lambda change: self.show(change["new"]), names="value")
+        self.show(case)
+
+    def show(self, case: str) -> GalleryVerdict:
+        with open_gallery([case]) as gallery:
+            verdict = visit(gallery, case)
+        self.result.value = _verdict_html(verdict)
+        return verdict
+
+
+def gallery_widget(case: str = "good") -> GalleryWidget:
+    """A Dropdown of the gallery's sites; each pick shows that site's verdict and why."""
+    return GalleryWidget(case)
