@@ -733,8 +733,8 @@ def _is_tls13(flights: Sequence[Flight]) -> bool:
 
 
 def _handshake_title(flights: Sequence[Flight], tls13: bool, failed: bool) -> str:
-    version = "TLS 1.3" if tls13 else "TLS 1.2" if len(flights) > 1 else "TLS"
     messages = {m for flight in flights for record in flight.records for m in record.messages}
+    version = "TLS 1.3" if tls13 else "TLS 1.2" if "ServerHello" in messages else "TLS"
     retry = " with a HelloRetryRequest" if "HelloRetryRequest" in messages else ""
     if failed:
         return f"A {version} handshake that failed{retry}"

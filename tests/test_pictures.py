@@ -444,5 +444,21 @@ def test_handshake_title_and_arguments() -> None:
             pictures.draw_handshake(wrong)  # type: ignore[arg-type]
 
 
+def test_handshake_title_names_no_version_when_none_was_agreed() -> None:
+    ca = _handshake_ca()
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ca.issue_cert("bank.example").configure_cert(server)
+    server.maximum_version = ssl.TLSVersion.TLSv1_2
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.minimum_version = ssl.TLSVersion.TLSv1_3
+    with pytest.raises(HandshakeError) as caught:
+        step_through(client, server, hostname="bank.example")
+    fig = pictures.draw_handshake(caught.value)
+    assert fig_title(fig) == "A TLS handshake that failed"
+    assert _lines(fig, 1)[-1].get_text() == "alert: protocol_version, 7 bytes"
+    assert not _goes_right(_arrow(fig, 1)), "the server sends this alert"
+    assert "server's side" in _mark_of(fig, "failure")
+
+
 def fig_title(fig: Figure) -> str:
     return fig.axes[0].texts[0].get_text()
