@@ -153,7 +153,7 @@ CASES: Mapping[str, Case] = _cases(
     Case(
         "revoked", "a good chain whose leaf the intermediate has revoked (on its CRL)",
         _REFUSED, 23, "", "accepted; refused with --crlfile (exit 60)",
-        "refused with -crl_check -CRL (verify error 23); accepted without",
+        "accepted; refused with -crl_check -CRL <file> (verify error 23)",
         "Revocation is checked only when the client has the CRL: Python's ssl, curl and "
         "s_client when given it. Chromium fetches no CRL here and loads the page: it relies "
         "on CRLSets, lists Google pushes to it, which know nothing of a course CA.",
