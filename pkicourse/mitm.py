@@ -1,0 +1,790 @@
+"""Man in the middle: the note's hacker, for real, on 127.0.0.1 (lesson 07-mitm).
+
+The note: a hacker sets up a look-alike bank server and redirects your connection to it; the
+channel is encrypted, but to the wrong party. A self-signed impostor is warned about; the only
+way in is a custom CA installed in the victim's browser. Lesson 07 plays this out with real
+sockets, real certificates and the six scenarios of the course's curriculum
+(:func:`play`, :func:`play_all`):
+
+1. the victim's client skips verification (:func:`insecure_client_context`, the BAD example):
+   the attacker reads everything;
+2. the attacker shows a self-signed certificate for ``bank.example``: refused (OpenSSL 18);
+3. the attacker asks the real CA for ``bank.example``: the http-01 check fails, no certificate;
+4. the attacker signs with its own CA ("Evil Proxy CA"): refused (OpenSSL 20);
+5. the attacker's CA is in the victim's trust store: accepted, the attacker reads the password
+   and forwards it to the real bank, so the victim sees a normal answer (corporate TLS proxies
+   and mitmproxy work this way);
+6. the victim pins the bank's key (:func:`spki_pin`, :func:`pinned_connect`): 5 fails again.
+
+The players (:func:`players`): "Course Root CA" (in the victim's trust store) issued the bank's
+certificate after the bank passed an ACME http-01 check (:mod:`pkicourse.acme`); the attacker
+has its own CA, "Evil Proxy CA". Like every course root, both are name-constrained to the
+course's reserved names, so neither can vouch for a real site.
+
+Real library calls: the servers and the victim's client are :func:`pkicourse.tls.tls_server`
+and :func:`pkicourse.tls.connect`. The interceptor is ``tls_server(attacker_leaf, http=True,
+handler=forward)``, where ``forward`` reads the request and sends it on with ``tls.connect``
+to the real bank: no TLS code of its own. The one client written here with ``ssl`` by hand is
+:func:`pinned_connect`, because a pin must be checked after the handshake and *before* the
+request is sent (``SSLContext.wrap_socket``, then the verified chain, then ``sendall``).
+Certificates come from :mod:`pkicourse.ca` and :mod:`pkicourse.certificates`; pins are
+SHA-256 hashes (``cryptography``'s ``hashes``) of the SubjectPublicKeyInfo.
+
+Stand-ins, said plainly: "redirecting the connection" (DNS spoofing, a hostile Wi-Fi) is the
+victim connecting to the attacker's port while asking for ``bank.example``. The password is a
+made-up test password (:data:`PASSWORD`).
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import functools
+import html
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import parse_qs
+
+import ipywidgets as widgets
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from pkicourse import acme, keys, tls
+from pkicourse.ca import CA, LeafCert
+from pkicourse.certificates import make_self_signed
+from pkicourse.csr import make_csr
+from pkicourse.errors import ArgumentError, CourseError, NameNotValidatedError, ServerError
+from pkicourse.validation import RULES
+
+__all__ = [
+    "BANK",
+    "PASSWORD",
+    "SCENARIOS",
+    "Interceptor",
+    "Outcome",
+    "OutcomeTable",
+    "PinTrial",
+    "Players",
+    "ProceedAnyway",
+    "bank_answer",
+    "bank_server",
+    "curl_pinnedpubkey",
+    "insecure_client_context",
+    "interceptor",
+    "login_request",
+    "make_players",
+    "outcomes_table",
+    "pinned_connect",
+    "pinning_costs",
+    "play",
+    "play_all",
+    "players",
+    "proceed_anyway_widget",
+    "spki_pin",
+]
+
+BANK = "bank.example"
+USER = "alice"
+#: A made-up test password for the victim's login (never a real one).
+PASSWORD = "made-up-test-password-42"
+
+#: The six scenarios of lesson 07 (the course's curriculum), by number.
+SCENARIOS: Mapping[int, str] = MappingProxyType(
+    {
+        1: "The victim's client skips verification",
+        2: "The attacker shows a self-signed certificate for bank.example",
+        3: "The attacker asks the real CA for bank.example",
+        4: "The attacker signs with its own CA",
+        5: "The attacker's CA is installed in the victim's trust store",
+        6: "The victim pins the bank's key (scenario 5 again)",
+    }
+)
+
+_TIMEOUT = 2.0
+_LOGIN_PAGE = (
+    b"Bank of Example: log in\n"
+    b"POST /login with user=...&password=... (application/x-www-form-urlencoded)\n"
+)
+
+
+# --- the players ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Players:
+    """Who is who in lesson 07. Private keys live only in memory, for this lesson."""
+
+    course_root: CA  # "Course Root CA": in the victim's trust store; issued the bank's cert
+    bank: LeafCert  # bank.example's key and certificate, issued after an http-01 check
+    bank_account_key: keys.PrivateKey = field(repr=False)  # the bank's ACME account key
+    evil_ca: CA  # "Evil Proxy CA": the attacker's own CA
+    self_signed: LeafCert  # the attacker's self-signed certificate for bank.example (2)
+    forged: LeafCert  # the attacker's certificate for bank.example from Evil Proxy CA (4-6)
+
+
+def _bank_certificate(root: CA, account_key: keys.PrivateKey, key: keys.PrivateKey) -> LeafCert:
+    """The bank proves control of bank.example (ACME http-01 on its own web server), then the
+    CA signs its CSR for that account."""
+    with acme.challenge_server() as web:
+        validator = acme.DomainValidator(root, {BANK: web.port})  # DNS: bank.example -> web
+        challenge = validator.new_challenge(BANK, account_key)
+        web.publish(challenge.token, acme.key_authorization(challenge.token, account_key))
+        result = validator.validate(challenge)
+    if not result:
+        raise ServerError(f"The bank failed its own domain check: {result.explanation}")
+    account = acme.jwk_thumbprint(account_key)
+    return LeafCert(key, [root.issue(make_csr(key, [BANK]), account=account)])
+
+
+def make_players() -> Players:
+    """New players: the course root, the bank (validated by http-01), the attacker's CA and
+    certificates. Fast: P-256 keys."""
+    root = CA.root("Course Root CA")
+    account_key = keys.generate_private_key("ec-p256")
+    bank = _bank_certificate(root, account_key, keys.generate_private_key("ec-p256"))
+    evil_ca = CA.root("Evil Proxy CA")  # the attacker's CA signs whatever the attacker likes
+    impostor_key = keys.generate_private_key("ec-p256")
+    self_signed = LeafCert(impostor_key, [make_self_signed(impostor_key, BANK, dns_names=[BANK])])
+    return Players(root, bank, account_key, evil_ca, self_signed, evil_ca.issue_cert(BANK))
+
+
+@functools.cache
+def players() -> Players:
+    """The lesson's players, made once per Python session (the same ones each call)."""
+    return make_players()
+
+
+# --- the bank ---------------------------------------------------------------------------------
+
+
+def login_request(password: str = PASSWORD, *, user: str = USER) -> bytes:
+    """The victim's login: an HTTP POST of a form with the user name and (made-up) password."""
+    body = f"user={user}&password={password}".encode()
+    head = (
+        f"POST /login HTTP/1.1\r\nHost: {BANK}\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def bank_answer(request: bytes) -> bytes:
+    """The bank's web application: ``GET /`` is the login page, ``POST /login`` logs in."""
+    head, _, body = request.partition(b"\r\n\r\n")
+    line = head.split(b"\r\n", 1)[0]
+    if line.startswith(b"POST /login "):
+        form = parse_qs(body.decode("utf-8", "replace"))
+        user, password = form.get("user", [""])[0], form.get("password", [""])[0]
+        if user == USER and password == PASSWORD:
+            return f"welcome, {user}: your balance is 1,234.56 EUR\n".encode()
+        return b"wrong user name or password\n"
+    if line.startswith(b"GET / ") or line.startswith(b"GET /login "):
+        return _LOGIN_PAGE
+    return b"not found on this bank: try GET / or POST /login\n"
+
+
+@contextmanager
+def bank_server(
+    cast: Players | None = None, *, leaf: LeafCert | None = None
+) -> Iterator[tls.TLSServer]:
+    """The real bank over HTTPS on 127.0.0.1 until the ``with`` block ends (lesson 07).
+
+    ``tls.tls_server(bank certificate, http=True, handler=bank_answer)``. ``leaf``: another
+    certificate for the bank (a new key after a rotation, see :func:`pinning_costs`).
+    """
+    cast = players() if cast is None else cast
+    with tls.tls_server(cast.bank if leaf is None else leaf, http=True, handler=bank_answer) as s:
+        yield s
+
+
+def _body(response: bytes) -> bytes:
+    return response.partition(b"\r\n\r\n")[2]
+
+
+# --- the interceptor --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interceptor:
+    """The attacker's server: ``port`` (where the victim is redirected) and ``captured``, the
+    plaintext requests it read (a live list; complete once the ``with`` block has ended)."""
+
+    server: tls.TLSServer
+    captured: list[bytes]
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+
+@contextmanager
+def interceptor(
+    leaf: LeafCert, bank_port: int, *, trust: CA | x509.Certificate
+) -> Iterator[Interceptor]:
+    """The man in the middle (lesson 07): a TLS server with ``leaf`` (the attacker's
+    certificate for bank.example) that reads each request and forwards it to the real bank.
+
+    ``tls.tls_server(leaf, http=True, handler=forward)``; ``forward`` keeps the request in
+    ``captured`` (the attacker reads it), then ``tls.connect(bank_port, request=...)`` to the
+    real bank, which ``trust`` verifies like any client, and answers with the bank's answer.
+    """
+    captured: list[bytes] = []
+
+    def forward(request: bytes) -> bytes:
+        captured.append(request)  # the attacker reads the plaintext here
+        answer = tls.connect(bank_port, hostname=BANK, trust=trust, request=request)
+        if not answer.ok or answer.response is None:
+            raise ServerError(f"The real bank did not answer the attacker: {answer}")
+        return _body(answer.response)
+
+    with tls.tls_server(leaf, http=True, handler=forward) as server:
+        yield Interceptor(server, captured)
+
+
+def insecure_client_context() -> ssl.SSLContext:
+    """THE BAD EXAMPLE (scenario 1): a client that checks nothing. Never do this.
+
+    ``check_hostname = False`` and ``verify_mode = ssl.CERT_NONE``: any certificate, for any
+    name, from anyone, is accepted. The connection is encrypted, to whoever answered. The same
+    mistake elsewhere: ``requests.get(url, verify=False)``, ``curl -k`` (``--insecure``),
+    ``ssl._create_unverified_context()``. Use it only to see why it is wrong.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False  # must be turned off before CERT_NONE
+    context.verify_mode = ssl.CERT_NONE  # accepts every certificate: the attacker's too
+    return context
+
+
+# --- pinning ----------------------------------------------------------------------------------
+
+
+def _public_key(item: object) -> keys.PublicKey:
+    if isinstance(item, LeafCert):
+        item = item.certificate
+    if isinstance(item, CA):
+        item = item.certificate
+    if isinstance(item, x509.Certificate):
+        return item.public_key()  # type: ignore[return-value]
+    if isinstance(item, keys._PRIVATE_KEY_CLASSES):
+        return item.public_key()
+    if isinstance(item, keys._PUBLIC_KEY_CLASSES):
+        return item
+    raise ArgumentError(
+        f"spki_pin needs a certificate, a LeafCert, a CA or a key, not {type(item).__name__}."
+    )
+
+
+def spki_pin(item: x509.Certificate | LeafCert | CA | keys.PrivateKey | keys.PublicKey) -> str:
+    """The key's pin: ``"sha256/"`` + base64 of SHA-256 over its SubjectPublicKeyInfo (DER).
+
+    The hash is RFC 7469's (HPKP's ``pin-sha256="<base64>"``) and curl's (``--pinnedpubkey
+    sha256//<base64>``, see :func:`curl_pinnedpubkey`). It covers the key only: a renewed
+    certificate for the same key keeps its pin; a new key gets a new one. A certificate's
+    fingerprint (SHA-256 of its whole DER) is a different number.
+    """
+    spki = _public_key(item).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(spki)
+    return "sha256/" + base64.b64encode(digest.finalize()).decode("ascii")
+
+
+def _checked_pins(pins: object) -> set[str]:
+    if isinstance(pins, str) or not isinstance(pins, (list, tuple, set, frozenset)) or not pins:
+        raise ArgumentError('pins must be a list of spki_pin(...) strings, e.g. ["sha256/..."].')
+    for pin in pins:
+        if type(pin) is not str or not pin.startswith("sha256/") or pin.startswith("sha256//"):
+            raise ArgumentError(f"{pin!r} is not a pin: make one with spki_pin(certificate).")
+    return set(pins)
+
+
+def curl_pinnedpubkey(*pins: str) -> str:
+    """The same pins as curl's ``--pinnedpubkey`` wants them: ``sha256//<b64>;sha256//<b64>``."""
+    return ";".join("sha256//" + pin.removeprefix("sha256/") for pin in _checked_pins(list(pins)))
+
+
+def _roots(trust: object) -> list[x509.Certificate]:
+    if isinstance(trust, CA):
+        return [trust.root_certificate]
+    if isinstance(trust, x509.Certificate):
+        return [trust]
+    if isinstance(trust, (list, tuple)) and trust:
+        return [c for item in trust for c in _roots(item)]
+    raise ArgumentError(f"trust must be a CA, a certificate or a list, not {type(trust).__name__}.")
+
+
+def _verified_chain(connection: ssl.SSLSocket) -> list[x509.Certificate]:
+    """The chain OpenSSL verified, leaf to root (public on Python 3.13, private before)."""
+    getter = getattr(connection, "get_verified_chain", None)
+    if getter is None:
+        getter = connection._sslobj.get_verified_chain  # type: ignore[attr-defined]
+    return [
+        x509.load_der_x509_certificate(
+            c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
+        )
+        for c in getter()
+    ]
+
+
+def _read_all(connection: ssl.SSLSocket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(16384):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def pinned_connect(
+    port: int,
+    *,
+    hostname: str,
+    trust: CA | x509.Certificate | Sequence[CA | x509.Certificate],
+    pins: Sequence[str],
+    request: bytes | None = None,
+    timeout: float = _TIMEOUT,
+) -> tls.Connection:
+    """A client that pins (lesson 07): verify as usual, then require a pinned key, then send.
+
+    After the handshake (chain and name verified against ``trust``), the SPKI pin of every
+    certificate in the *verified* chain (leaf to root, as HPKP did, RFC 7469 §2.6) is compared
+    with ``pins``; with no match, the client hangs up before sending ``request``. curl's
+    ``--pinnedpubkey`` checks the leaf's key only. ``chain`` in the result is the verified chain.
+    """
+    wanted = _checked_pins(pins)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname on
+    context.verify_flags |= ssl.VERIFY_X509_STRICT
+    for root in _roots(trust):
+        context.load_verify_locations(cadata=root.public_bytes(serialization.Encoding.DER))
+    try:
+        raw = socket.create_connection((tls.HOST, port), timeout=timeout)
+    except OSError as error:
+        raise ServerError(
+            f"Nothing answers on {tls.HOST}:{port}: is the server running?"
+        ) from error
+    try:
+        with raw, context.wrap_socket(raw, server_hostname=hostname) as connection:
+            chain = _verified_chain(connection)
+            if not wanted & {spki_pin(c) for c in chain}:
+                return _pin_mismatch(hostname, port, chain)  # nothing was sent
+            response = None
+            if request is not None:
+                connection.sendall(request)
+                response = _read_all(connection)
+            version, cipher = connection.version(), (connection.cipher() or ("",))[0]
+    except ssl.SSLCertVerificationError as error:
+        return _not_verified(hostname, port, error)
+    except (ssl.SSLError, OSError) as error:
+        raise ServerError(f"The TLS connection to {tls.HOST}:{port} failed: {error}") from error
+    return tls.Connection(
+        ok=True,
+        hostname=hostname,
+        port=port,
+        version=version,
+        cipher=cipher,
+        chain=chain,
+        response=response,
+        explanation="The chain is valid and holds a pinned key.",
+    )
+
+
+def _pin_mismatch(hostname: str, port: int, chain: list[x509.Certificate]) -> tls.Connection:
+    return tls.Connection(
+        ok=False,
+        hostname=hostname,
+        port=port,
+        chain=chain,
+        explanation=(
+            "The chain is valid for a root this client trusts, but none of its keys is one "
+            "the client pinned: it hung up before sending anything."
+        ),
+        error="public key does not match pinned public key",  # curl's words (exit code 90)
+    )
+
+
+def _not_verified(hostname: str, port: int, error: ssl.SSLCertVerificationError) -> tls.Connection:
+    code = int(error.verify_code)
+    chrome = next((r.browser_error for r in RULES.values() if r.openssl_code == code), None)
+    return tls.Connection(
+        ok=False,
+        hostname=hostname,
+        port=port,
+        verify_code=code,
+        browser_error=chrome,
+        explanation=f"Refused before any pin was looked at: {error.verify_message}.",
+        error=str(error),
+    )
+
+
+# --- the six scenarios ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened in one scenario of :func:`play` (lesson 07).
+
+    ``victim_ok``: the victim's client accepted the server it reached and logged in (through
+    the attacker in scenarios 1 and 5). ``attacker_read``: the plaintext the attacker read, or
+    None. ``verify_code`` / ``browser_error``: OpenSSL's verify code and Chrome's error for the
+    same failure, when the victim's client refused a certificate. ``victim_response``: the
+    answer the victim saw; ``challenge``: the CA's domain check (scenario 3).
+    """
+
+    scenario: int
+    title: str
+    victim_ok: bool
+    attacker_read: bytes | None
+    verify_code: int | None
+    browser_error: str | None
+    explanation: str
+    victim_response: bytes | None = None
+    challenge: acme.ChallengeResult | None = None
+    seconds: float = 0.0
+
+    @property
+    def password_stolen(self) -> bool:
+        """Whether the made-up password is among what the attacker read."""
+        return self.attacker_read is not None and PASSWORD.encode() in self.attacker_read
+
+    def __str__(self) -> str:
+        code = "" if self.verify_code is None else f" OpenSSL verify code {self.verify_code}."
+        chrome = f" Chrome: {self.browser_error}." if self.browser_error else ""
+        read = "nothing" if not self.attacker_read else f"{len(self.attacker_read)} bytes"
+        if self.password_stolen:
+            read += ", the password among them"
+        victim = "logged in" if self.victim_ok else "did not log in"
+        return (
+            f"{self.scenario}. {self.title}: the victim {victim}.{code}{chrome} The attacker "
+            f"read {read}. {self.explanation}"
+        )
+
+    def _repr_html_(self) -> str:
+        colour = "#B34700" if self.attacker_read else "#007A55"
+        text = html.escape(str(self))
+        read = ""
+        if self.attacker_read:
+            read = f"<pre>{html.escape(self.attacker_read.decode('utf-8', 'replace'))}</pre>"
+        return f'<div style="color:{colour}">{text}</div>{read}'
+
+
+def _attack(
+    cast: Players,
+    leaf: LeafCert,
+    trust: ssl.SSLContext | CA | x509.Certificate | list[x509.Certificate],
+    pins: Sequence[str] | None = None,
+) -> tuple[tls.Connection, bytes | None]:
+    """The bank and the attacker's interceptor run; the victim, redirected, logs in."""
+    with bank_server(cast) as bank, interceptor(leaf, bank.port, trust=cast.course_root) as evil:
+        if pins is None:
+            seen = tls.connect(evil.port, hostname=BANK, trust=trust, request=login_request())
+        else:
+            assert not isinstance(trust, ssl.SSLContext)
+            seen = pinned_connect(
+                evil.port, hostname=BANK, trust=trust, pins=pins, request=login_request()
+            )
+    return seen, (evil.captured[0] if evil.captured else None)  # read once the threads ended
+
+
+def _outcome(scenario: int, seen: tls.Connection, read: bytes | None, why: str) -> Outcome:
+    return Outcome(
+        scenario, SCENARIOS[scenario], seen.ok, read, seen.verify_code, seen.browser_error,
+        why, victim_response=_body(seen.response) if seen.response else None,
+    )  # fmt: skip
+
+
+def _scenario_1(cast: Players) -> Outcome:
+    seen, read = _attack(cast, cast.self_signed, insecure_client_context())
+    return _outcome(1, seen, read, (
+        "The client checked nothing, so it took the attacker's self-signed certificate: the "
+        "channel was encrypted, to the attacker. It read the login, password included, and "
+        "passed it on to the real bank, so the victim saw a normal answer."
+    ))  # fmt: skip
+
+
+def _scenario_2(cast: Players) -> Outcome:
+    seen, read = _attack(cast, cast.self_signed, cast.course_root)
+    return _outcome(2, seen, read, (
+        "The certificate names bank.example, but it is signed by its own key and no root the "
+        "victim trusts vouches for it. The client refused during the handshake, before "
+        "sending the login: the attacker read nothing."
+    ))  # fmt: skip
+
+
+def _scenario_3(cast: Players) -> Outcome:
+    account = keys.generate_private_key("ec-p256")  # the attacker's ACME account key
+    with acme.challenge_server() as bank_web, acme.challenge_server() as attacker_web:
+        validator = acme.DomainValidator(cast.course_root, {BANK: bank_web.port})  # real DNS
+        challenge = validator.new_challenge(BANK, account)
+        attacker_web.publish(challenge.token, acme.key_authorization(challenge.token, account))
+        result = validator.validate(challenge)  # the CA looks where DNS points: the bank
+    csr = make_csr(keys.generate_private_key("ec-p256"), [BANK])
+    try:
+        cast.course_root.issue(csr, account=acme.jwk_thumbprint(account))
+    except NameNotValidatedError as error:
+        refusal = str(error)
+    else:
+        raise CourseError("The CA signed bank.example for the attacker: it must not.")
+    why = (
+        f"The attacker published its key authorization on its own server, but the CA looks "
+        f"where DNS points bank.example, the bank's server: {result.explanation} So the CA "
+        f"refused to sign ({refusal}) With no certificate a trusted root vouches for, the "
+        "attacker is back to scenario 2 or 4."
+    )
+    return Outcome(3, SCENARIOS[3], False, None, None, None, why, challenge=result)
+
+
+def _scenario_4(cast: Players) -> Outcome:
+    seen, read = _attack(cast, cast.forged, cast.course_root)
+    return _outcome(4, seen, read, (
+        "The certificate for bank.example is signed by Evil Proxy CA, which the victim does "
+        "not trust; the attacker sent no root, so OpenSSL found no issuer it trusts (20; had "
+        "it sent its root, 19). Refused before the login was sent: the attacker read nothing."
+    ))  # fmt: skip
+
+
+def _scenario_5(cast: Players) -> Outcome:
+    trust = [cast.course_root.root_certificate, cast.evil_ca.root_certificate]
+    seen, read = _attack(cast, cast.forged, trust)
+    return _outcome(5, seen, read, (
+        "Evil Proxy CA is in the victim's trust store, so its certificate for bank.example "
+        "verifies like the bank's own. The attacker read the login, password included, and "
+        "forwarded it; the victim saw the bank's normal answer. Corporate TLS proxies and "
+        "mitmproxy work this way: their CA is installed on the clients."
+    ))  # fmt: skip
+
+
+def _scenario_6(cast: Players) -> Outcome:
+    trust = [cast.course_root.root_certificate, cast.evil_ca.root_certificate]
+    seen, read = _attack(cast, cast.forged, trust, pins=[spki_pin(cast.bank)])
+    return _outcome(6, seen, read, (
+        "Evil Proxy CA is trusted as in scenario 5 and the chain verifies, but the client "
+        "pinned the bank's key and the certificate carries the attacker's key: no match, so "
+        "it hung up before sending the login (curl --pinnedpubkey exits with code 90). "
+        "Chrome would not have saved this victim: it skips its built-in pins when a chain "
+        "ends at a locally installed root (Chrome Security FAQ), and since Chrome 72 no site "
+        "can ask for a pin (HPKP, RFC 7469, removed). Pinning is for apps and tools."
+    ))  # fmt: skip
+
+
+_PLAYS: Mapping[int, Callable[[Players], Outcome]] = MappingProxyType(
+    {1: _scenario_1, 2: _scenario_2, 3: _scenario_3, 4: _scenario_4, 5: _scenario_5,
+     6: _scenario_6}
+)  # fmt: skip
+
+
+def play(scenario: int, cast: Players | None = None) -> Outcome:
+    """Play one scenario (1-6, :data:`SCENARIOS`) over real sockets; every server is stopped
+    and joined before it returns (lesson 07)."""
+    if type(scenario) is not int or scenario not in _PLAYS:
+        raise ArgumentError(f"scenario must be a number from 1 to 6, not {scenario!r}.")
+    start = time.perf_counter()
+    outcome = _PLAYS[scenario](players() if cast is None else cast)
+    return dataclasses.replace(outcome, seconds=time.perf_counter() - start)
+
+
+def play_all(cast: Players | None = None) -> list[Outcome]:
+    """All six scenarios, in order (well under 3 s on a laptop)."""
+    return [play(n, cast) for n in SCENARIOS]
+
+
+@dataclass(frozen=True)
+class OutcomeTable:
+    """The scenarios side by side: a text table (``print``) and an HTML one (Jupyter)."""
+
+    outcomes: list[Outcome]
+
+    def rows(self) -> list[tuple[str, ...]]:
+        return [
+            (
+                str(o.scenario),
+                o.title,
+                "logged in" if o.victim_ok else "no login",
+                "—" if o.verify_code is None else str(o.verify_code),
+                o.browser_error or "—",
+                _what_was_read(o),
+            )
+            for o in self.outcomes
+        ]  # fmt: skip
+
+    _HEAD = ("#", "scenario", "victim", "OpenSSL code", "Chrome's error", "attacker read")
+
+    def __str__(self) -> str:
+        table = [self._HEAD, *self.rows()]
+        widths = [max(len(row[i]) for row in table) for i in range(len(self._HEAD))]
+        lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in table)
+        return "\n".join(line.rstrip() for line in lines)
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self._HEAD)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+            for row in self.rows()
+        )
+        return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _what_was_read(outcome: Outcome) -> str:
+    if outcome.password_stolen:
+        return "the password"
+    return "something" if outcome.attacker_read else "nothing"
+
+
+def outcomes_table(outcomes: Sequence[Outcome]) -> OutcomeTable:
+    """A table of :func:`play_all`'s outcomes."""
+    return OutcomeTable(list(outcomes))
+
+
+# --- what pinning costs -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PinTrial:
+    """One trial of :func:`pinning_costs`: what the client pinned, what the server showed,
+    whether the pinned client went through (``ok``), and why."""
+
+    what: str
+    ok: bool
+    explanation: str
+    connection: tls.Connection
+
+    def __str__(self) -> str:
+        return f"{'✔' if self.ok else '✘'} {self.what}: {self.explanation}"
+
+
+def _reissued(cast: Players, key: keys.PrivateKey) -> LeafCert:
+    """The bank's new certificate for a new key (bank.example is validated for its account)."""
+    account = acme.jwk_thumbprint(cast.bank_account_key)
+    return LeafCert(key, [cast.course_root.issue(make_csr(key, [BANK]), account=account)])
+
+
+def _try_pins(
+    cast: Players, pins: list[str], leaf: LeafCert, trust: list[CA], *, attacker: bool = False
+) -> tls.Connection:
+    """The pinned client visits the bank (serving ``leaf``), or the attacker in front of it."""
+    with bank_server(cast, leaf=None if attacker else leaf) as bank:
+        if not attacker:
+            return pinned_connect(bank.port, hostname=BANK, trust=trust, pins=pins)
+        with interceptor(leaf, bank.port, trust=cast.course_root) as evil:
+            return pinned_connect(evil.port, hostname=BANK, trust=trust, pins=pins)
+
+
+def pinning_costs(cast: Players | None = None) -> list[PinTrial]:
+    """Pinning against its cost, over real sockets (lesson 07).
+
+    A pin on the bank's own key stops the attacker, and locks the real bank out the day it
+    changes its key, for every client still holding the old pin. A *backup pin* (the hash of
+    a spare key made in advance and kept offline; HPKP, RFC 7469, required one) lets the bank
+    move to that key. A pin on the CA's key survives the bank's key changes, still stops a
+    certificate from another CA (the attacker's), and breaks when the bank changes CA.
+    """
+    cast = players() if cast is None else cast
+    new_key, backup_key = keys.generate_private_key("ec-p256"), keys.generate_private_key("ec-p256")
+    rotated, to_backup = _reissued(cast, new_key), _reissued(cast, backup_key)
+    other_ca = CA.root("Other Public CA")
+    root, leaf_pin, ca_pin = cast.course_root, spki_pin(cast.bank), spki_pin(cast.course_root)
+    trials = [
+        ("Pin the bank's key; the bank still uses it", [leaf_pin], cast.bank, [root], False,
+         "the pinned key is there: the client goes through."),
+        ("Pin the bank's key; the bank moves to a new key", [leaf_pin], rotated, [root], False,
+         "a valid certificate from the right CA, but a key no client pinned: the real bank is "
+         "locked out for every client that still holds only the old pin."),
+        ("Pin the bank's key and a backup key; the bank moves to the backup key",
+         [leaf_pin, spki_pin(backup_key)], to_backup, [root], False,
+         "the backup pin matches the new key: the clients keep working."),
+        ("Pin the CA's key (Course Root CA); the bank moves to a new key", [ca_pin], rotated,
+         [root], False, "the root's key is in the verified chain: the client goes through."),
+        ("Pin the CA's key; the attacker's CA is installed (scenario 5)", [ca_pin], cast.forged,
+         [root, cast.evil_ca], True, "the chain ends at Evil Proxy CA, whose key is not pinned."),
+        ("Pin the CA's key; the bank moves to another CA", [ca_pin],
+         other_ca.issue_cert(BANK), [root, other_ca], False,
+         "the bank's new chain ends at a root whose key no client pinned: locked out."),
+    ]  # fmt: skip
+    return [
+        PinTrial(what, seen.ok, why, seen)
+        for what, pins, leaf, trust, attacker, why in trials
+        for seen in [_try_pins(cast, pins, leaf, trust, attacker=attacker)]
+    ]
+
+
+# --- "proceed anyway?" ------------------------------------------------------------------------
+
+_WARNING = """
+<div style="border:1px solid #ccc;padding:12px;max-width:44em;font-family:sans-serif">
+<div style="font-size:140%;color:#c5221f">⚠ Your connection is not private</div>
+<p>Attackers might be trying to steal your information from <b>{host}</b> (for example,
+passwords, messages, or credit cards).</p>
+<p style="color:#5f6368;font-size:90%">{code}</p>
+<p style="font-size:90%">This server could not prove that it is <b>{host}</b>; its security
+certificate is not trusted by your computer's operating system. This may be caused by a
+misconfiguration or an attacker intercepting your connection.</p></div>
+"""
+
+
+class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
+    """A browser-style warning for the attacker's self-signed bank.example (lesson 07).
+
+    Made by :func:`proceed_anyway_widget`. ``back()`` (the "Back to safety" button) sends
+    nothing; ``proceed()`` (the "Proceed to bank.example (unsafe)" button) logs in through the
+    attacker and shows what it captured. Each visit starts the bank and the attacker and stops
+    them (threads joined) before the method returns.
+    """
+
+    def __init__(self, cast: Players | None = None) -> None:
+        self.cast = players() if cast is None else cast
+        first, _ = self._visit(proceed=False)  # the browser's first try: refused
+        self.verify_code, self.browser_error = first.verify_code, first.browser_error
+        self.captured: bytes | None = None
+        code = html.escape(self.browser_error or "")
+        self.warning = widgets.HTML(_WARNING.format(host=BANK, code=code))
+        self.back_button = widgets.Button(description="Back to safety", button_style="primary")
+        self.proceed_button = widgets.Button(
+            description=f"Proceed to {BANK} (unsafe)", button_style="danger",
+            layout=widgets.Layout(width="auto"),
+        )  # fmt: skip
+        self.result = widgets.HTML("")
+        self.back_button.on_click(lambda _button: self.back())
+        self.proceed_button.on_click(lambda _button: self.proceed())
+        buttons = widgets.HBox([self.back_button, self.proceed_button])
+        super().__init__(children=[self.warning, buttons, self.result])
+
+    def _visit(self, *, proceed: bool) -> tuple[tls.Connection, bytes | None]:
+        cast = self.cast
+        with bank_server(cast) as bank:
+            with interceptor(cast.self_signed, bank.port, trust=cast.course_root) as evil:
+                if proceed:  # the browser remembers an exception for this certificate and host
+                    trust = [cast.course_root.root_certificate, cast.self_signed.certificate]
+                    seen = tls.connect(
+                        evil.port, hostname=BANK, trust=trust, request=login_request()
+                    )
+                else:
+                    seen = tls.connect(evil.port, hostname=BANK, trust=cast.course_root)
+        return seen, (evil.captured[0] if evil.captured else None)
+
+    def back(self) -> str:
+        """ "Back to safety": no second connection, nothing sent. Returns what is shown."""
+        self.captured = None
+        text = "You went back. Nothing was sent: the attacker read nothing."
+        self.result.value = f'<p style="color:#007A55"><b>{html.escape(text)}</b></p>'
+        return text
+
+    def proceed(self) -> str:
+        """ "Proceed (unsafe)": log in through the attacker. Returns what is shown."""
+        seen, self.captured = self._visit(proceed=True)
+        page = _body(seen.response or b"").decode("utf-8", "replace")
+        read = (self.captured or b"").decode("utf-8", "replace")
+        text = f"You saw the bank's answer: {page.strip()!r}. The attacker read:\n{read}"
+        self.result.value = (
+            f'<p style="color:#B34700"><b>You saw the bank\'s answer: '
+            f"{html.escape(page.strip())}</b></p><p>The attacker read everything you sent "
+            f"(a made-up test password):</p><pre>{html.escape(read)}</pre>"
+        )
+        return text
+
+
+def proceed_anyway_widget(cast: Players | None = None) -> ProceedAnyway:
+    """Chrome's warning for the attacker's self-signed bank.example, with its two choices."""
+    return ProceedAnyway(cast)

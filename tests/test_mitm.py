@@ -1,0 +1,300 @@
+"""pkicourse.mitm: the six man-in-the-middle scenarios over real sockets (lesson 07).
+
+Each refusal has its twin that succeeds (the bank itself; the attacker's CA once trusted), so a
+refusal is shown to come from the check, not from a broken server. curl checks the pins too.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import shutil
+import ssl
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from pkicourse import keys, mitm, tls
+from pkicourse.ca import CA
+from pkicourse.errors import ArgumentError, ServerError
+
+BANK = mitm.BANK
+
+
+@pytest.fixture(scope="module")
+def cast() -> mitm.Players:
+    return mitm.make_players()
+
+
+def _pem(*certificates: object) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)  # type: ignore[attr-defined]
+
+
+# --- the six scenarios ------------------------------------------------------------------------
+
+
+def test_play_all_plays_the_six_scenarios_in_under_3_seconds(cast: mitm.Players) -> None:
+    threads_before = set(threading.enumerate())
+    start = time.perf_counter()
+    outcomes = mitm.play_all(cast)
+    seconds = time.perf_counter() - start
+    print(f"\nplay_all: {seconds:.3f} s")
+    print(mitm.outcomes_table(outcomes))
+    assert seconds <= 3.0, f"play_all took {seconds:.2f} s (limit 3 s)"
+    assert [o.scenario for o in outcomes] == [1, 2, 3, 4, 5, 6]
+    assert set(threading.enumerate()) == threads_before, "a server thread was left running"
+    got = {o.scenario: (o.victim_ok, o.password_stolen, o.verify_code) for o in outcomes}
+    assert got == {
+        1: (True, True, None),
+        2: (False, False, 18),
+        3: (False, False, None),
+        4: (False, False, 20),
+        5: (True, True, None),
+        6: (False, False, None),
+    }
+
+
+def test_scenario_1_the_client_that_checks_nothing_gives_the_password_away(
+    cast: mitm.Players,
+) -> None:
+    outcome = mitm.play(1, cast)
+    assert outcome.victim_ok and outcome.attacker_read is not None
+    assert b"password=" + mitm.PASSWORD.encode() in outcome.attacker_read
+    assert outcome.victim_response is not None and outcome.victim_response.startswith(b"welcome")
+
+
+def test_insecure_client_context_is_the_bad_example() -> None:
+    context = mitm.insecure_client_context()
+    assert context.verify_mode == ssl.CERT_NONE and context.check_hostname is False
+    assert "Never do this" in (mitm.insecure_client_context.__doc__ or "")
+
+
+def test_scenario_2_self_signed_is_refused_before_anything_is_sent(cast: mitm.Players) -> None:
+    outcome = mitm.play(2, cast)
+    assert not outcome.victim_ok and outcome.attacker_read is None
+    assert outcome.verify_code == 18
+    assert outcome.browser_error == "NET::ERR_CERT_AUTHORITY_INVALID"
+
+
+def test_scenario_3_the_real_ca_looks_at_the_banks_server_and_refuses(
+    cast: mitm.Players,
+) -> None:
+    outcome = mitm.play(3, cast)
+    assert outcome.challenge is not None and not outcome.challenge.ok
+    assert outcome.challenge.http_status == 404  # the bank's server has no such token
+    assert "refused to sign" in outcome.explanation and outcome.attacker_read is None
+    assert not cast.course_root.is_validated(BANK)  # nobody got bank.example for everyone
+
+
+def test_scenario_4_the_attackers_own_ca_is_refused_20_or_19_when_it_sends_its_root(
+    cast: mitm.Players,
+) -> None:
+    outcome = mitm.play(4, cast)
+    assert (outcome.verify_code, outcome.attacker_read) == (20, None)
+    chain = _pem(cast.forged.certificate, cast.evil_ca.certificate)  # the root sent too
+    with tls.tls_server((chain, cast.forged.private_key_pem)) as server:
+        seen = tls.connect(server.port, hostname=BANK, trust=cast.course_root)
+    assert seen.verify_code == 19  # as the scenario's explanation says
+
+
+def test_scenario_5_the_installed_rogue_ca_reads_and_forwards(cast: mitm.Players) -> None:
+    outcome = mitm.play(5, cast)
+    assert outcome.victim_ok and outcome.password_stolen
+    assert outcome.victim_response == b"welcome, alice: your balance is 1,234.56 EUR\n"
+    assert "password" in str(outcome) and "<pre>" in outcome._repr_html_()
+
+
+def test_scenario_6_pinning_stops_scenario_5(cast: mitm.Players) -> None:
+    outcome = mitm.play(6, cast)
+    assert not outcome.victim_ok and outcome.attacker_read is None
+    assert "Chrome 72" in outcome.explanation
+
+
+def test_play_refuses_an_unknown_scenario() -> None:
+    for wrong in (0, 7, "1", 1.0):
+        with pytest.raises(ArgumentError, match="from 1 to 6"):
+            mitm.play(wrong)  # type: ignore[arg-type]
+
+
+def test_players_is_made_once_and_the_bank_was_validated_for_its_account_only() -> None:
+    assert mitm.players() is mitm.players()
+    cast = mitm.players()
+    assert "CN=Course Root CA" in cast.course_root.certificate.subject.rfc4514_string()
+    assert "CN=Evil Proxy CA" in cast.evil_ca.certificate.subject.rfc4514_string()
+    assert cast.course_root.validation_methods[BANK] == "http-01"
+    assert not cast.course_root.is_validated(BANK)  # an account's validation, not everyone's
+
+
+# --- the bank ---------------------------------------------------------------------------------
+
+
+def test_bank_server_answers_the_login_page_and_the_login(cast: mitm.Players) -> None:
+    get = b"GET / HTTP/1.1\r\nHost: bank.example\r\nConnection: close\r\n\r\n"
+    with mitm.bank_server(cast) as bank:
+        page = tls.connect(bank.port, hostname=BANK, trust=cast.course_root, request=get)
+        login = tls.connect(
+            bank.port, hostname=BANK, trust=cast.course_root, request=mitm.login_request()
+        )
+        wrong = tls.connect(
+            bank.port, hostname=BANK, trust=cast.course_root,
+            request=mitm.login_request("guess"),
+        )  # fmt: skip
+    assert page.response is not None and b"log in" in page.response
+    assert login.response is not None and b"welcome, alice" in login.response
+    assert wrong.response is not None and b"wrong user name or password" in wrong.response
+
+
+def test_the_interceptor_is_a_course_tls_server_with_a_handler(cast: mitm.Players) -> None:
+    source = Path(mitm.__file__).read_text()
+    assert "tls.tls_server(leaf, http=True, handler=forward)" in source
+    assert "create_server" not in source and "server_side" not in source
+
+
+# --- pins -------------------------------------------------------------------------------------
+
+
+def test_spki_pin_is_sha256_of_the_subject_public_key_info(cast: mitm.Players) -> None:
+    key = cast.bank.private_key
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    expected = "sha256/" + base64.b64encode(hashlib.sha256(spki).digest()).decode()
+    for item in (cast.bank, cast.bank.certificate, key, key.public_key()):
+        assert mitm.spki_pin(item) == expected
+    assert mitm.spki_pin(cast.forged) != expected
+    assert mitm.curl_pinnedpubkey(expected) == "sha256//" + expected.removeprefix("sha256/")
+    with pytest.raises(ArgumentError):
+        mitm.spki_pin(b"not a key")  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_spki_pin_agrees_with_the_openssl_recipe(cast: mitm.Players, tmp_path: Path) -> None:
+    cert = tmp_path / "bank.pem"
+    cert.write_bytes(_pem(cast.bank.certificate))
+    recipe = (
+        f"openssl x509 -in {cert} -pubkey -noout | openssl pkey -pubin -outform der"
+        " | openssl dgst -sha256 -binary | base64"
+    )
+    out = subprocess.run(["sh", "-c", recipe], capture_output=True, text=True, check=True)
+    assert mitm.spki_pin(cast.bank) == "sha256/" + out.stdout.strip()
+
+
+def test_pinned_connect_refuses_an_untrusted_chain_before_looking_at_pins(
+    cast: mitm.Players,
+) -> None:
+    with mitm.bank_server(cast, leaf=cast.self_signed) as server:
+        seen = mitm.pinned_connect(
+            server.port, hostname=BANK, trust=cast.course_root,
+            pins=[mitm.spki_pin(cast.self_signed)],
+        )  # fmt: skip
+    assert (seen.ok, seen.verify_code) == (False, 18)
+    with pytest.raises(ArgumentError):
+        mitm.pinned_connect(1, hostname=BANK, trust=cast.course_root, pins="sha256/x")
+
+
+def test_pinned_connect_to_nothing_is_a_server_error(cast: mitm.Players) -> None:
+    with mitm.bank_server(cast) as server:
+        port = server.port
+    with pytest.raises(ServerError):
+        mitm.pinned_connect(port, hostname=BANK, trust=cast.course_root, pins=["sha256/x"])
+
+
+def test_pinning_costs_rotation_backup_pin_and_ca_pin(cast: mitm.Players) -> None:
+    trials = mitm.pinning_costs(cast)
+    print("\n" + "\n".join(str(t) for t in trials))
+    assert [t.ok for t in trials] == [True, False, True, True, False, False]
+    assert trials[1].connection.verify_code is None  # a valid chain, refused by the pin only
+
+
+def test_a_new_certificate_for_the_same_key_keeps_its_pin(cast: mitm.Players) -> None:
+    again = mitm._reissued(cast, cast.bank.private_key)
+    assert again.certificate.serial_number != cast.bank.certificate.serial_number
+    assert mitm.spki_pin(again) == mitm.spki_pin(cast.bank)
+
+
+# --- "proceed anyway?" ------------------------------------------------------------------------
+
+
+def test_proceed_anyway_widget_back_sends_nothing_proceed_gives_the_password_away(
+    cast: mitm.Players,
+) -> None:
+    threads_before = set(threading.enumerate())
+    widget = mitm.proceed_anyway_widget(cast)
+    assert (widget.verify_code, widget.browser_error) == (18, "NET::ERR_CERT_AUTHORITY_INVALID")
+    assert "Your connection is not private" in widget.warning.value
+    assert "NET::ERR_CERT_AUTHORITY_INVALID" in widget.warning.value
+    assert widget.proceed_button.description == "Proceed to bank.example (unsafe)"
+    widget.back_button.click()
+    assert widget.captured is None and "Nothing was sent" in widget.result.value
+    assert set(threading.enumerate()) == threads_before
+    widget.proceed_button.click()
+    assert widget.captured is not None and mitm.PASSWORD.encode() in widget.captured
+    assert "welcome, alice" in widget.result.value and mitm.PASSWORD in widget.result.value
+    assert set(threading.enumerate()) == threads_before, "servers must stop after each click"
+    widget.back_button.click()
+    assert widget.captured is None
+
+
+# --- curl, a real client ----------------------------------------------------------------------
+
+
+def _curl(
+    port: int, cafile: Path, *extra: str, path: str = "/"
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        "curl", "--silent", "--show-error", "--max-time", "5", "--noproxy", "*",
+        "--cacert", str(cafile), "--resolve", f"{BANK}:{port}:127.0.0.1", *extra,
+        f"https://{BANK}:{port}{path}",
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=10)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl command")
+def test_curl_pinnedpubkey_accepts_the_bank_and_refuses_the_interceptor(
+    cast: mitm.Players, tmp_path: Path
+) -> None:
+    course = tmp_path / "course-root.pem"
+    course.write_bytes(_pem(cast.course_root.certificate))
+    both = tmp_path / "course-and-evil.pem"  # scenario 5: the rogue CA installed as well
+    both.write_bytes(_pem(cast.course_root.certificate, cast.evil_ca.certificate))
+    pin = mitm.curl_pinnedpubkey(mitm.spki_pin(cast.bank))
+    form = f"user=alice&password={mitm.PASSWORD}"
+    with mitm.bank_server(cast) as bank:
+        real = _curl(bank.port, course, "--pinnedpubkey", pin)
+        with mitm.interceptor(cast.forged, bank.port, trust=cast.course_root) as evil:
+            login = ("--data", form)
+            pinned = _curl(evil.port, both, "--pinnedpubkey", pin, *login, path="/login")
+            not_trusted = _curl(evil.port, course, *login, path="/login")  # scenario 4
+            unpinned = _curl(evil.port, both, *login, path="/login")  # scenario 5
+    codes = (real, pinned, not_trusted, unpinned)
+    print(
+        "\ncurl exit codes (bank, pinned, rogue CA not trusted, unpinned):",
+        [c.returncode for c in codes],
+    )
+    assert real.returncode == 0 and "log in" in real.stdout, real.stderr
+    assert pinned.returncode == 90, pinned.stderr  # CURLE_SSL_PINNEDPUBKEYNOTMATCH
+    assert not_trusted.returncode == 60, not_trusted.stderr  # CURLE_PEER_FAILED_VERIFICATION
+    assert unpinned.returncode == 0 and unpinned.stdout.startswith("welcome, alice")
+    assert len(evil.captured) == 1 and form.encode() in evil.captured[0]  # only the unpinned
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs the curl command")
+def test_curl_pins_the_ca_key_only_as_a_leaf_pin(cast: mitm.Players, tmp_path: Path) -> None:
+    """curl's --pinnedpubkey compares the leaf's key only: a CA pin refuses the real bank."""
+    course = tmp_path / "course-root.pem"
+    course.write_bytes(_pem(cast.course_root.certificate))
+    pin = mitm.curl_pinnedpubkey(mitm.spki_pin(cast.course_root))
+    with mitm.bank_server(cast) as bank:
+        result = _curl(bank.port, course, "--pinnedpubkey", pin)
+    assert result.returncode == 90, result.stderr
+
+
+def test_an_unused_key_type_still_pins(cast: mitm.Players) -> None:
+    rsa_key = keys.generate_private_key("rsa-2048")
+    assert mitm.spki_pin(rsa_key).startswith("sha256/") and len(mitm.spki_pin(rsa_key)) == 51
+    other = CA.root("Other")
+    assert mitm.spki_pin(other) == mitm.spki_pin(other.certificate)
