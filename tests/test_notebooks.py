@@ -185,9 +185,65 @@ _socket.getaddrinfo = _no_lookup
 """
 
 
+# Nothing left behind: the TCP sockets the kernel holds (its own file descriptors, matched
+# against the kernel's TCP tables) and its threads, before the lesson and after its last cell.
+# A server stopped and joined leaves neither; the kernel's own ZeroMQ sockets exist before.
+BEFORE_LESSON = """
+import os as _os, threading as _threading
+
+
+def _tcp_sockets():
+    fds = set()
+    for fd in _os.listdir("/proc/self/fd"):
+        try:
+            link = _os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            fds.add(link[len("socket:["):-1])
+    found = set()
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        with open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if fields[9] in fds:  # the socket's inode: one of ours
+                    found.add((fields[1], fields[2], fields[9]))
+    return found
+
+
+_THREADS_BEFORE = set(_threading.enumerate())
+_SOCKETS_BEFORE = _tcp_sockets()
+"""
+
+AFTER_LESSON = """
+import gc as _gc, time as _time
+
+_until = _time.monotonic() + 2  # a thread being joined may need a moment to end
+while True:
+    _threads = [
+        t.name for t in _threading.enumerate()
+        if t not in _THREADS_BEFORE and t.is_alive()
+        # the kernel's own, started on demand (ZeroMQ's zero-copy garbage collector)
+        and type(t).__module__.split(".")[0] not in {"zmq", "ipykernel", "tornado"}
+    ]
+    _sockets = sorted(_tcp_sockets() - _SOCKETS_BEFORE)
+    if not (_threads or _sockets) or _time.monotonic() > _until:
+        break
+    _gc.collect()
+    _time.sleep(0.05)
+if _threads or _sockets:
+    raise RuntimeError(f"LEFT BEHIND after the last cell: threads {_threads}, TCP sockets "
+                       f"(local, remote, inode) {_sockets}")
+"""
+
+
 def _run_guarded(nb: nbformat.NotebookNode, path: Path) -> list[str]:
-    """Run a notebook whose kernel may only reach 127.0.0.1; return the guard's complaints."""
+    """Run a notebook whose kernel may only reach 127.0.0.1; return the guard's complaints and
+    anything the lesson left running (threads, TCP sockets) after its last cell."""
     nb.cells.insert(0, nbformat.v4.new_code_cell(OFFLINE_GUARD))
+    if sys.platform == "linux":  # /proc: the machines the course is tested on
+        nb.cells.insert(1, nbformat.v4.new_code_cell(BEFORE_LESSON))
+        nb.cells.append(nbformat.v4.new_code_cell(AFTER_LESSON))
     client = NotebookClient(
         nb, timeout=60, allow_errors=True, resources={"metadata": {"path": str(path)}}
     )
@@ -203,8 +259,9 @@ def _run_guarded(nb: nbformat.NotebookNode, path: Path) -> list[str]:
 
 @pytest.mark.parametrize("name", LESSONS)
 def test_lesson_runs_offline_and_leaves_no_private_key(name: str, tmp_path: Path) -> None:
-    """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly; its
-    last cell removes every private key it wrote, and it writes nothing outside its folder."""
+    """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly and
+    leaves no thread and no TCP socket behind; its last cell removes every private key it
+    wrote, and it writes nothing outside its folder."""
     before = set(Path(tempfile.gettempdir()).glob("pkicourse-*"))
     assert _run_guarded(_source(name), tmp_path) == []
     left = [p for p in tmp_path.rglob("*") if holds_private_key(p)]
