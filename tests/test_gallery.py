@@ -159,3 +159,11 @@ def test_the_widget_shows_the_picked_site_and_leaves_nothing_running() -> None:
     assert widget.show("revoked").verify_code == 23
     assert not _course_threads()
     widget.close()
+
+
+def test_the_kept_screenshot_is_a_small_png() -> None:
+    """Lesson 06 shows Chromium's real interstitial (tests/test_browser_gallery.py saves it)."""
+    from pkicourse.data import data_path
+
+    png = data_path("browser/interstitial-self-signed.png").read_bytes()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) <= 150_000
