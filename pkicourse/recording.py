@@ -427,13 +427,9 @@ def _key_block(master: bytes, hello: _Hello) -> tuple[_Keys, _Keys]:
     client_write_key, server_write_key (16 bytes each), client_write_IV, server_write_IV
     (4 bytes each: the implicit part of the GCM nonce, RFC 5288 §3)."""
     block = prf(master, b"key expansion", hello.server_random + hello.client_random, 40)
-    client_key, server_key, client_iv, server_iv = (
-        block[:16],
-        block[16:32],
-        block[32:36],
-        block[36:],
-    )
-    return _Keys(client_key, client_iv), _Keys(server_key, server_iv)
+    client_write_key, server_write_key = block[0:16], block[16:32]
+    client_write_iv, server_write_iv = block[32:36], block[36:40]
+    return _Keys(client_write_key, client_write_iv), _Keys(server_write_key, server_write_iv)
 
 
 def _open_record(keys: _Keys, sequence: int, record: bytes) -> tuple[int, bytes]:
@@ -527,7 +523,10 @@ def _find(messages: list[bytes], kind: int) -> bytes | None:
 
 
 def _read_hello(client: _Side, server: _Side) -> _Hello:
-    client_hello, server_hello = _find(client.messages, _CLIENT_HELLO), _find(server.messages, 2)
+    client_hello, server_hello = (
+        _find(client.messages, _CLIENT_HELLO),
+        _find(server.messages, _SERVER_HELLO),
+    )
     if client_hello is None or server_hello is None:
         raise ArgumentError("This recording holds no ClientHello and ServerHello: record again.")
     body = server_hello[4:]
@@ -654,7 +653,7 @@ def _decrypt_side(keys: _Keys, records: list[bytes]) -> tuple[bytes, bytes]:
     finished, data = b"", b""
     for sequence, sealed in enumerate(records):
         content_type, plaintext = _open_record(keys, sequence, sealed)
-        if content_type == _HANDSHAKE and not finished:
+        if content_type == _HANDSHAKE and plaintext[:1] == bytes([_FINISHED]):
             finished = plaintext
         elif content_type == _APPLICATION_DATA:
             data += plaintext
@@ -669,6 +668,7 @@ def steal_and_decrypt(recording: Recording, server_private_key: rsa.RSAPrivateKe
     (forward secrecy), ``DecryptionError`` for a key that does not open this recording.
     """
     client, server, hello = _check_key(recording, server_private_key)
+    # 1. what the recording shows in the clear
     steps = [
         ("client_random (ClientHello, in the clear)", _hex(hello.client_random)),
         ("server_random (ServerHello, in the clear)", _hex(hello.server_random)),
@@ -678,9 +678,11 @@ def steal_and_decrypt(recording: Recording, server_private_key: rsa.RSAPrivateKe
         ("encrypted pre-master secret (ClientKeyExchange, in the clear)",
          _hex(hello.encrypted_pre_master)),
     ]  # fmt: skip
+    # 2. the theft: only the server's private key opens the ClientKeyExchange
     pre_master = _pre_master_secret(server_private_key, hello)
     steps.append(("pre_master_secret = RSA-decrypt it with the stolen key (PKCS#1 v1.5)",
                   _hex(pre_master, 48)))  # fmt: skip
+    # 3. from here on, every step is public arithmetic: the master secret, the record keys
     master, master_steps = _master_secret(pre_master, hello)
     client_keys, server_keys = _key_block(master, hello)
     steps += master_steps + [
@@ -691,6 +693,7 @@ def steal_and_decrypt(recording: Recording, server_private_key: rsa.RSAPrivateKe
         ("client_write_IV, server_write_IV (4-byte GCM salts, RFC 5288 §3)",
          f"{client_keys.salt.hex()}, {server_keys.salt.hex()}"),
     ]  # fmt: skip
+    # 4. open every record; the client's Finished proves the keys right
     try:
         client_finished, client_data = _decrypt_side(client_keys, client.encrypted)
         _, server_data = _decrypt_side(server_keys, server.encrypted)
