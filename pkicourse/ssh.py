@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import asyncssh
+from asyncssh.public_key import get_default_public_key_algs
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -533,6 +534,15 @@ class KnownHosts:
             return []
         return list(asyncssh.import_known_hosts(str(self)).match(host, HOST, port)[0])
 
+    def _offending_line(self, host: str, key_type: str) -> int:
+        """The number (from 1) of the first line with a key of this type for ``host``, or 0."""
+        for number, line in enumerate(self._lines, start=1):
+            fields = line.split()
+            if fields[0] != "@cert-authority" and host in fields[0].split(","):
+                if fields[1] == key_type:
+                    return number
+        return 0
+
     def _for_asyncssh(self) -> asyncssh.SSHKnownHosts | tuple[list[Any], list[Any], list[Any]]:
         # an empty value would make asyncssh read ~/.ssh/known_hosts: three empty lists do not
         return asyncssh.import_known_hosts(str(self)) if self._lines else ([], [], [])
@@ -544,6 +554,9 @@ class SSHLogin:
 
     ``prompt``: OpenSSH's first-connection question, when the host is unknown (then
     :meth:`KnownHosts.accept`); ``error``: why the login failed, in OpenSSH's words.
+    ``trusted_by``: how the host key was trusted: ``"known_hosts"`` (a line for this host),
+    ``"first use"`` (added now, ``trust_on_first_use=True``) or ``"@cert-authority"`` (a host
+    certificate from a CA known_hosts trusts); None when it was not.
     """
 
     ok: bool
@@ -552,14 +565,15 @@ class SSHLogin:
     prompt: str | None
     error: str | None
     host: str
-    host_public_line: str | None
+    host_public_line: str | None = None
+    trusted_by: str | None = None
 
     def __bool__(self) -> bool:
         return self.ok
 
     def __str__(self) -> str:
         if self.ok:
-            return f"logged in to {self.host}: {self.output.strip()}"
+            return f"logged in to {self.host} ({self.trusted_by}): {self.output.strip()}"
         return self.prompt if self.prompt is not None else f"refused: {self.error}"
 
 
@@ -571,6 +585,7 @@ class _HostKeyCheck(asyncssh.SSHClient):
         self.host = host
         self.port = port
         self.offered: asyncssh.SSHKey | None = None
+        self.added = False
 
     def validate_host_public_key(
         self, host: str, addr: str, port: int, key: asyncssh.SSHKey
@@ -579,6 +594,7 @@ class _HostKeyCheck(asyncssh.SSHClient):
         known = self.known_hosts._known_keys(self.host, self.port)
         if self.known_hosts.trust_on_first_use and not known:
             self.known_hosts.add(self.host, key.export_public_key().decode())
+            self.added = True
             return True
         return False  # unknown: OpenSSH would ask; known with another key: refused
 
@@ -596,7 +612,7 @@ def _prompt(host: str, key_line: str, port: int, alias: bool) -> str:
     )
 
 
-def _changed(host: str, key_line: str) -> str:
+def _changed(host: str, key_line: str, line_number: int) -> str:
     """OpenSSH's refusal when a known host shows another key (sshconnect.c, OpenSSH 9)."""
     key_type = _type_name(_key_blob(key_line)[0])
     return (
@@ -609,6 +625,10 @@ def _changed(host: str, key_line: str) -> str:
         f"The fingerprint for the {key_type} key sent by the remote host is\n"
         f"{fingerprint(key_line)}.\n"
         "Please contact your system administrator.\n"
+        "Add correct host key in known_hosts to get rid of this message.\n"
+        f"Offending {key_type} key in known_hosts:{line_number}\n"
+        "  remove with:\n"
+        f'  ssh-keygen -f "known_hosts" -R "{host}"\n'
         f"Host key for {host} has changed and you have requested strict checking.\n"
         "Host key verification failed."
     )
@@ -639,8 +659,7 @@ def ssh_login(
         raise ArgumentError("known_hosts must be a KnownHosts(): the host keys you trust.")
     host = host_name if host_name is not None else f"[{HOST}]:{port}"
     check = _HostKeyCheck(known_hosts, host, port)
-    login = _login(check, port, key, command, username, host_name, timeout)
-    return _run_in_thread(login, timeout)
+    return _run_in_thread(_login(check, port, key, command, username, host_name, timeout), timeout)
 
 
 async def _login(check: _HostKeyCheck, port: int, key: SSHKeyPair, command: str, username: str,
@@ -653,37 +672,71 @@ async def _login(check: _HostKeyCheck, port: int, key: SSHKeyPair, command: str,
         "connect_timeout": timeout, "login_timeout": timeout, "gss_host": None,
         "client_factory": lambda: check,
     }  # fmt: skip
-    failed = SSHLogin(False, "", None, None, None, check.host, None)
-    try:
-        async with asyncssh.connect(HOST, port, **options) as connection:
-            result = await connection.run(command, check=False, timeout=timeout)
-            server_key = connection.get_server_host_key()
-    except asyncssh.HostKeyNotVerifiable:
-        return _host_key_refused(check, failed)
-    except asyncssh.PermissionDenied:
-        error = f"{username}@{HOST}: Permission denied (publickey)."
-        return SSHLogin(**{**failed.__dict__, "error": error})
-    except (OSError, asyncio.TimeoutError, asyncssh.Error) as error:
-        raise ServerError(
-            f"No SSH login to {HOST}:{port} ({type(error).__name__}: {error}). Is the server's "
-            f"with block still open? Use server.port."
-        ) from None
+    certificate_problem = ""
+    for plain_keys_only in (False, True):
+        if plain_keys_only:  # OpenSSH: "No matching CA found. Retry with plain key"
+            options["server_host_key_algs"] = [a.decode() for a in get_default_public_key_algs()]
+        try:
+            async with asyncssh.connect(HOST, port, **options) as connection:
+                result = await connection.run(command, check=False, timeout=timeout)
+                server_key = connection.get_server_host_key()
+            break
+        except asyncssh.HostKeyNotVerifiable as refusal:
+            if check.offered is None and not plain_keys_only:
+                certificate_problem = _certificate_problem(str(refusal))
+                continue  # the host certificate was not accepted: try the plain key
+            return _host_key_refused(check, certificate_problem)
+        except asyncssh.PermissionDenied:
+            denied = f"{username}@{HOST}: Permission denied (publickey)."
+            return SSHLogin(False, "", None, None, denied, check.host)
+        except (OSError, asyncio.TimeoutError, asyncssh.Error) as problem:
+            raise ServerError(
+                f"No SSH login to {HOST}:{port} ({type(problem).__name__}: {problem}). Is the "
+                f"server's with block still open? Use server.port."
+            ) from None
     output = result.stdout if isinstance(result.stdout, str) else ""
     fp = None if server_key is None else str(server_key.get_fingerprint("sha256"))
-    return SSHLogin(result.exit_status == 0, output, fp, None, None, check.host, None)
+    return SSHLogin(result.exit_status == 0, output, fp, None, None, check.host,
+                    trusted_by=_trusted_by(check, server_key))  # fmt: skip
 
 
-def _host_key_refused(check: _HostKeyCheck, failed: SSHLogin) -> SSHLogin:
-    """The prompt (unknown host) or the REMOTE HOST IDENTIFICATION HAS CHANGED refusal."""
-    if check.offered is None:
-        error = f"The host certificate of {check.host} is not signed by a CA you trust for it."
-        return SSHLogin(**{**failed.__dict__, "error": error + "\nHost key verification failed."})
+def _trusted_by(check: _HostKeyCheck, server_key: asyncssh.SSHKey | None) -> str:
+    """How the host key of a successful login was trusted."""
+    if check.added:
+        return "first use"
+    known = check.known_hosts._known_keys(check.host, check.port)
+    if server_key is not None and any(k.public_data == server_key.public_data for k in known):
+        return "known_hosts"
+    return "@cert-authority"
+
+
+_CERTIFICATE_PROBLEMS = {  # asyncssh's reason -> OpenSSH's words (sshkey_cert_check_authority)
+    "principal mismatch": "Certificate invalid: name is not a listed principal",
+    "expired": "Certificate invalid: expired",
+    "not yet valid": "Certificate invalid: not yet valid",
+}
+
+
+def _certificate_problem(reason: str) -> str:
+    """OpenSSH's line for a host certificate it could not accept; "" for an unknown CA."""
+    words = [w for problem, w in _CERTIFICATE_PROBLEMS.items() if problem in reason]
+    return words[0] + "\n" if words else ""
+
+
+def _host_key_refused(check: _HostKeyCheck, certificate_problem: str) -> SSHLogin:
+    """The prompt (unknown host) or REMOTE HOST IDENTIFICATION HAS CHANGED.
+
+    Like OpenSSH, a host certificate that is not accepted (unknown CA, wrong name, expired)
+    leaves the plain key inside it, checked as any other: ``certificate_problem`` says why.
+    """
+    if check.offered is None:  # pragma: no cover - the plain key is always offered last
+        return SSHLogin(False, "", None, None, "Host key verification failed.", check.host)
     line = check.offered.export_public_key().decode().strip()
     fp = fingerprint(line)
-    known = check.known_hosts._known_keys(check.host, check.port)
-    if any(k.algorithm == check.offered.algorithm for k in known):
-        error = _changed(check.host, line)
+    offending = check.known_hosts._offending_line(check.host, line.split()[0])
+    if offending:
+        error = certificate_problem + _changed(check.host, line, offending)
         return SSHLogin(False, "", fp, None, error, check.host, line)
     prompt = _prompt(check.host, line, check.port, check.host != f"[{HOST}]:{check.port}")
-    error = "Host key verification failed."
+    error = certificate_problem + "Host key verification failed."
     return SSHLogin(False, "", fp, prompt, error, check.host, line)
