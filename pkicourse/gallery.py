@@ -6,7 +6,8 @@ gallery root CA (made fresh by :func:`open_gallery`; the client's only trust). :
 connects to a site with :func:`pkicourse.tls.connect` (Python's ``ssl``, the system OpenSSL)
 and also asks ``cryptography.x509.verification`` (:func:`pkicourse.validation.verify_chain`)
 about the chain the site sends. :func:`visit_all` does all of it in well under 3 s;
-:func:`gallery_table` shows the verdicts, :func:`gallery_widget` lets a learner pick a site.
+:func:`gallery_table` shows the verdicts, :func:`gallery_widget` lets a learner pick a site
+(each pick starts that one site, visits it and stops it: nothing is left running).
 
 The verdicts are keyed by case, not by OpenSSL code: Python's ``ssl`` accepts a certificate
 with a common name and no subjectAltName (no code at all) that Chrome refuses. The ``chrome``,
@@ -14,9 +15,12 @@ with a common name and no subjectAltName (no code at all) that Chrome refuses. T
 (tests/test_browser_gallery.py with Chromium 156, tests/test_real_clients.py with curl 7.88.1
 and OpenSSL 3.0.19), which re-check them each run.
 
-Certificates ca.py can make come from :class:`pkicourse.ca.CA`; the three it cannot (a
-self-signed leaf, a common-name-only leaf, a leaf whose issuer is not a CA; and an RSA leaf
-for key transport) are written out with ``x509.CertificateBuilder`` in :func:`_leaf`.
+Certificates ca.py can make come from :class:`pkicourse.ca.CA` (``create_intermediate``,
+``issue_cert``, ``revoke``, ``crl``); those it does not make (a self-signed leaf, a leaf with
+no subjectAltName, a leaf signed by a certificate that is not a CA, an RSA leaf with the
+keyEncipherment that key transport needs) are written out with ``x509.CertificateBuilder`` in
+:func:`_leaf`. The incomplete chain's intermediate is one no site ever sends, so no browser
+can have met it before.
 """
 
 from __future__ import annotations
@@ -24,11 +28,9 @@ from __future__ import annotations
 import datetime
 import html
 import ssl
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from types import MappingProxyType
 
 import ipywidgets as widgets
@@ -68,8 +70,8 @@ class Case:
     with the gallery root as its only trust, host name checked, VERIFY_X509_STRICT; for
     ``revoked`` also the CRL). ``verify_code``: OpenSSL's verify code, None when none.
     ``chrome``: the ``net::ERR_*`` Chromium shows ("" = the page loads). ``curl`` and
-    ``s_client``: what ``curl --cacert`` and ``openssl s_client -verify_return_error
-    -verify_hostname`` do.
+    ``s_client``: what ``curl --cacert <root>`` and ``openssl s_client -verify_return_error
+    -verify_hostname <name> -CAfile <root>`` do, and the findings around them.
     """
 
     name: str
@@ -398,23 +400,6 @@ class GalleryVerdict:
         return _verdict_html(self)
 
 
-def _crl_context(root: x509.Certificate, crl: x509.CertificateRevocationList) -> ssl.SSLContext:
-    """A client context that also checks the leaf against ``crl`` (VERIFY_CRL_CHECK_LEAF).
-
-    ``ssl`` reads CRLs only from a file: root and CRL go to a temporary folder, removed at once.
-    """
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    context.verify_flags |= ssl.VERIFY_X509_STRICT | ssl.VERIFY_CRL_CHECK_LEAF
-    with tempfile.TemporaryDirectory(prefix="pkicourse-gallery-") as folder:
-        bundle = Path(folder, "root-and-crl.pem")
-        bundle.write_bytes(
-            root.public_bytes(serialization.Encoding.PEM)
-            + crl.public_bytes(serialization.Encoding.PEM)
-        )
-        context.load_verify_locations(cafile=bundle)
-    return context
-
-
 def _words(case: Case, connection: tls.Connection) -> str:
     if connection.ok:
         found = f"accepted: {connection.version}, {connection.cipher}, {connection.group}."
@@ -436,11 +421,11 @@ def visit(gallery: Gallery, case: str) -> GalleryVerdict:
     if site is None:
         raise InvalidChoiceError(f"{case!r} was not started: open_gallery([{case!r}]).")
     crl = gallery.crl if about.name == "revoked" else None
-    trust: ssl.SSLContext | x509.Certificate = gallery.root_certificate
-    if crl is not None:
-        trust = _crl_context(gallery.root_certificate, crl)
     request = f"GET / HTTP/1.1\r\nHost: {about.hostname}\r\n\r\n".encode()
-    connection = tls.connect(site.port, hostname=about.hostname, trust=trust, request=request)
+    connection = tls.connect(
+        site.port, hostname=about.hostname, trust=gallery.root_certificate, request=request,
+        crl=crl,
+    )  # fmt: skip
     checked = verify_chain(
         site.chain[0], site.chain[1:], roots=[gallery.root_certificate],
         hostname=about.hostname, crl=crl,
