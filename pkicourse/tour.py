@@ -12,10 +12,12 @@ This is a *preview*. In well under a second, on this machine and without any net
    server must prove it holds the private key (TLS 1.3's CertificateVerify is a signature
    made with it; :func:`answer_challenge` shows the idea on a bare challenge).
 
-The certificates come from the course's own helpers: the CA from :mod:`pkicourse.ca`
-(lesson 05), the impostor's self-signed certificate from :mod:`pkicourse.certificates`
-(lesson 03). The servers live here, labelled as such; lesson 00 writes the client by hand with
-``ssl`` (``create_default_context(cadata=...)``, ``wrap_socket(server_hostname=...)``).
+Everything comes from the course's own helpers: the CA from :mod:`pkicourse.ca` (lesson 05),
+the impostor's self-signed certificate from :mod:`pkicourse.certificates` (lesson 03), the
+servers from :func:`pkicourse.tls.tls_server` and the tour's visits from
+:func:`pkicourse.tls.connect` (lesson 06), with the client lesson 00 writes by hand:
+``ssl.create_default_context(cadata=...)``, which checks the chain, the dates and the name. This
+module has no TLS code of its own.
 Lessons 03 (certificates), 04 (CSRs), 05 (certificate authorities), 06 (the TLS handshake)
 and 07 (man in the middle) teach every step properly, with ``cryptography`` and ``ssl`` by
 hand first.
@@ -25,14 +27,11 @@ from __future__ import annotations
 
 import datetime
 import html
-import socket
+import re
 import ssl
-import tempfile
-import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
@@ -41,10 +40,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from pkicourse import asymmetric, keys
+from pkicourse import asymmetric, keys, tls
 from pkicourse.ca import CA, LeafCert
 from pkicourse.certificates import make_self_signed
-from pkicourse.errors import ArgumentError, InvalidChoiceError
+from pkicourse.errors import ArgumentError, InvalidChoiceError, ServerError
 
 __all__ = [
     "BROWSER_ERRORS",
@@ -88,19 +87,9 @@ PROBLEMS: Mapping[str, str] = MappingProxyType(
 
 _HOSTNAME = "bank.example"
 _CA_NAME = "pkicourse Tour Root CA"
-_TIMEOUT = 5.0  # seconds; a healthy local handshake takes a few milliseconds
 _DAY = datetime.timedelta(days=1)
 _NO_SHIFT = datetime.timedelta(0)
 _CLOCK_SKEW = datetime.timedelta(hours=1)  # certificates start an hour back: clocks drift
-
-
-class _Visit(NamedTuple):
-    """What a client learned from one successful TLS connection."""
-
-    tls_version: str
-    cipher: str
-    server_certificate: x509.Certificate
-    response: str
 
 
 # --- certificates, from pkicourse.ca (lessons 03 and 05 teach these) ---------------------------
@@ -174,7 +163,7 @@ def _setup(problem: str | None) -> _Setup:
     return _Setup(_make_impostor(), ca.certificate)  # self-signed
 
 
-# --- TLS contexts (lesson 06 teaches these) ------------------------------------------------
+# --- the server's context, the client, a visit (lesson 06 teaches these) ---------------------
 
 
 def _pem(*certificates: x509.Certificate) -> str:
@@ -184,23 +173,22 @@ def _pem(*certificates: x509.Certificate) -> str:
 def server_context(certificate_pem: str | bytes, private_key_pem: str | bytes) -> ssl.SSLContext:
     """A TLS server context: the certificate (then any chain) and the private key (lesson 00).
 
-    ``ssl`` loads these only from files, so both go to a temporary folder (the key file is
-    0600) for ``SSLContext.load_cert_chain`` and are removed at once. OpenSSL checks that the
-    private key belongs to the certificate's public key: a copied certificate with another key
-    raises ``ssl.SSLError`` (reason ``KEY_VALUES_MISMATCH``).
+    ``ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)`` makes a server-side context;
+    :meth:`pkicourse.ca.LeafCert.configure_cert` writes both to a temporary folder (the key
+    file 0600, removed at once), as ``ssl`` loads them only from files, and calls
+    ``SSLContext.load_cert_chain``. OpenSSL checks that the private key belongs to the
+    certificate's public key: a copied certificate with another key raises ``ssl.SSLError``
+    (reason ``KEY_VALUES_MISMATCH``).
     """
     for what, value in (("certificate_pem", certificate_pem), ("private_key_pem", private_key_pem)):
         if not isinstance(value, (str, bytes)):
             raise ArgumentError(
                 f"{what} must be PEM text (str or bytes), not {type(value).__name__}."
             )
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    with tempfile.TemporaryDirectory(prefix="pkicourse-tour-") as folder:
-        key_path, cert_path = Path(folder, "server.key"), Path(folder, "server.crt")
-        key_path.touch(mode=0o600)  # a private key file is never world-readable
-        key_path.write_bytes(_as_bytes(private_key_pem))
-        cert_path.write_bytes(_as_bytes(certificate_pem))
-        context.load_cert_chain(cert_path, key_path)
+    certificates = x509.load_pem_x509_certificates(_as_bytes(certificate_pem))
+    leaf = LeafCert(keys.private_key_from_pem(private_key_pem), certificates)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)  # for the server's side
+    leaf.configure_cert(context)
     return context
 
 
@@ -208,111 +196,50 @@ def _as_bytes(text: str | bytes) -> bytes:
     return text.encode("ascii", "replace") if isinstance(text, str) else text
 
 
-def _server_context(server: LeafCert) -> ssl.SSLContext:
-    """A server context holding the certificate, the chain it sends, and its private key."""
-    return server_context(server.cert_chain_pem, server.private_key_pem)
-
-
 def _client_context(trusted_ca: x509.Certificate) -> ssl.SSLContext:
-    """A client that trusts this one CA, checks certificates and hostnames (the defaults)."""
+    """Lesson 00's client: it trusts this one CA, checks certificates and host names."""
     return ssl.create_default_context(cadata=_pem(trusted_ca))
 
 
-# --- a server that answers its visitors, and a client that visits ---------------------------
+def _bank_site(server: LeafCert) -> AbstractContextManager[tls.TLSServer]:
+    """``bank.example``'s HTTPS site on 127.0.0.1 (:func:`pkicourse.tls.tls_server`)."""
+    return tls.tls_server(server, http=True, response=f"hello from {_HOSTNAME}\n".encode())
 
 
-def _http_response(hostname: str) -> bytes:
-    body = f"hello from {hostname}\n".encode()
-    head = f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n"
-    return head.encode() + b"Connection: close\r\n\r\n" + body
-
-
-def _accept_one(listener: socket.socket, stop: threading.Event) -> socket.socket | None:
-    """Wait for one visitor, checking now and then whether the server should stop."""
-    listener.settimeout(0.05)
-    while not stop.is_set():
-        try:
-            connection, _ = listener.accept()
-        except TimeoutError:
-            continue
-        if stop.is_set():  # the wake-up call from _serve: no visitor
-            connection.close()
-            break
-        connection.settimeout(_TIMEOUT)
-        return connection
-    return None
-
-
-def _answer(connection: socket.socket, context: ssl.SSLContext, response: bytes) -> None:
-    """Handshake, read the request, send the response. A refused handshake ends quietly."""
-    with connection:
-        try:
-            with context.wrap_socket(connection, server_side=True) as tls:
-                tls.recv(4096)
-                tls.sendall(response)
-        except (ssl.SSLError, OSError):
-            pass  # the client refused our certificate or hung up: that is its right
-
-
-def _answer_visitors(
-    listener: socket.socket, context: ssl.SSLContext, response: bytes, stop: threading.Event
-) -> None:
-    """Answer visitors one after the other until told to stop."""
-    while (connection := _accept_one(listener, stop)) is not None:
-        _answer(connection, context, response)
-
-
-@contextmanager
-def _serve(context: ssl.SSLContext, response: bytes) -> Iterator[int]:
-    """Run a TLS server on 127.0.0.1; yield its port; always shut down on leaving."""
-    stop = threading.Event()
-    with socket.create_server(("127.0.0.1", 0)) as listener:  # port 0: the OS picks a free one
-        server = threading.Thread(
-            target=_answer_visitors,
-            args=(listener, context, response, stop),
-            name="pkicourse-tour-server",
-            daemon=True,
-        )
-        server.start()
-        try:
-            yield listener.getsockname()[1]
-        finally:
-            stop.set()
-            _wake(listener.getsockname()[1])
-            server.join(_TIMEOUT)
-
-
-def _wake(port: int) -> None:
-    """Connect and hang up at once, so a server waiting in accept() sees it must stop now."""
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        pass  # it stopped already
-
-
-def _visit(port: int, context: ssl.SSLContext, hostname: str = _HOSTNAME) -> _Visit:
-    """Connect to 127.0.0.1:port as if it were ``hostname``; raises if the check fails."""
+def _visit(port: int, client: ssl.SSLContext, hostname: str = _HOSTNAME) -> tls.Connection:
+    """Connect as if to ``hostname`` with lesson 00's client; GET / once the checks pass."""
     request = f"GET / HTTP/1.1\r\nHost: {hostname}\r\nConnection: close\r\n\r\n".encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=_TIMEOUT) as raw:
-        with context.wrap_socket(raw, server_hostname=hostname) as tls:
-            # wrap_socket did the handshake: the certificate and the hostname are checked
-            version, cipher = tls.version() or "", (tls.cipher() or ("",))[0]
-            certificate = x509.load_der_x509_certificate(tls.getpeercert(binary_form=True) or b"")
-            tls.sendall(request)
-            chunks = list(iter(lambda: tls.recv(4096), b""))  # read until the server hangs up
-    response = b"".join(chunks).decode("utf-8", "replace")
-    return _Visit(version, cipher, certificate, response)
+    return tls.connect(port, hostname=hostname, trust=client, request=request)
 
 
 def _refusal(
-    port: int, context: ssl.SSLContext, hostname: str = _HOSTNAME
+    port: int, client: ssl.SSLContext, hostname: str = _HOSTNAME
 ) -> ssl.SSLCertVerificationError:
-    """Visit a server the client should refuse; return the refusal (other errors propagate)."""
-    try:
-        _visit(port, context, hostname)
-    except ssl.SSLCertVerificationError as error:
-        return error.with_traceback(None)
-    raise RuntimeError(f"the client accepted the server at 127.0.0.1:{port}; it should not")
+    """Visit a server the client should refuse; return the refusal as ``ssl`` raised it.
+
+    :func:`pkicourse.tls.connect` reports the refusal (verify code, OpenSSL's message); this
+    rebuilds the ``ssl.SSLCertVerificationError`` a hand-written client gets from
+    ``wrap_socket``, with the same ``verify_code`` and ``verify_message``.
+    """
+    connection = _visit(port, client, hostname)
+    if connection.ok:
+        raise RuntimeError(f"the client accepted the server at 127.0.0.1:{port}; it should not")
+    if connection.verify_code is None:
+        raise ServerError(f"The handshake failed for another reason: {connection.explanation}")
+    error = ssl.SSLCertVerificationError(1, connection.error or connection.explanation)
+    error.reason, error.library = "CERTIFICATE_VERIFY_FAILED", "SSL"
+    error.verify_code = connection.verify_code
+    error.verify_message = _verify_message(connection)
+    return error
+
+
+def _verify_message(connection: tls.Connection) -> str:
+    """OpenSSL's words for the verify code, from the message ``ssl`` made of them."""
+    found = re.search(r"certificate verify failed: (.+?) \(_ssl\.c:\d+\)", connection.error or "")
+    if found is not None:
+        return found.group(1)
+    found = re.search(r"\(OpenSSL: (.+?)\.\)", connection.explanation)
+    return found.group(1) if found is not None else connection.explanation
 
 
 # --- proof of possession (lessons 00 and 06) ------------------------------------------------
@@ -365,14 +292,14 @@ def bank_server(problem: str | None = None) -> Iterator[BankServer]:
 
     A new CA is made and issues the server's certificate; ``ca_pem`` is that CA, for the
     client to trust. ``problem`` (a key of :data:`PROBLEMS`) gives the server a certificate
-    a correct client must refuse. The server answers any number of visitors, one at a time.
+    a correct client must refuse. The server is :func:`pkicourse.tls.tls_server` (HTTPS): it
+    answers any number of visitors, and is stopped and joined when the block ends.
     """
     setup = _setup(problem)
-    context = _server_context(setup.server)
-    with _serve(context, _http_response(_HOSTNAME)) as port:
+    with _bank_site(setup.server) as site:
         yield BankServer(
             hostname=_HOSTNAME,
-            port=port,
+            port=site.port,
             ca_pem=_pem(setup.trusted),
             certificate=setup.server.certificate,
             problem=problem,
@@ -383,8 +310,10 @@ def bank_server(problem: str | None = None) -> Iterator[BankServer]:
 def failed_handshake(problem: str) -> ssl.SSLCertVerificationError:
     """The error a correct client raises at a server with this certificate problem (lesson 00).
 
-    A real handshake on 127.0.0.1: the client trusts ``ca_pem`` only, asks for bank.example,
-    and keeps every check on (``ssl.create_default_context``).
+    A real handshake on 127.0.0.1 (:func:`pkicourse.tls.connect`): the client trusts
+    ``ca_pem`` only, asks for bank.example, and keeps every check on
+    (``ssl.create_default_context``). The error carries the ``verify_code`` and
+    ``verify_message`` that ``wrap_socket`` would raise with.
     """
     if problem not in PROBLEMS:
         raise InvalidChoiceError(
@@ -500,26 +429,28 @@ def _interstitial_html(result: TourResult) -> str:
 def handshake_tour() -> TourResult:
     """Lesson 00's preview of lessons 03–07: a CA, a real TLS connection, a refused impostor.
 
-    Everything runs on 127.0.0.1 with ``cryptography`` and Python's ``ssl``; both servers
-    are shut down before this returns.
+    Everything runs on 127.0.0.1: the servers are :func:`pkicourse.tls.tls_server`, the
+    visits :func:`pkicourse.tls.connect` with lesson 00's client (``ssl`` with every check on);
+    both servers are shut down before this returns.
     """
     ca = _make_ca()
     client = _client_context(ca.certificate)  # the client trusts this CA, and only this CA
-    response = _http_response(_HOSTNAME)
-    with _serve(_server_context(_issue_leaf(ca)), response) as bank_port:
-        visit = _visit(bank_port, client)
+    with _bank_site(_issue_leaf(ca)) as bank:
+        visit = _visit(bank.port, client)
+    if not visit.ok or not visit.chain:
+        raise ServerError(f"The tour's client could not reach its own bank: {visit}")
     impostor = _make_impostor()
-    with _serve(_server_context(impostor), response) as impostor_port:
-        refusal = _refusal(impostor_port, client)
+    with _bank_site(impostor) as impostor_site:
+        refusal = _refusal(impostor_site.port, client)
     return TourResult(
         hostname=_HOSTNAME,
-        tls_version=visit.tls_version,
-        cipher=visit.cipher,
-        server_certificate=visit.server_certificate,
-        response=visit.response,
+        tls_version=visit.version or "",
+        cipher=visit.cipher or "",
+        server_certificate=visit.chain[0],
+        response=(visit.response or b"").decode("utf-8", "replace"),
         impostor_certificate=impostor.certificate,
         impostor_verify_code=refusal.verify_code,
         impostor_verify_message=refusal.verify_message,
-        bank_port=bank_port,
-        impostor_port=impostor_port,
+        bank_port=bank.port,
+        impostor_port=impostor_site.port,
     )

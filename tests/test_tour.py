@@ -5,8 +5,10 @@ Every "it works" has a "fails when X is wrong" twin, so the success is shown to 
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import datetime
+import inspect
 import os
 import socket
 import ssl
@@ -22,21 +24,26 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from pkicourse import tour as tour_module
 from pkicourse.ca import CA
-from pkicourse.errors import ArgumentError, CAError, InvalidChoiceError, WrongKeyTypeError
+from pkicourse.errors import (
+    ArgumentError,
+    CAError,
+    InvalidChoiceError,
+    ServerError,
+    WrongKeyTypeError,
+)
 from pkicourse.tour import (
     BROWSER_ERRORS,
     PROBLEMS,
     TourResult,
+    _bank_site,
     _client_context,
-    _http_response,
     _issue_leaf,
     _make_ca,
     _make_impostor,
     _not_a_ca,
     _refusal,
-    _serve,
-    _server_context,
     _visit,
     answer_challenge,
     bank_server,
@@ -60,13 +67,14 @@ def ca() -> CA:
 
 @pytest.fixture
 def bank_port(ca: CA) -> Iterator[int]:
-    """The real bank.example, with a certificate from ``ca``, serving one connection."""
-    with _serve(_server_context(_issue_leaf(ca)), _http_response("bank.example")) as port:
-        yield port
+    """The real bank.example, with a certificate from ``ca`` (tls.tls_server, HTTPS)."""
+    with _bank_site(_issue_leaf(ca)) as site:
+        yield site.port
 
 
 def _server_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "pkicourse-tour-server"]
+    """The course's server threads (pkicourse.tls names them pkicourse-tls-...)."""
+    return [t for t in threading.enumerate() if t.name.startswith("pkicourse-tls")]
 
 
 def _assert_closed(port: int) -> None:
@@ -156,36 +164,35 @@ def test_other_verify_codes_get_their_browser_names(tour: TourResult) -> None:
 
 def test_the_right_ca_and_name_succeed(ca: CA, bank_port: int) -> None:
     visit = _visit(bank_port, _client_context(ca.certificate), "bank.example")
-    assert visit.tls_version == "TLSv1.3"
-    assert visit.response.endswith("hello from bank.example\n")
+    assert visit.ok and visit.version == "TLSv1.3"
+    assert visit.response is not None and visit.response.endswith(b"hello from bank.example\n")
 
 
 def test_the_certificates_pass_strict_mode_as_python_313_does(ca: CA, bank_port: int) -> None:
     client = _client_context(ca.certificate)
     client.verify_flags |= ssl.VERIFY_X509_STRICT  # the default from Python 3.13 on
-    assert _visit(bank_port, client, "bank.example").tls_version == "TLSv1.3"
+    assert _visit(bank_port, client, "bank.example").version == "TLSv1.3"
 
 
 def test_a_wrong_hostname_fails_with_62(ca: CA, bank_port: int) -> None:
-    with pytest.raises(ssl.SSLCertVerificationError) as refused:
-        _visit(bank_port, _client_context(ca.certificate), "other.example")
-    assert refused.value.verify_code == 62
+    refused = _visit(bank_port, _client_context(ca.certificate), "other.example")
+    assert not refused.ok and refused.response is None  # no request sent to a wrong name
+    assert refused.verify_code == 62
     assert BROWSER_ERRORS[62] == "NET::ERR_CERT_COMMON_NAME_INVALID"
 
 
 def test_a_client_that_does_not_trust_the_ca_fails_with_20(bank_port: int) -> None:
     other_ca = _make_ca("Some Other CA")
-    with pytest.raises(ssl.SSLCertVerificationError) as refused:
-        _visit(bank_port, _client_context(other_ca.certificate), "bank.example")
-    assert refused.value.verify_code == 20
+    refused = _visit(bank_port, _client_context(other_ca.certificate), "bank.example")
+    assert not refused.ok and refused.verify_code == 20
 
 
 def test_the_impostor_raises_a_verification_error_with_18(ca: CA) -> None:
     client = _client_context(ca.certificate)
-    with _serve(_server_context(_make_impostor()), b"") as port:
-        with pytest.raises(ssl.SSLCertVerificationError) as refused:
-            _visit(port, client, "bank.example")
-    assert refused.value.verify_code == 18
+    with _bank_site(_make_impostor()) as site:
+        refused = _refusal(site.port, client, "bank.example")
+    assert type(refused) is ssl.SSLCertVerificationError
+    assert refused.verify_code == 18
 
 
 def test_refusal_complains_when_the_client_accepts(ca: CA, bank_port: int) -> None:
@@ -198,22 +205,22 @@ def test_refusal_complains_when_the_client_accepts(ca: CA, bank_port: int) -> No
 
 def test_a_server_nobody_visits_shuts_down_quickly(ca: CA) -> None:
     started = time.perf_counter()
-    with _serve(_server_context(_issue_leaf(ca)), b"") as port:
+    with _bank_site(_issue_leaf(ca)) as site:
         assert len(_server_threads()) == 1
     assert time.perf_counter() - started < 0.5
     assert _server_threads() == []
-    _assert_closed(port)
+    _assert_closed(site.port)
 
 
 def test_a_client_that_aborts_the_handshake_does_not_hang_the_server(ca: CA) -> None:
-    with _serve(_server_context(_issue_leaf(ca)), _http_response("bank.example")) as port:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as raw:
+    with _bank_site(_issue_leaf(ca)) as site:
+        with socket.create_connection(("127.0.0.1", site.port), timeout=1) as raw:
             raw.sendall(b"this is not a TLS ClientHello\r\n\r\n")
         started = time.perf_counter()  # the server gives up on the bad visitor, serves the next
-        assert _visit(port, _client_context(ca.certificate)).tls_version == "TLSv1.3"
+        assert _visit(site.port, _client_context(ca.certificate)).version == "TLSv1.3"
         assert time.perf_counter() - started < 1.0
     assert _server_threads() == []
-    _assert_closed(port)
+    _assert_closed(site.port)
 
 
 # --- the certificates are the real thing --------------------------------------------------------
@@ -448,3 +455,66 @@ def test_only_the_real_bank_answers_its_challenge() -> None:
         _tls13_verify(public_key, bank.answer_challenge(challenge), challenge)
         with pytest.raises(InvalidSignature):
             _tls13_verify(public_key, impostor.answer_challenge(challenge), challenge)
+
+
+# --- the tour is built on pkicourse.tls: no TLS code of its own (issue 7) -----------------------
+
+
+def test_the_tour_has_no_socket_or_tls_code_of_its_own() -> None:
+    """Its servers are tls.tls_server, its visits tls.connect (docstrings may name ssl's calls)."""
+    tree = ast.parse(inspect.getsource(tour_module))
+    imported = {
+        alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names
+    }
+    imported |= {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not imported & {"socket", "socketserver", "threading", "tempfile", "selectors"}
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    used |= {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    called = {f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", "") for f in calls}
+    assert "SSLContext" not in called, "tour.py makes its own SSLContext: use pkicourse.tls"
+    used.discard("SSLContext")  # as a type in annotations only
+    for own_code in (
+        "socket",
+        "wrap_socket",
+        "wrap_bio",
+        "SSLContext",
+        "SSLSocket",
+        "MemoryBIO",
+        "create_server",
+        "create_connection",
+        "accept",
+        "recv",
+        "sendall",
+        "do_handshake",
+        "load_cert_chain",
+        "Thread",
+    ):
+        assert own_code not in used, f"tour.py uses {own_code!r} itself: use pkicourse.tls"
+    assert {"tls_server", "connect"} <= used  # the twin: what it uses instead
+
+
+@pytest.mark.parametrize("problem", list(PROBLEMS))
+def test_the_refusal_is_the_one_a_hand_written_client_gets(problem: str) -> None:
+    """failed_handshake rebuilds ssl's error from tls.connect's report: the same code and words."""
+    rebuilt = failed_handshake(problem)
+    with bank_server(problem) as bank:
+        with pytest.raises(ssl.SSLCertVerificationError) as by_hand:
+            _connect(bank.port, bank.ca_pem)
+    assert (rebuilt.verify_code, rebuilt.verify_message) == (
+        by_hand.value.verify_code,
+        by_hand.value.verify_message,
+    )
+    assert rebuilt.reason == by_hand.value.reason == "CERTIFICATE_VERIFY_FAILED"
+    assert str(rebuilt) == str(by_hand.value)
+    assert isinstance(rebuilt, ssl.SSLError)  # lesson 00 may catch either
+
+
+def test_a_failure_that_is_no_certificate_refusal_is_not_dressed_up_as_one(ca: CA) -> None:
+    client = _client_context(ca.certificate)
+    client.maximum_version = ssl.TLSVersion.TLSv1_2
+    client.set_ciphers("DHE-RSA-AES128-GCM-SHA256")  # the bank's key is EC: no suite in common
+    with _bank_site(_issue_leaf(ca)) as site:
+        with pytest.raises(ServerError, match="another reason"):
+            _refusal(site.port, client)
+    assert _server_threads() == []
