@@ -28,7 +28,8 @@ to the real bank: no TLS code of its own. The one client written here with ``ssl
 :func:`pinned_connect`, because a pin must be checked after the handshake and *before* the
 request is sent (``SSLContext.wrap_socket``, then the verified chain, then ``sendall``).
 Certificates come from :mod:`pkicourse.ca` and :mod:`pkicourse.certificates`; pins are
-SHA-256 hashes (``cryptography``'s ``hashes``) of the SubjectPublicKeyInfo.
+SHA-256 hashes (``cryptography``'s ``hashes``) of the SubjectPublicKeyInfo. The passive
+eavesdropper (:func:`eavesdrop`) is lesson 06's :func:`pkicourse.recording.relay`.
 
 Stand-ins, said plainly: "redirecting the connection" (DNS spoofing, a hostile Wi-Fi) is the
 victim connecting to the attacker's port while asking for ``bank.example``. The password is a
@@ -48,6 +49,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 from urllib.parse import parse_qs
 
 import ipywidgets as widgets
@@ -59,10 +61,12 @@ from pkicourse.ca import CA, LeafCert
 from pkicourse.certificates import make_self_signed
 from pkicourse.csr import make_csr
 from pkicourse.errors import ArgumentError, CourseError, NameNotValidatedError, ServerError
+from pkicourse.recording import relay
 from pkicourse.validation import RULES
 
 __all__ = [
     "BANK",
+    "Eavesdropped",
     "PASSWORD",
     "SCENARIOS",
     "Interceptor",
@@ -74,6 +78,7 @@ __all__ = [
     "bank_answer",
     "bank_server",
     "curl_pinnedpubkey",
+    "eavesdrop",
     "insecure_client_context",
     "interceptor",
     "login_request",
@@ -299,9 +304,21 @@ def _checked_pins(pins: object) -> set[str]:
     if isinstance(pins, str) or not isinstance(pins, (list, tuple, set, frozenset)) or not pins:
         raise ArgumentError('pins must be a list of spki_pin(...) strings, e.g. ["sha256/..."].')
     for pin in pins:
-        if type(pin) is not str or not pin.startswith("sha256/") or pin.startswith("sha256//"):
-            raise ArgumentError(f"{pin!r} is not a pin: make one with spki_pin(certificate).")
+        if not _is_pin(pin):
+            raise ArgumentError(
+                f"{pin!r} is not a pin: 'sha256/' and the base64 of 32 bytes (44 characters). "
+                "Make one with spki_pin(certificate); curl's form sha256//... is for curl only."
+            )
     return set(pins)
+
+
+def _is_pin(pin: object) -> bool:
+    if type(pin) is not str or not pin.startswith("sha256/") or len(pin) != 51:
+        return False
+    try:
+        return len(base64.b64decode(pin.removeprefix("sha256/"), validate=True)) == 32
+    except ValueError:
+        return False
 
 
 def curl_pinnedpubkey(*pins: str) -> str:
@@ -420,6 +437,39 @@ def _not_verified(hostname: str, port: int, error: ssl.SSLCertVerificationError)
     )
 
 
+# --- the passive eavesdropper ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Eavesdropped:
+    """What a passive eavesdropper on the wire kept of the victim's login (lesson 07)."""
+
+    victim_ok: bool  # the victim logged in to the real bank, as usual
+    client_to_server: bytes  # every byte the victim sent: TLS records
+    server_to_client: bytes  # every byte the bank sent
+    password_seen: bool  # whether the password appears anywhere in those bytes
+
+    def __str__(self) -> str:
+        seen = "found" if self.password_seen else "not found"
+        return (
+            f"The eavesdropper kept {len(self.client_to_server)} bytes from the victim and "
+            f"{len(self.server_to_client)} from the bank; the password: {seen} in them."
+        )
+
+
+def eavesdrop(cast: Players | None = None) -> Eavesdropped:
+    """The victim logs in to the real bank through :func:`pkicourse.recording.relay`, a TCP
+    relay that keeps every byte: what someone who can only watch the wire gets."""
+    cast = players() if cast is None else cast
+    with bank_server(cast) as bank, relay(bank.port) as wire:
+        seen = tls.connect(
+            wire.port, hostname=BANK, trust=cast.course_root, request=login_request()
+        )
+    sent, received = bytes(wire.client_to_server), bytes(wire.server_to_client)
+    password = PASSWORD.encode()
+    return Eavesdropped(seen.ok, sent, received, password in sent or password in received)
+
+
 # --- the six scenarios ------------------------------------------------------------------------
 
 
@@ -431,7 +481,9 @@ class Outcome:
     the attacker in scenarios 1 and 5). ``attacker_read``: the plaintext the attacker read, or
     None. ``verify_code`` / ``browser_error``: OpenSSL's verify code and Chrome's error for the
     same failure, when the victim's client refused a certificate. ``victim_response``: the
-    answer the victim saw; ``challenge``: the CA's domain check (scenario 3).
+    answer the victim saw; ``challenge``: the CA's domain check (scenario 3);
+    ``attacker_visits``: what the attacker's server saw of each visitor (``tls.Visit``: the
+    request it read, or the error when the victim refused it).
     """
 
     scenario: int
@@ -443,6 +495,7 @@ class Outcome:
     explanation: str
     victim_response: bytes | None = None
     challenge: acme.ChallengeResult | None = None
+    attacker_visits: tuple[tls.Visit, ...] = ()
     seconds: float = 0.0
 
     @property
@@ -471,12 +524,18 @@ class Outcome:
         return f'<div style="color:{colour}">{text}</div>{read}'
 
 
+class _Attack(NamedTuple):
+    seen: tls.Connection  # what the victim's client found
+    read: bytes | None  # the first request the attacker read
+    visits: tuple[tls.Visit, ...]  # what the attacker's server saw
+
+
 def _attack(
     cast: Players,
     leaf: LeafCert,
     trust: ssl.SSLContext | CA | x509.Certificate | list[x509.Certificate],
     pins: Sequence[str] | None = None,
-) -> tuple[tls.Connection, bytes | None]:
+) -> _Attack:
     """The bank and the attacker's interceptor run; the victim, redirected, logs in."""
     with bank_server(cast) as bank, interceptor(leaf, bank.port, trust=cast.course_root) as evil:
         if pins is None:
@@ -486,19 +545,22 @@ def _attack(
             seen = pinned_connect(
                 evil.port, hostname=BANK, trust=trust, pins=pins, request=login_request()
             )
-    return seen, (evil.captured[0] if evil.captured else None)  # read once the threads ended
+    read = evil.captured[0] if evil.captured else None  # read once the threads have ended
+    return _Attack(seen, read, tuple(evil.server.visits))
 
 
-def _outcome(scenario: int, seen: tls.Connection, read: bytes | None, why: str) -> Outcome:
+def _outcome(scenario: int, attack: _Attack, why: str) -> Outcome:
+    seen = attack.seen
     return Outcome(
-        scenario, SCENARIOS[scenario], seen.ok, read, seen.verify_code, seen.browser_error,
-        why, victim_response=_body(seen.response) if seen.response else None,
+        scenario, SCENARIOS[scenario], seen.ok, attack.read, seen.verify_code,
+        seen.browser_error, why, victim_response=_body(seen.response) if seen.response else None,
+        attacker_visits=attack.visits,
     )  # fmt: skip
 
 
 def _scenario_1(cast: Players) -> Outcome:
-    seen, read = _attack(cast, cast.self_signed, insecure_client_context())
-    return _outcome(1, seen, read, (
+    attack = _attack(cast, cast.self_signed, insecure_client_context())
+    return _outcome(1, attack, (
         "The client checked nothing, so it took the attacker's self-signed certificate: the "
         "channel was encrypted, to the attacker. It read the login, password included, and "
         "passed it on to the real bank, so the victim saw a normal answer."
@@ -506,8 +568,8 @@ def _scenario_1(cast: Players) -> Outcome:
 
 
 def _scenario_2(cast: Players) -> Outcome:
-    seen, read = _attack(cast, cast.self_signed, cast.course_root)
-    return _outcome(2, seen, read, (
+    attack = _attack(cast, cast.self_signed, cast.course_root)
+    return _outcome(2, attack, (
         "The certificate names bank.example, but it is signed by its own key and no root the "
         "victim trusts vouches for it. The client refused during the handshake, before "
         "sending the login: the attacker read nothing."
@@ -538,8 +600,8 @@ def _scenario_3(cast: Players) -> Outcome:
 
 
 def _scenario_4(cast: Players) -> Outcome:
-    seen, read = _attack(cast, cast.forged, cast.course_root)
-    return _outcome(4, seen, read, (
+    attack = _attack(cast, cast.forged, cast.course_root)
+    return _outcome(4, attack, (
         "The certificate for bank.example is signed by Evil Proxy CA, which the victim does "
         "not trust; the attacker sent no root, so OpenSSL found no issuer it trusts (20; had "
         "it sent its root, 19). Refused before the login was sent: the attacker read nothing."
@@ -548,8 +610,8 @@ def _scenario_4(cast: Players) -> Outcome:
 
 def _scenario_5(cast: Players) -> Outcome:
     trust = [cast.course_root.root_certificate, cast.evil_ca.root_certificate]
-    seen, read = _attack(cast, cast.forged, trust)
-    return _outcome(5, seen, read, (
+    attack = _attack(cast, cast.forged, trust)
+    return _outcome(5, attack, (
         "Evil Proxy CA is in the victim's trust store, so its certificate for bank.example "
         "verifies like the bank's own. The attacker read the login, password included, and "
         "forwarded it; the victim saw the bank's normal answer. Corporate TLS proxies and "
@@ -559,8 +621,8 @@ def _scenario_5(cast: Players) -> Outcome:
 
 def _scenario_6(cast: Players) -> Outcome:
     trust = [cast.course_root.root_certificate, cast.evil_ca.root_certificate]
-    seen, read = _attack(cast, cast.forged, trust, pins=[spki_pin(cast.bank)])
-    return _outcome(6, seen, read, (
+    attack = _attack(cast, cast.forged, trust, pins=[spki_pin(cast.bank)])
+    return _outcome(6, attack, (
         "Evil Proxy CA is trusted as in scenario 5 and the chain verifies, but the client "
         "pinned the bank's key and the certificate carries the attacker's key: no match, so "
         "it hung up before sending the login (curl --pinnedpubkey exits with code 90). "
@@ -765,14 +827,14 @@ class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
         return seen, (evil.captured[0] if evil.captured else None)
 
     def back(self) -> str:
-        """ "Back to safety": no second connection, nothing sent. Returns what is shown."""
+        """The "Back to safety" button: no second connection, nothing sent. Returns the text."""
         self.captured = None
         text = "You went back. Nothing was sent: the attacker read nothing."
         self.result.value = f'<p style="color:#007A55"><b>{html.escape(text)}</b></p>'
         return text
 
     def proceed(self) -> str:
-        """ "Proceed (unsafe)": log in through the attacker. Returns what is shown."""
+        """The "Proceed ... (unsafe)" button: log in through the attacker. Returns the text."""
         seen, self.captured = self._visit(proceed=True)
         page = _body(seen.response or b"").decode("utf-8", "replace")
         read = (self.captured or b"").decode("utf-8", "replace")

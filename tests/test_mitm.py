@@ -169,6 +169,16 @@ def test_spki_pin_is_sha256_of_the_subject_public_key_info(cast: mitm.Players) -
     assert mitm.curl_pinnedpubkey(expected) == "sha256//" + expected.removeprefix("sha256/")
     with pytest.raises(ArgumentError):
         mitm.spki_pin(b"not a key")  # type: ignore[arg-type]
+    curl_form = mitm.curl_pinnedpubkey(expected)
+    for wrong in ("sha256/x", curl_form, expected + "=", expected.encode(), [expected]):
+        with pytest.raises(ArgumentError, match="not a pin"):
+            mitm.pinned_connect(1, hostname=BANK, trust=cast.course_root, pins=[wrong])  # type: ignore[list-item]
+
+
+def test_a_pin_may_start_with_a_slash() -> None:
+    """base64 uses '/': a pin such as 'sha256//abc...' is a real pin, not curl's form."""
+    pin = "sha256//" + base64.b64encode(bytes(32)).decode()[1:]
+    assert len(pin) == 51 and mitm._is_pin(pin)
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
@@ -200,7 +210,9 @@ def test_pinned_connect_to_nothing_is_a_server_error(cast: mitm.Players) -> None
     with mitm.bank_server(cast) as server:
         port = server.port
     with pytest.raises(ServerError):
-        mitm.pinned_connect(port, hostname=BANK, trust=cast.course_root, pins=["sha256/x"])
+        mitm.pinned_connect(
+            port, hostname=BANK, trust=cast.course_root, pins=[mitm.spki_pin(cast.bank)]
+        )
 
 
 def test_pinning_costs_rotation_backup_pin_and_ca_pin(cast: mitm.Players) -> None:
@@ -298,3 +310,24 @@ def test_an_unused_key_type_still_pins(cast: mitm.Players) -> None:
     assert mitm.spki_pin(rsa_key).startswith("sha256/") and len(mitm.spki_pin(rsa_key)) == 51
     other = CA.root("Other")
     assert mitm.spki_pin(other) == mitm.spki_pin(other.certificate)
+
+
+# --- what the attacker's server saw; the passive eavesdropper ----------------------------------
+
+
+def test_the_attackers_server_sees_the_refusal_or_the_request(cast: mitm.Players) -> None:
+    refused, stolen, pinned = (mitm.play(n, cast) for n in (2, 5, 6))
+    assert [v.ok for v in refused.attacker_visits] == [False]
+    assert "unknown_ca" in (refused.attacker_visits[0].error or "")
+    assert [v.request for v in stolen.attacker_visits] == [stolen.attacker_read]
+    assert [bool(v.request) for v in pinned.attacker_visits] == [False]  # hung up, sent nothing
+
+
+def test_the_passive_eavesdropper_sees_only_ciphertext(cast: mitm.Players) -> None:
+    threads_before = set(threading.enumerate())
+    wire = mitm.eavesdrop(cast)
+    assert wire.victim_ok and not wire.password_seen
+    assert len(wire.client_to_server) > len(mitm.login_request())  # it was all there, encrypted
+    assert wire.client_to_server[:1] == b"\x16"  # a TLS handshake record comes first
+    assert b"alice" not in wire.client_to_server and b"welcome" not in wire.server_to_client
+    assert set(threading.enumerate()) == threads_before
