@@ -1,0 +1,115 @@
+"""Plausible wrong answers to lesson 07's exercises: each must fail its visible tests.
+
+Each value is the whole replacement source of the solution cell (tests/test_wrong_answers.py).
+"""
+
+LESSON = "07-mitm"
+
+_EX2_PIN = """
+def pin(cert):
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256/" + base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+"""
+
+_EX2_PATH = """
+    path = [chain[0]]
+    for issuer in chain[1:]:
+        try:
+            path[-1].verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            break
+        path.append(issuer)
+"""
+
+WRONG = {
+    "ex1": {
+        "CERT_REQUIRED only (CERT_OPTIONAL taken as unsafe)": """
+def is_safe(context, vetted_roots):
+    if context.verify_mode != ssl.CERT_REQUIRED or not context.check_hostname:
+        return False
+    trusted = [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(binary_form=True)]
+    return all(root in vetted_roots for root in trusted)
+""",
+        "no name check (check_hostname ignored)": """
+def is_safe(context, vetted_roots):
+    if context.verify_mode == ssl.CERT_NONE:
+        return False
+    trusted = [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(binary_form=True)]
+    return all(root in vetted_roots for root in trusted)
+""",
+        "the trust store is not looked at (an installed CA goes unnoticed)": """
+def is_safe(context, vetted_roots):
+    return context.verify_mode != ssl.CERT_NONE and context.check_hostname
+""",
+        "roots compared by their subject name": """
+def is_safe(context, vetted_roots):
+    if context.verify_mode == ssl.CERT_NONE or not context.check_hostname:
+        return False
+    vetted_names = {root.subject for root in vetted_roots}
+    trusted = [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(binary_form=True)]
+    return all(cert.subject in vetted_names for cert in trusted)
+""",
+        "one vetted root in the store is taken as enough": """
+def is_safe(context, vetted_roots):
+    if context.verify_mode == ssl.CERT_NONE or not context.check_hostname:
+        return False
+    trusted = [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(binary_form=True)]
+    return any(root in vetted_roots for root in trusted)
+""",
+    },
+    "ex2": {
+        "only the leaf's key is compared": _EX2_PIN
+        + """
+def pin_ok(chain, pins):
+    return pin(chain[0]) in pins
+""",
+        "any certificate the server sent counts (no signing path)": _EX2_PIN
+        + """
+def pin_ok(chain, pins):
+    return any(pin(cert) in pins for cert in chain)
+""",
+        "the path followed by issuer names, not signatures": _EX2_PIN
+        + """
+def pin_ok(chain, pins):
+    path = [chain[0]]
+    for issuer in chain[1:]:
+        if path[-1].issuer != issuer.subject:
+            break
+        path.append(issuer)
+    return any(pin(cert) in pins for cert in path)
+""",
+        "the whole certificate hashed (its fingerprint), not its key": """
+def pin(cert):
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return "sha256/" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def pin_ok(chain, pins):"""
+        + _EX2_PATH
+        + """    return any(pin(cert) in pins for cert in path)
+""",
+        "the hash written in hex instead of base64": """
+def pin(cert):
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER,
+                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "sha256/" + hashlib.sha256(spki).hexdigest()
+
+
+def pin_ok(chain, pins):"""
+        + _EX2_PATH
+        + """    return any(pin(cert) in pins for cert in path)
+""",
+        "the path stops at the first certificate whose key is not pinned": _EX2_PIN
+        + """
+def pin_ok(chain, pins):
+    for cert in chain:
+        if pin(cert) in pins:
+            return True
+        if pin(cert) not in pins:
+            return False
+    return False
+""",
+    },
+}
