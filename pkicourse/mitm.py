@@ -373,6 +373,8 @@ def pinned_connect(
     ``--pinnedpubkey`` checks the leaf's key only. ``chain`` in the result is the verified chain.
     """
     wanted = _checked_pins(pins)
+    if type(port) is not int or not 0 < port < 65536:
+        raise ArgumentError(f"port must be a number from 1 to 65535, not {port!r}.")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname on
     context.verify_flags |= ssl.VERIFY_X509_STRICT
     for root in _roots(trust):
@@ -395,6 +397,10 @@ def pinned_connect(
             version, cipher = connection.version(), (connection.cipher() or ("",))[0]
     except ssl.SSLCertVerificationError as error:
         return _not_verified(hostname, port, error)
+    except TimeoutError as error:
+        raise ServerError(
+            f"The server on {tls.HOST}:{port} did not answer within {timeout:g} s."
+        ) from error
     except (ssl.SSLError, OSError) as error:
         raise ServerError(f"The TLS connection to {tls.HOST}:{port} failed: {error}") from error
     return tls.Connection(

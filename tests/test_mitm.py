@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -331,3 +332,21 @@ def test_the_passive_eavesdropper_sees_only_ciphertext(cast: mitm.Players) -> No
     assert wire.client_to_server[:1] == b"\x16"  # a TLS handshake record comes first
     assert b"alice" not in wire.client_to_server and b"welcome" not in wire.server_to_client
     assert set(threading.enumerate()) == threads_before
+
+
+def test_pinned_connect_to_a_silent_server_times_out_with_a_server_error(
+    cast: mitm.Players,
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts, never answers
+        port = silent.getsockname()[1]
+        start = time.perf_counter()
+        with pytest.raises(ServerError, match="did not answer within 0.3 s"):
+            mitm.pinned_connect(
+                port, hostname=BANK, trust=cast.course_root, pins=[mitm.spki_pin(cast.bank)],
+                timeout=0.3,
+            )  # fmt: skip
+    assert time.perf_counter() - start < 2
+    with pytest.raises(ArgumentError, match="port"):
+        mitm.pinned_connect(
+            0, hostname=BANK, trust=cast.course_root, pins=[mitm.spki_pin(cast.bank)]
+        )
