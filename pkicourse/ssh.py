@@ -23,7 +23,10 @@ secure ssh access to the server"):
 4. SSH certificates, the bridge to the CA model of TLS: :func:`sign_host_key` makes an OpenSSH
    host certificate (``SSHKey.generate_host_certificate``); a ``@cert-authority`` line in
    known_hosts (:meth:`KnownHosts.trust_ca`) then trusts every host the CA signed, with no
-   prompt.
+   prompt. The other way round, :func:`sign_user_key` makes a user certificate, and a server
+   whose authorized_keys holds ``cert-authority <CA key>`` lets in every user the CA signed
+   (``ssh_login(..., certificate=...)``). As in OpenSSH, a host certificate that is not
+   accepted (unknown CA, another name, expired) leaves its plain key, checked as any other.
 
 Simplified against OpenSSH, said plainly: the server runs no shell (three canned answers);
 the known_hosts here lives in memory (``lines()`` is its file); a host whose known key has
@@ -40,7 +43,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +69,7 @@ __all__ = [
     "make_ssh_keypair",
     "save_keypair",
     "sign_host_key",
+    "sign_user_key",
     "ssh_keygen_l",
     "ssh_login",
     "ssh_server",
@@ -107,6 +111,8 @@ def make_ssh_keypair(
     3072 bits and P-256 are ``ssh-keygen``'s defaults. No passphrase: the course's throwaway
     keys only (a real admin key gets one: ``ssh-keygen`` asks for it).
     """
+    if not isinstance(comment, str) or any(c.isspace() and c != " " for c in comment):
+        raise ArgumentError("comment must be text on one line, such as 'admin@laptop'.")
     private_key: ed25519.Ed25519PrivateKey | rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
     if kind == "ed25519":
         private_key = ed25519.Ed25519PrivateKey.generate()
@@ -116,8 +122,6 @@ def make_ssh_keypair(
         private_key = ec.generate_private_key(ec.SECP256R1())
     else:
         raise UnknownKeyTypeError(f"SSH key kind {kind!r}: choose 'ed25519', 'rsa' or 'ecdsa'.")
-    if not isinstance(comment, str) or any(c.isspace() and c != " " for c in comment):
-        raise ArgumentError("comment must be text on one line, such as 'admin@laptop'.")
     private_openssh = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,
@@ -172,8 +176,7 @@ def _type_name(key_type: str) -> str:
 def ssh_keygen_l(public_line: str) -> str:
     """What ``ssh-keygen -l -f key.pub`` prints: bits, fingerprint, comment, (TYPE)."""
     key_type, _ = _key_blob(public_line)
-    key = asyncssh.import_public_key(public_line)
-    public = key.pyca_key  # the cryptography public key (asyncssh keeps one)
+    public = serialization.load_ssh_public_key(public_line.encode())
     bits = (
         public.key_size if isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) else 256
     )
@@ -217,6 +220,15 @@ def save_keypair(pair: SSHKeyPair, folder: str | os.PathLike[str], name: str) ->
 # --- SSH certificates -------------------------------------------------------------------------
 
 
+def _principals_and_days(principals: Iterable[str], days: int, what: str) -> list[str]:
+    names = [principals] if isinstance(principals, str) else list(principals)
+    if not names or not all(isinstance(n, str) and n for n in names):
+        raise ArgumentError(f"principals: give the {what}, such as {names or ['bank.example']}.")
+    if type(days) is not int or days < 1:
+        raise ArgumentError(f"days must be a whole number of days, at least 1, not {days!r}.")
+    return names
+
+
 def sign_host_key(
     ca: SSHKeyPair, host: SSHKeyPair, principals: Iterable[str], *, days: int = 30
 ) -> str:
@@ -225,20 +237,37 @@ def sign_host_key(
     ``principals``: the host names it is valid for (e.g. ``["bank.example"]``). Valid from 5
     minutes ago for ``days`` days. Returns the certificate line (the ``-cert.pub`` file).
     """
-    names = [principals] if isinstance(principals, str) else list(principals)
-    if not names or not all(isinstance(n, str) and n for n in names):
-        raise ArgumentError("principals: give the host names, such as ['bank.example'].")
-    if type(days) is not int or days < 1:
-        raise ArgumentError(f"days must be a whole number of days, at least 1, not {days!r}.")
-    ca_key = asyncssh.import_private_key(ca.private_openssh)
+    names = _principals_and_days(principals, days, "host names")
     now = int(time.time())
-    certificate = ca_key.generate_host_certificate(
+    certificate = asyncssh.import_private_key(ca.private_openssh).generate_host_certificate(
         asyncssh.import_public_key(host.public_line),
         key_id=f"{names[0]} host key",
         principals=names,
         valid_after=now - _BACKDATE,
         valid_before=now + days * 86400,
         comment=f"{names[0]} host certificate",
+    )
+    return certificate.export_certificate("openssh").decode().strip()
+
+
+def sign_user_key(
+    ca: SSHKeyPair, user: SSHKeyPair, principals: Iterable[str], *, days: int = 1
+) -> str:
+    """An OpenSSH user certificate for ``user``'s key, signed by ``ca`` (``ssh-keygen -s``).
+
+    ``principals``: the user names it lets in (e.g. ``["admin"]``); a server trusts it through
+    an authorized_keys line ``cert-authority <CA public key>``. Short-lived (default 1 day):
+    that is what replaces revoking. Returns the certificate line (``id_ed25519-cert.pub``).
+    """
+    names = _principals_and_days(principals, days, "user names")
+    now = int(time.time())
+    certificate = asyncssh.import_private_key(ca.private_openssh).generate_user_certificate(
+        asyncssh.import_public_key(user.public_line),
+        key_id=f"{names[0]} user key",
+        principals=names,
+        valid_after=now - _BACKDATE,
+        valid_before=now + days * 86400,
+        comment=f"{names[0]} user certificate",
     )
     return certificate.export_certificate("openssh").decode().strip()
 
@@ -276,11 +305,16 @@ def _run_in_thread(coroutine: Coroutine[Any, Any, _T], timeout: float) -> _T:
 
 @dataclass(frozen=True)
 class Login:
-    """One public-key login attempt the server saw: who, with which key, let in or not."""
+    """One public-key login attempt the server saw: who, with which key, let in or not.
+
+    ``via="certificate"``: a user certificate let the user in; ``key_fingerprint`` is then the
+    CA key of the ``cert-authority`` line that matched. (A refused certificate is not noted.)
+    """
 
     username: str
     key_fingerprint: str
     accepted: bool
+    via: str = "key"
 
 
 @dataclass(frozen=True)
@@ -304,16 +338,21 @@ class SSHServer:
 class _AuthorizedKeys(asyncssh.SSHAuthorizedKeys):
     """asyncssh's authorized_keys (options such as from= apply), noting the key it lets in."""
 
-    def __init__(self, text: str, accepted: list[str]) -> None:
+    def __init__(self, text: str, accepted: list[tuple[str, bool]]) -> None:
         super().__init__(text)
         self.accepted = accepted
 
-    def validate(  # type: ignore[no-untyped-def]  # the base's return type is private
-        self, key: asyncssh.SSHKey, client_host: str, client_addr: str, *args, **kwargs
-    ):
-        options = super().validate(key, client_host, client_addr, *args, **kwargs)
-        if options is not None:
-            self.accepted.append(str(key.get_fingerprint("sha256")))
+    def validate(
+        self,
+        key: asyncssh.SSHKey,
+        client_host: str,
+        client_addr: str,
+        cert_principals: Sequence[str] | None = None,
+        ca: bool = False,
+    ) -> Mapping[str, object] | None:
+        options = super().validate(key, client_host, client_addr, cert_principals, ca)
+        if options is not None:  # ca=True: key is the CA's, which signed the user's certificate
+            self.accepted.append((str(key.get_fingerprint("sha256")), ca))
         return options
 
 
@@ -324,7 +363,7 @@ class _Server(asyncssh.SSHServer):
         self.owner = owner
         self.connection: asyncssh.SSHServerConnection | None = None
         self.username = ""
-        self.accepted: list[str] = []
+        self.accepted: list[tuple[str, bool]] = []
 
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self.connection = conn
@@ -352,21 +391,19 @@ class _Server(asyncssh.SSHServer):
         return False
 
     def auth_completed(self) -> None:
-        fp = self.accepted[-1] if self.accepted else "?"
-        self.owner.logins.append(Login(self.username, fp, True))
+        fp, ca = self.accepted[-1] if self.accepted else ("?", False)
+        self.owner.logins.append(Login(self.username, fp, True, "certificate" if ca else "key"))
 
 
 class _ServerThread:
     """The thread and event loop of one :func:`ssh_server`."""
 
     def __init__(self, authorized_text: str, username: str, host_key: SSHKeyPair,
-                 host_certificate: str | None) -> None:  # fmt: skip
+                 certificates: list[asyncssh.SSHCertificate]) -> None:  # fmt: skip
         self.authorized_text = authorized_text
         self.username = username
         self.host_key = asyncssh.import_private_key(host_key.private_openssh)
-        self.certificates = (
-            [] if host_certificate is None else [asyncssh.import_certificate(host_certificate)]
-        )  # a str here would be read as a file name
+        self.certificates = certificates
         self.logins: list[Login] = []
         self.commands: list[str] = []
         self.connections: set[asyncssh.SSHServerConnection] = set()
@@ -461,9 +498,10 @@ def ssh_server(
             "authorized_keys_line(admin.public_line)."
         ) from error
     host_key = host_key if host_key is not None else make_ssh_keypair(comment="root@bank.example")
+    certificates = []
     if host_certificate is not None:
-        _check_certificate(host_certificate, host_key)
-    runner = _ServerThread(text, username, host_key, host_certificate)
+        certificates.append(_import_certificate(host_certificate, host_key, "host_certificate"))
+    runner = _ServerThread(text, username, host_key, certificates)
     runner.start()
     try:
         yield SSHServer(
@@ -474,14 +512,16 @@ def ssh_server(
         runner.stop()
 
 
-def _check_certificate(certificate: str, host_key: SSHKeyPair) -> None:
-    """The certificate must certify this host key: a server cannot use another key's."""
+def _import_certificate(certificate: str, key: SSHKeyPair, what: str) -> asyncssh.SSHCertificate:
+    """The certificate object (a ``str`` given to asyncssh would be read as a file name),
+    checked to certify ``key``: nobody can use a certificate made for another key."""
     try:
         cert = asyncssh.import_certificate(certificate)
-    except (ValueError, asyncssh.KeyImportError) as error:
-        raise SSHError("host_certificate is not an OpenSSH certificate line.") from error
-    if cert.key.public_data != asyncssh.import_public_key(host_key.public_line).public_data:
-        raise SSHError("host_certificate certifies another key than host_key: sign this one.")
+    except (ValueError, TypeError, asyncssh.KeyImportError) as error:
+        raise SSHError(f"{what} is not an OpenSSH certificate line.") from error
+    if cert.key.public_data != asyncssh.import_public_key(key.public_line).public_data:
+        raise SSHError(f"{what} certifies another key than {key.public_line.split()[-1]!r}.")
+    return cert
 
 
 # --- the client: known_hosts and logging in ---------------------------------------------------
@@ -642,14 +682,16 @@ def ssh_login(
     command: str = "whoami",
     username: str = "admin",
     host_name: str | None = None,
+    certificate: str | None = None,
     timeout: float = _TIMEOUT,
 ) -> SSHLogin:
     """Log in to 127.0.0.1:``port`` with ``key`` and run ``command``, as ``ssh`` would.
 
     The host is looked up in ``known_hosts`` as ``[127.0.0.1]:PORT``, or as ``host_name`` when
     given (OpenSSH's ``HostKeyAlias``: a server known by its name, whatever its port; a host
-    certificate is checked against this name). Returns an :class:`SSHLogin`; raises
-    ``ServerError`` when nothing answers within ``timeout`` seconds.
+    certificate is checked against this name). ``certificate``: a :func:`sign_user_key` line
+    for ``key``, shown instead of the bare key (OpenSSH's ``CertificateFile``). Returns an
+    :class:`SSHLogin`; raises ``ServerError`` when nothing answers within ``timeout`` seconds.
     """
     if type(port) is not int or not 0 < port < 65536:
         raise ArgumentError(f"port must be the server's port number (server.port), not {port!r}.")
@@ -659,14 +701,19 @@ def ssh_login(
         raise ArgumentError("known_hosts must be a KnownHosts(): the host keys you trust.")
     host = host_name if host_name is not None else f"[{HOST}]:{port}"
     check = _HostKeyCheck(known_hosts, host, port)
-    return _run_in_thread(_login(check, port, key, command, username, host_name, timeout), timeout)
+    private = asyncssh.import_private_key(key.private_openssh)
+    client_key: object = private
+    if certificate is not None:
+        client_key = (private, _import_certificate(certificate, key, "certificate"))
+    login = _login(check, port, client_key, command, username, host_name, timeout)
+    return _run_in_thread(login, timeout)
 
 
-async def _login(check: _HostKeyCheck, port: int, key: SSHKeyPair, command: str, username: str,
+async def _login(check: _HostKeyCheck, port: int, key: object, command: str, username: str,
                  host_name: str | None, timeout: float) -> SSHLogin:  # fmt: skip
     """Connect, check the host key, authenticate with ``key``, run ``command``."""
     options: dict[str, Any] = {
-        "username": username, "client_keys": [asyncssh.import_private_key(key.private_openssh)],
+        "username": username, "client_keys": [key],
         "known_hosts": check.known_hosts._for_asyncssh(), "host_key_alias": host_name,
         "config": None, "agent_path": None, "password": None, "preferred_auth": "publickey",
         "connect_timeout": timeout, "login_timeout": timeout, "gss_host": None,

@@ -34,6 +34,7 @@ from pkicourse.ssh import (
     make_ssh_keypair,
     save_keypair,
     sign_host_key,
+    sign_user_key,
     ssh_keygen_l,
     ssh_login,
     ssh_server,
@@ -477,3 +478,51 @@ def test_openssh_trusts_the_host_through_cert_authority(
         "strict checking.\nHost",
     )
     assert known.read_text() == str(known_hosts)  # nothing was added: no prompt, no TOFU
+
+
+# --- user certificates: the server trusts the organisation's CA, not each key ------------------
+
+
+@pytest.fixture(scope="module")
+def user_ca() -> SSHKeyPair:
+    return make_ssh_keypair(comment="org-user-ca")
+
+
+def test_user_certificate_lets_the_admin_in(
+    admin: SSHKeyPair, intruder: SSHKeyPair, user_ca: SSHKeyPair
+) -> None:
+    certificate = sign_user_key(user_ca, admin, ["admin"])
+    assert certificate.startswith("ssh-ed25519-cert-v01@openssh.com AAAA")
+    other_user = sign_user_key(user_ca, intruder, ["eve"])
+    known_hosts = KnownHosts(trust_on_first_use=True)
+    trust_line = authorized_keys_line(user_ca.public_line, options=["cert-authority"])
+    with ssh_server([trust_line]) as server:
+        login = ssh_login(server.port, admin, known_hosts=known_hosts, certificate=certificate)
+        assert login.ok and login.output == "admin\n"
+        assert server.logins[0] == Login("admin", user_ca.fingerprint, True, via="certificate")
+        bare = ssh_login(server.port, admin, known_hosts=known_hosts)  # the key alone: unknown
+        assert bare.error == "admin@127.0.0.1: Permission denied (publickey)."
+        wrong_name = ssh_login(server.port, intruder, known_hosts=known_hosts,
+                               certificate=other_user)  # fmt: skip
+        assert not wrong_name.ok  # a certificate for "eve" does not let anyone in as admin
+    with pytest.raises(SSHError, match="another key"):
+        ssh_login(server.port, intruder, known_hosts=known_hosts, certificate=certificate)
+
+
+@needs_ssh
+def test_openssh_logs_in_with_a_user_certificate(
+    admin: SSHKeyPair, user_ca: SSHKeyPair, home: Path, keys_on_disk: tuple[Path, Path]
+) -> None:
+    certificate = home / "id_ed25519-cert.pub"
+    certificate.write_text(sign_user_key(user_ca, admin, ["admin"]) + "\n")
+    trust_line = authorized_keys_line(user_ca.public_line, options=["cert-authority"])
+    with ssh_server([trust_line]) as server:
+        known = home / "known_hosts"
+        known.write_text(server.known_hosts_line() + "\n")
+        options = ("-o", f"CertificateFile={certificate}")
+        done = _run(home, *_ssh(home, keys_on_disk[0], server.port, known, *options))
+        assert (done.returncode, done.stdout) == (0, "admin\n"), done.stderr
+        assert [login.via for login in server.logins] == ["certificate"]
+    shown = _run(home, "ssh-keygen", "-L", "-f", str(certificate))
+    assert "user certificate" in shown.stdout and f"Signing CA: ED25519 {user_ca.fingerprint}" \
+        in shown.stdout  # fmt: skip
