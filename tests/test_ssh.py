@@ -9,6 +9,7 @@ refused with another key, and prints the same prompt and refusals as :func:`ssh_
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
@@ -257,6 +258,28 @@ def test_server_stops_and_joins_even_when_the_body_raises(admin: SSHKeyPair) -> 
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     with pytest.raises(ServerError, match="No SSH login"):
         ssh_login(port, admin, known_hosts=KnownHosts())
+
+
+def test_a_silent_client_does_not_hold_the_server_open(admin: SSHKeyPair) -> None:
+    with ssh_server([admin.public_line]) as server:
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=2)
+        assert silent.recv(100).startswith(b"SSH-2.0-")  # the server's greeting, then nothing
+        start = time.perf_counter()
+    assert time.perf_counter() - start < 1 and _course_threads() == []
+    with silent:
+        assert b"Disconnected by application" in silent.recv(200)  # closed on the way out
+
+
+def test_works_inside_a_running_event_loop(admin: SSHKeyPair) -> None:
+    """Jupyter runs an event loop in the main thread: the helpers run theirs in threads."""
+
+    async def cell() -> bool:
+        with ssh_server([admin.public_line]) as server:
+            known_hosts = KnownHosts(trust_on_first_use=True)
+            return ssh_login(server.port, admin, known_hosts=known_hosts).ok
+
+    assert asyncio.run(cell())
+    assert _course_threads() == []
 
 
 def test_a_silent_server_times_out(admin: SSHKeyPair) -> None:
