@@ -29,9 +29,11 @@ secure ssh access to the server"):
    accepted (unknown CA, another name, expired) leaves its plain key, checked as any other.
 
 Simplified against OpenSSH, said plainly: the server runs no shell (three canned answers);
-the known_hosts here lives in memory (``lines()`` is its file); a host whose known key has
-another *type* than the one offered is prompted for, as OpenSSH 9 does, but without OpenSSH's
-extra sentence about it; no hashed host names (``HashKnownHosts``, Debian's default).
+the known_hosts here lives in memory (``lines()`` is its file; ``ssh_login`` checks it as
+``StrictHostKeyChecking=ask`` with the answer "no", or ``accept-new`` with
+``trust_on_first_use=True``); no hashed host names (``HashKnownHosts``, Debian's default);
+no ``@revoked`` lines. A known host showing a key of another type is refused as changed, as
+OpenSSH 9.2 does (measured).
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import asyncssh
-from asyncssh.public_key import get_default_public_key_algs
+from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
@@ -574,14 +576,23 @@ class KnownHosts:
             return []
         return list(asyncssh.import_known_hosts(str(self)).match(host, HOST, port)[0])
 
-    def _offending_line(self, host: str, key_type: str) -> int:
-        """The number (from 1) of the first line with a key of this type for ``host``, or 0."""
+    def _offending_line(self, host: str) -> tuple[int, str]:
+        """The first plain line for ``host``: its number (from 1) and key type; (0, "") if none."""
         for number, line in enumerate(self._lines, start=1):
             fields = line.split()
             if fields[0] != "@cert-authority" and host in fields[0].split(","):
-                if fields[1] == key_type:
-                    return number
-        return 0
+                return number, fields[1]
+        return 0, ""
+
+    def _host_key_algorithms(self, host: str, port: int, plain_only: bool) -> list[str]:
+        """What the client asks the server for: host certificates first when a CA is trusted
+        (OpenSSH's order), then the types known for this host, then every other plain type."""
+        plain = [a.decode() for a in get_default_public_key_algs()]
+        known = [a.decode() for k in self._known_keys(host, port) for a in k.sig_algorithms]
+        ordered = list(dict.fromkeys([a for a in known if a in plain] + plain))
+        if plain_only or not any(line.startswith("@cert-authority") for line in self._lines):
+            return ordered
+        return [a.decode() for a in get_default_certificate_algs()] + ordered
 
     def _for_asyncssh(self) -> asyncssh.SSHKnownHosts | tuple[list[Any], list[Any], list[Any]]:
         # an empty value would make asyncssh read ~/.ssh/known_hosts: three empty lists do not
@@ -652,7 +663,7 @@ def _prompt(host: str, key_line: str, port: int, alias: bool) -> str:
     )
 
 
-def _changed(host: str, key_line: str, line_number: int) -> str:
+def _changed(host: str, key_line: str, line_number: int, known_type: str) -> str:
     """OpenSSH's refusal when a known host shows another key (sshconnect.c, OpenSSH 9)."""
     key_type = _type_name(_key_blob(key_line)[0])
     return (
@@ -666,7 +677,7 @@ def _changed(host: str, key_line: str, line_number: int) -> str:
         f"{fingerprint(key_line)}.\n"
         "Please contact your system administrator.\n"
         "Add correct host key in known_hosts to get rid of this message.\n"
-        f"Offending {key_type} key in known_hosts:{line_number}\n"
+        f"Offending {_type_name(known_type)} key in known_hosts:{line_number}\n"
         "  remove with:\n"
         f'  ssh-keygen -f "known_hosts" -R "{host}"\n'
         f"Host key for {host} has changed and you have requested strict checking.\n"
@@ -720,9 +731,10 @@ async def _login(check: _HostKeyCheck, port: int, key: object, command: str, use
         "client_factory": lambda: check,
     }  # fmt: skip
     certificate_problem = ""
-    for plain_keys_only in (False, True):
-        if plain_keys_only:  # OpenSSH: "No matching CA found. Retry with plain key"
-            options["server_host_key_algs"] = [a.decode() for a in get_default_public_key_algs()]
+    for plain_keys_only in (False, True):  # OpenSSH: "No matching CA found. Retry with plain key"
+        options["server_host_key_algs"] = check.known_hosts._host_key_algorithms(
+            check.host, port, plain_keys_only
+        )
         try:
             async with asyncssh.connect(HOST, port, **options) as connection:
                 result = await connection.run(command, check=False, timeout=timeout)
@@ -780,9 +792,9 @@ def _host_key_refused(check: _HostKeyCheck, certificate_problem: str) -> SSHLogi
         return SSHLogin(False, "", None, None, "Host key verification failed.", check.host)
     line = check.offered.export_public_key().decode().strip()
     fp = fingerprint(line)
-    offending = check.known_hosts._offending_line(check.host, line.split()[0])
-    if offending:
-        error = certificate_problem + _changed(check.host, line, offending)
+    offending, known_type = check.known_hosts._offending_line(check.host)
+    if offending:  # another key, even of another type: OpenSSH 9.2 refuses it (measured)
+        error = certificate_problem + _changed(check.host, line, offending, known_type)
         return SSHLogin(False, "", fp, None, error, check.host, line)
     prompt = _prompt(check.host, line, check.port, check.host != f"[{HOST}]:{check.port}")
     error = certificate_problem + "Host key verification failed."

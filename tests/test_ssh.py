@@ -436,14 +436,19 @@ def test_openssh_logs_in_with_the_admin_key_and_is_refused_with_another(
 
 
 @needs_ssh
+@pytest.mark.parametrize("host_kind", KINDS)
 def test_openssh_prints_the_same_prompt(
-    admin: SSHKeyPair, home: Path, keys_on_disk: tuple[Path, Path]
+    admin: SSHKeyPair,
+    pairs: dict[str, SSHKeyPair],
+    host_kind: str,
+    home: Path,
+    keys_on_disk: tuple[Path, Path],
 ) -> None:
     """The prompt goes to SSH_ASKPASS (forced), which writes it down and answers "no"."""
     askpass = home / "askpass"
     askpass.write_text('#!/bin/sh\nprintf "%s" "$1" > "$HOME/prompt.txt"\necho no\n')
     askpass.chmod(0o700)
-    with ssh_server([admin.public_line]) as server:
+    with ssh_server([admin.public_line], host_key=pairs[host_kind]) as server:
         command = _ssh(home, keys_on_disk[0], server.port, home / "known_hosts")
         command[command.index("BatchMode=yes")] = "BatchMode=no"
         command[command.index("StrictHostKeyChecking=yes")] = "StrictHostKeyChecking=ask"
@@ -453,14 +458,20 @@ def test_openssh_prints_the_same_prompt(
         ours = ssh_login(server.port, admin, known_hosts=KnownHosts())
     assert done.returncode == 255 and "Host key verification failed." in done.stderr
     assert (home / "prompt.txt").read_text() == ours.prompt
+    assert (
+        f"\n{host_kind.upper()} key fingerprint is {pairs[host_kind].fingerprint}.\n" in ours.prompt
+    )
 
 
 @needs_ssh
+@pytest.mark.parametrize("old_kind", ["ed25519", "ecdsa"])
 def test_openssh_refuses_a_changed_host_key_in_the_same_words(
-    admin: SSHKeyPair, home: Path, keys_on_disk: tuple[Path, Path]
+    admin: SSHKeyPair, home: Path, keys_on_disk: tuple[Path, Path], old_kind: str
 ) -> None:
+    """Also when the known key is of another type (ECDSA known, ED25519 shown): "changed"."""
     known = home / "known_hosts"
-    known.write_text(f"bank.example {make_ssh_keypair().public_line}\n")  # the old key
+    old_key = make_ssh_keypair(old_kind)  # type: ignore[arg-type]
+    known.write_text(f"bank.example {old_key.public_line}\n")
     known_hosts = KnownHosts()
     known_hosts.add("bank.example", known.read_text().split(maxsplit=1)[1])
     with ssh_server([admin.public_line]) as server:
@@ -469,6 +480,7 @@ def test_openssh_refuses_a_changed_host_key_in_the_same_words(
         ours = ssh_login(server.port, admin, known_hosts=known_hosts, host_name="bank.example")
     assert done.returncode == 255 and ours.error is not None
     assert done.stderr.replace(str(known), "known_hosts").strip() == ours.error
+    assert f"Offending {old_kind.upper()} key in known_hosts:1\n" in ours.error
 
 
 @needs_ssh
