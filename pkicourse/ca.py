@@ -479,6 +479,37 @@ class CA:
         intermediates = [c for c in self.chain if not _is_self_issued(c)]
         return LeafCert(private_key, [certificate, *intermediates])
 
+    def issue_client_cert(
+        self,
+        name: str,
+        *,
+        key_type: str = "ec",
+        not_before: datetime.datetime | None = None,
+        days: int = 90,
+    ) -> LeafCert:
+        """A client certificate for mutual TLS: a person's or a device's (lesson 08).
+
+        ``name``: an e-mail address (``"alice@bank.example"``, an rfc822Name in the SAN) or a
+        host name (``"laptop.bank.example"``, a dNSName; under a course root, a reserved name).
+        The certificate says extendedKeyUsage clientAuth only, so it cannot serve a web site,
+        and a server certificate (serverAuth) is refused as a client's. An organisation's CA
+        knows its own people and devices: no CSR or domain check here, the key is made for
+        the holder (for learning only). Returns a :class:`LeafCert` for
+        ``tls.connect(..., certificate=...)``.
+        """
+        if not _allows_client_auth(self.certificate):
+            raise CAError(
+                "This CA's certificate limits it to TLS server certificates (extendedKeyUsage "
+                "serverAuth), so clients would refuse what it issues as a client's: OpenSSL "
+                "code 26. Issue client certificates from the root, or from a CA made for them."
+            )
+        general = _client_name(name)
+        private_key = _new_key(key_type)
+        start, end = _validity(not_before, days)
+        certificate = _sign_client_certificate(general, private_key.public_key(), self, start, end)
+        intermediates = [c for c in self.chain if not _is_self_issued(c)]
+        return LeafCert(private_key, [certificate, *intermediates])
+
     # - revocation -
 
     def revoke(
@@ -538,7 +569,8 @@ class CA:
 
 
 class LeafCert:
-    """A server's private key and certificate chain, as a TLS server needs them (lesson 05).
+    """A private key and its certificate chain, as a TLS server needs them (lesson 05), or a
+    TLS client with a client certificate (mutual TLS, :meth:`CA.issue_client_cert`, lesson 08).
 
     ``chain`` is the leaf then its intermediates (what the server sends; never the root).
     """
@@ -566,7 +598,8 @@ class LeafCert:
         return keys.private_key_pem(self.private_key)
 
     def configure_cert(self, ctx: ssl.SSLContext) -> None:
-        """Give a server context this certificate chain and key (lessons 05 and 06).
+        """Give a context this certificate chain and key (a server's, or a client's for mutual
+        TLS; lessons 05, 06 and 08).
 
         ``ssl`` loads them only from files: they go to a temporary folder (the key file mode
         0600) for ``SSLContext.load_cert_chain`` and are removed at once.
@@ -711,6 +744,65 @@ def _sign_leaf_certificate(
         .add_extension(_ski(public_key), critical=False)
         # authorityKeyIdentifier (§4.2.1.1, MUST; BR §7.1.2.11.1): the issuer's SKI. Python
         # 3.13's strict mode and cryptography's verifier refuse a leaf without it.
+        .add_extension(_aki(issuer.certificate, issuer.private_key), critical=False)
+    )
+    return builder.sign(issuer.private_key, signature_hash(issuer.private_key))
+
+
+def _allows_client_auth(certificate: x509.Certificate) -> bool:
+    """No extendedKeyUsage on a CA: any use; else it must list clientAuth (or any)."""
+    try:
+        eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return True
+    return bool(
+        {ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE} & set(eku)
+    )
+
+
+def _client_name(name: object) -> x509.GeneralName:
+    """An e-mail address (rfc822Name) or a host name (dNSName) for a client certificate."""
+    if type(name) is not str or not name.strip():
+        raise ArgumentError(
+            "name must be an e-mail address ('alice@bank.example') or a host name "
+            f"('laptop.bank.example'), not {name!r}."
+        )
+    if "@" not in name:
+        return general_name(name)
+    local, _, domain = name.partition("@")
+    if not local or "@" in domain or "." not in domain or not name.isascii() or " " in name:
+        raise ArgumentError(
+            f"{name!r} is not an e-mail address: write it as 'alice@bank.example' (ASCII)."
+        )
+    return x509.RFC822Name(f"{local}@{domain.lower()}")
+
+
+def _sign_client_certificate(
+    name: x509.GeneralName,
+    public_key: keys.PublicKey,
+    issuer: CA,
+    not_before: datetime.datetime,
+    not_after: datetime.datetime,
+) -> x509.Certificate:
+    """A TLS client certificate for one ``name``, signed by ``issuer`` (mutual TLS)."""
+    builder = (
+        x509.CertificateBuilder()
+        # subject: CN = the name, so logs and servers show who it is; the SAN is what counts.
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, str(name.value))]))
+        .issuer_name(issuer.certificate.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        # subjectAltName (RFC 5280 §4.2.1.6): an e-mail address or a host name.
+        .add_extension(x509.SubjectAlternativeName([name]), critical=False)
+        # basicConstraints CA:FALSE; keyUsage digitalSignature: the client signs its
+        # CertificateVerify (RFC 8446 §4.4.3), nothing else.
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_leaf_key_usage(public_key), critical=True)
+        # extendedKeyUsage (§4.2.1.12): a TLS client only, never a web site.
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .add_extension(_ski(public_key), critical=False)
         .add_extension(_aki(issuer.certificate, issuer.private_key), critical=False)
     )
     return builder.sign(issuer.private_key, signature_hash(issuer.private_key))

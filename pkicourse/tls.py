@@ -89,6 +89,7 @@ _FINITE_FIELD_DH = "finite-field Diffie-Hellman with the server's own parameters
 _DEFAULT_RESPONSE = b"hello from pkicourse over TLS\n"
 _SERVER_TIMEOUT = 2.0  # seconds a server waits for a visitor's bytes; a local handshake takes ms
 _READ_SIZE = 16384
+_CLOSE_WAIT = 0.5  # seconds a server waits for the client's close_notify after its own
 _GRACE = 0.25  # seconds a stopping server lets busy visitors finish before cutting them off
 _MAX_HEAD = 65536  # an HTTP request head longer than this is cut
 _MAX_BODY = 1 << 20  # a request body is read up to 1 MiB
@@ -180,6 +181,28 @@ def _server_context(
     return context, chain
 
 
+def _require_client_certificates(context: ssl.SSLContext, client_ca: object) -> None:
+    """Mutual TLS: send a CertificateRequest; accept only a client chaining to ``client_ca``.
+
+    ``client_ca`` is the only trust anchor; when it is an intermediate CA,
+    ``VERIFY_X509_PARTIAL_CHAIN`` lets the chain stop there (its root is not needed).
+    """
+    if isinstance(client_ca, CA):
+        anchor = client_ca.certificate
+    elif isinstance(client_ca, x509.Certificate):
+        anchor = client_ca
+    else:
+        raise ArgumentError(
+            "client_ca must be the CA whose client certificates the server accepts: a CA or "
+            f"its x509.Certificate, not {type(client_ca).__name__}."
+        )
+    context.load_verify_locations(cadata=anchor.public_bytes(serialization.Encoding.DER))
+    if anchor.subject != anchor.issuer:
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    context.verify_flags |= ssl.VERIFY_X509_STRICT  # RFC 5280 rules, as for servers
+    context.verify_mode = ssl.CERT_REQUIRED  # no certificate, or a refused one: no connection
+
+
 def _set_ecdh_curve(context: ssl.SSLContext, curve: object) -> None:
     if type(curve) is not str:
         raise ArgumentError(
@@ -247,6 +270,22 @@ def _http_reply(status: bytes, body: bytes) -> bytes:
         b"Content-Length: " + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n"
     )
     return head + body
+
+
+def _linger(tls: ssl.SSLSocket) -> None:
+    """After refusing a visitor: hang up the sending side only, then drain what it still sends.
+
+    A TLS 1.3 client that we refuse (mutual TLS) has finished its handshake and may already
+    be sending its request; closing at once would answer that with a TCP reset, which can
+    destroy our alert before the client reads it. The plain socket's calls: no TLS here.
+    """
+    try:
+        socket.socket.shutdown(tls, socket.SHUT_WR)
+        socket.socket.settimeout(tls, _CLOSE_WAIT)
+        while socket.socket.recv(tls, _READ_SIZE):
+            pass
+    except OSError:
+        pass  # the visitor hung up, or took too long: either way, we are done
 
 
 def _peer_certificate(tls: ssl.SSLSocket) -> x509.Certificate | None:
@@ -335,7 +374,11 @@ class _Server:
                     if self.stop.is_set():
                         return
                     self.open.add(tls)
-                tls.do_handshake()
+                try:
+                    tls.do_handshake()
+                except ssl.SSLError:
+                    _linger(tls)
+                    raise
                 client = _peer_certificate(tls)
                 request = self._read_request(tls)
                 answer, failure = self._answer(request) if request else (b"", None)
@@ -343,6 +386,8 @@ class _Server:
                 noted = True  # a client that has its answer finds its visit listed
                 if answer:
                     tls.sendall(answer)
+                tls.settimeout(_CLOSE_WAIT)
+                tls.unwrap()  # close_notify: "that was all", so the client sees a clean end
         except (ssl.SSLError, OSError) as error:  # the visitor refused us, or hung up: its right
             if not noted:
                 self._note(Visit(False, request, client, self._why(error)))
@@ -454,6 +499,7 @@ def tls_server(
     ciphers: str | None = None,
     ecdh_curve: str | None = None,
     handler: Callable[[bytes], bytes] | None = None,
+    client_ca: CA | x509.Certificate | None = None,
 ) -> Iterator[TLSServer]:
     """Run a TLS server on 127.0.0.1 until the ``with`` block ends (lessons 06-08).
 
@@ -471,6 +517,12 @@ def tls_server(
     POSTed form too), and its answer is the body of a 200 text/plain answer, whatever the
     method. A handler that raises gets its visitor an HTTP 500 (raw TLS: the server hangs up);
     the server keeps running for the next visitor.
+
+    ``client_ca``: mutual TLS (lesson 08). The server asks each visitor for a certificate
+    (CertificateRequest) and accepts only one chaining to this CA (``ca.issue_client_cert``),
+    with ``VERIFY_X509_STRICT``; a visitor without one is refused (TLS 1.3: the alert
+    certificate_required, after the visitor's side of the handshake has completed). Who came is
+    in ``server.visits`` (``Visit.client_certificate``).
 
     ``minimum_version`` / ``maximum_version``: ``ssl.TLSVersion`` bounds (e.g. ``maximum_version
     =ssl.TLSVersion.TLSv1_2``); ``ciphers``: an OpenSSL cipher string for TLS 1.2 and older,
@@ -496,6 +548,8 @@ def tls_server(
     if handler is not None and response is not None:
         raise ArgumentError("Give either response or handler, not both: the handler answers.")
     context, chain = _server_context(leaf, minimum_version, maximum_version, ciphers, ecdh_curve)
+    if client_ca is not None:
+        _require_client_certificates(context, client_ca)
     try:
         listener = socket.create_server((HOST, 0))  # port 0: the OS picks a free one
     except OSError as error:
@@ -522,8 +576,10 @@ class Connection:
     sent, leaf first) and ``response`` (what the server answered to ``request``).
     On failure: ``verify_code`` (``SSLCertVerificationError.verify_code``, or None when the
     handshake failed for another reason), ``browser_error`` (Chrome's error for the same
-    failure, or None), ``explanation`` in plain words and ``error`` (OpenSSL's own message).
-    ``chain`` is filled on failure too when the server's certificates arrived.
+    failure, or None), ``explanation`` in plain words, ``error`` (OpenSSL's own message) and
+    ``alert`` (the TLS alert the server sent to end the connection, by its RFC 8446 name such
+    as ``"certificate_required"``, or None). ``chain`` is filled on failure too when the
+    server's certificates arrived.
     """
 
     ok: bool
@@ -538,6 +594,7 @@ class Connection:
     browser_error: str | None = None
     explanation: str = ""
     error: str | None = None
+    alert: str | None = None  # the TLS alert the server sent, e.g. "certificate_required"
 
     def __bool__(self) -> bool:
         return self.ok
@@ -595,6 +652,13 @@ def _client_context(
         _set_ciphers(context, ciphers)
     if crl is not None:
         _load_crl(context, crl)
+    if certificate is not None:
+        if not isinstance(certificate, LeafCert):
+            raise ArgumentError(
+                "certificate must be the client's own LeafCert (ca.issue_client_cert(...)), "
+                f"not {type(certificate).__name__}."
+            )
+        certificate.configure_cert(context)  # sent when the server asks (mutual TLS)
     return context
 
 
@@ -642,6 +706,7 @@ class _Handshake:
         self.incoming, self.outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
         self.tls = context.wrap_bio(self.incoming, self.outgoing, server_hostname=hostname)
         self.received = bytearray()  # every byte from the server, in order
+        self.early = b""  # application data that came before the request was sent
         self.eof = False
 
     def flush(self) -> None:
@@ -680,13 +745,37 @@ class _Handshake:
             self.flush()
             return
 
+    def settle(self) -> None:
+        """TLS 1.3: wait for the server's verdict on the client's Finished.
+
+        In TLS 1.3 the client's handshake completes before the server has checked the
+        client's certificate (mutual TLS). A server that accepts sends NewSessionTicket
+        messages; one that refuses sends an alert (``ssl.SSLError``, raised here). A server
+        that sends no ticket is waited for until the deadline.
+        """
+        while not self.eof:
+            try:
+                self.early += self.tls.read(_READ_SIZE)  # a server that speaks first
+                return
+            except ssl.SSLWantReadError:
+                session = self.tls.session
+                if session is not None and session.has_ticket:
+                    return
+                self.flush()
+                try:
+                    self.fill()
+                except OSError:  # the deadline, or a reset: no verdict
+                    return
+            except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
+                return  # the server hung up: read_all finds nothing
+
     def send(self, data: bytes) -> None:
         self.tls.write(data)
         self.flush()
 
     def read_all(self) -> bytes:
         """What the server sends until it hangs up (or the deadline)."""
-        chunks = []
+        chunks = [self.early]
         while True:
             try:
                 chunk = self.tls.read(_READ_SIZE)
@@ -734,6 +823,7 @@ def connect(
     request: bytes | None = None,
     ciphers: str | None = None,
     crl: x509.CertificateRevocationList | None = None,
+    certificate: LeafCert | None = None,
 ) -> Connection:
     """Connect to 127.0.0.1:``port`` as a browser would to ``hostname`` (lessons 06-08).
 
@@ -749,6 +839,13 @@ def connect(
     code 23, Chrome's ERR_CERT_REVOKED. A CRL from another issuer than the leaf's: code 3
     (no CRL for this certificate).
 
+    ``certificate``: the client's own certificate and key (mutual TLS, lesson 08): a
+    :class:`~pkicourse.ca.LeafCert` from ``ca.issue_client_cert(...)``, sent when the server
+    asks for one. A server that refuses the client says so with a TLS alert: ``alert`` names
+    it (``"certificate_required"`` when none was sent, ``"unknown_ca"`` for another CA's). In
+    TLS 1.3 the client's handshake completes first; connect then waits for the server's
+    verdict (its session tickets, or the alert) before sending the request.
+
     ``request``: bytes to send once the handshake succeeded; ``response`` is then what the
     server answered, read until it hangs up. Returns a :class:`Connection` whether the handshake
     succeeds or is refused. Raises ``ServerError`` when nothing listens on the port, or when the
@@ -762,7 +859,7 @@ def connect(
         raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}.")
     if request is not None and type(request) is not bytes:
         raise ArgumentError(f"request must be bytes or None, not {type(request).__name__}.")
-    context = _client_context(trust, ciphers, crl)
+    context = _client_context(trust, ciphers, crl, certificate)
     deadline = time.monotonic() + timeout
     try:
         raw = socket.create_connection((HOST, port), timeout=timeout)
@@ -789,31 +886,38 @@ def connect(
             raise ServerError(
                 f"The server on {HOST}:{port} hung up during the handshake ({error})."
             ) from error
-        # read now: once the server hangs up, the SSLObject no longer tells its version
-        version, cipher = handshake.tls.version(), (handshake.tls.cipher() or ("",))[0]
-        group, chain = _group(bytes(handshake.received), cipher), handshake.unverified_chain()
-        response = None
+        return _exchange(handshake, hostname, port, request)
+
+
+def _exchange(handshake: _Handshake, hostname: str, port: int, request: bytes | None) -> Connection:
+    """After the client's handshake: the server's verdict (TLS 1.3), the request, the answer."""
+    # read now: once the server hangs up, the SSLObject no longer tells its version
+    version, cipher = handshake.tls.version(), (handshake.tls.cipher() or ("",))[0]
+    group, chain = _group(bytes(handshake.received), cipher), handshake.unverified_chain()
+    response = None
+    try:
+        if version == "TLSv1.3":
+            handshake.settle()  # mutual TLS: a refused client hears it now
         if request is not None:
-            try:
-                handshake.send(request)
-                response = handshake.read_all()
-            except ssl.SSLError as error:  # e.g. TLS 1.3: a refusal the server sends after
-                return _failed(error, hostname, port, handshake)  # the client's handshake
-            except OSError as error:
-                raise ServerError(
-                    f"The server on {HOST}:{port} hung up before reading the request ({error})."
-                ) from error
-        return Connection(
-            ok=True,
-            hostname=hostname,
-            port=port,
-            version=version,
-            cipher=cipher,
-            group=group,
-            chain=chain,
-            response=response,
-            explanation="The certificate chain leads to a root you trust and names this host.",
-        )
+            handshake.send(request)
+            response = handshake.read_all()
+    except ssl.SSLError as error:  # TLS 1.3: a refusal the server sends after the
+        return _failed(error, hostname, port, handshake, after=version)  # client's handshake
+    except OSError as error:
+        raise ServerError(
+            f"The server on {HOST}:{port} hung up before reading the request ({error})."
+        ) from error
+    return Connection(
+        ok=True,
+        hostname=hostname,
+        port=port,
+        version=version,
+        cipher=cipher,
+        group=group,
+        chain=chain,
+        response=response,
+        explanation="The certificate chain leads to a root you trust and names this host.",
+    )
 
 
 def _refused(
@@ -834,10 +938,51 @@ def _refused(
     )
 
 
-def _failed(error: ssl.SSLError, hostname: str, port: int, handshake: _Handshake) -> Connection:
+#: What the server means by the alerts it sends a client in the course's servers (RFC 8446 §6).
+_ALERT_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "certificate_required": "The server requires a client certificate (mutual TLS) and "
+        "this client sent none. Give connect(..., certificate=...) a certificate from the CA "
+        "the server trusts (ca.issue_client_cert).",
+        "unknown_ca": "The server does not trust the CA that issued the client's certificate.",
+        "bad_certificate": "The server refused the client's certificate (damaged, or its "
+        "signature or chain does not check out).",
+        "unsupported_certificate": "The server refused the client's certificate: it is not "
+        "for a TLS client (its extendedKeyUsage lacks clientAuth; a web site's certificate "
+        "cannot log a client in).",
+        "certificate_expired": "The server refused the client's certificate: it has expired "
+        "or is not valid yet.",
+        "certificate_revoked": "The server refused the client's certificate: it is revoked.",
+        "handshake_failure": "The server ended the handshake: no cipher suite or parameters "
+        "in common, or (TLS 1.2) a client certificate it requires was not sent.",
+        "protocol_version": "Client and server share no TLS version they both allow.",
+    }
+)
+
+
+def _failed(
+    error: ssl.SSLError,
+    hostname: str,
+    port: int,
+    handshake: _Handshake,
+    *,
+    after: str | None = None,
+) -> Connection:
+    """A handshake that failed for another reason than the server's certificate.
+
+    ``after``: the version, when the client's side of the handshake had completed (TLS 1.3
+    sends the server's verdict on a client certificate then).
+    """
     reason = str(error.reason or error)
-    if "ALERT" in reason:
-        words = f"The server sent an alert and ended the connection ({reason})."
+    alert = _alert_name(reason)
+    if alert is not None:
+        words = _ALERT_WORDS.get(alert, "The server ended the connection with an alert.")
+        words += f" (The alert: {alert}, OpenSSL's {reason}.)"
+        if after == "TLSv1.3":
+            words += (
+                " In TLS 1.3 the client's handshake had completed: the server checks the "
+                "client's certificate after that, so its refusal arrived on the first read."
+            )
     elif "VERSION" in reason or "PROTOCOL" in reason or "CIPHER" in reason:
         words = (
             f"Client and server share no TLS version or cipher suite they both allow ({reason})."
@@ -848,9 +993,11 @@ def _failed(error: ssl.SSLError, hostname: str, port: int, handshake: _Handshake
         ok=False,
         hostname=hostname,
         port=port,
+        version=after,
         chain=handshake.unverified_chain(),
         explanation=words,
         error=str(error),
+        alert=alert,
     )
 
 

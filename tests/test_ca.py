@@ -693,3 +693,83 @@ def test_ec_key_signing_is_what_verify_uses() -> None:
     with pytest.raises(ValueError):
         server.certificate.verify_directly_issued_by(CA.root("Other").certificate)
     assert isinstance(ca.private_key, ec.EllipticCurvePrivateKey)
+
+
+# --- client certificates (mutual TLS, lesson 08) -------------------------------------------------
+
+
+def _client_verify(folder: Path, root: x509.Certificate, leaf: LeafCert, purpose: str) -> int:
+    """The verify code of `openssl verify -x509_strict -purpose <purpose>` (0 when OK)."""
+    (folder / "root.pem").write_bytes(root.public_bytes(_PEM))
+    (folder / "client.pem").write_bytes(leaf.certificate.public_bytes(_PEM))
+    command = [OPENSSL, "verify", "-x509_strict", "-purpose", purpose]
+    command += ["-CAfile", str(folder / "root.pem"), str(folder / "client.pem")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    if result.returncode == 0:
+        return 0
+    return int(re.findall(r"error (\d+) at", result.stdout + result.stderr)[0])
+
+
+def test_client_certificate_profile(root: CA) -> None:
+    alice = root.issue_client_cert("alice@bank.example", not_before=LEAF_START, days=30)
+    assert type(alice) is LeafCert and alice.chain == [alice.certificate]
+    cert = alice.certificate
+    assert cert.subject.rfc4514_string() == "CN=alice@bank.example"
+    assert cert.issuer == root.certificate.subject
+    assert cert.not_valid_after_utc - cert.not_valid_before_utc == datetime.timedelta(days=30)
+    eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]  # a client, never a web site
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage)
+    assert usage.critical and usage.value.digital_signature
+    assert not usage.value.key_encipherment and not usage.value.key_cert_sign
+    basic = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    assert basic.critical and basic.value.ca is False
+    san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.RFC822Name) == ["alice@bank.example"]
+    assert san.get_values_for_type(x509.DNSName) == []
+    ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    assert ski == x509.SubjectKeyIdentifier.from_public_key(alice.private_key.public_key())
+    aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    root_ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    assert aki.key_identifier == root_ski.value.digest
+    cert.verify_directly_issued_by(root.certificate)
+
+
+def test_client_certificate_for_a_device_and_rsa(root: CA) -> None:
+    laptop = root.issue_client_cert("Laptop.Bank.Example", key_type="rsa")
+    san = laptop.certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert san.value.get_values_for_type(x509.DNSName) == ["laptop.bank.example"]
+    assert isinstance(laptop.private_key, rsa.RSAPrivateKey)
+
+
+def test_openssl_takes_a_client_certificate_as_a_client_only(tmp_path: Path, root: CA) -> None:
+    """Real OpenSSL: the client certificate passes as sslclient, not as sslserver; a server
+    certificate does not pass as a client's (its EKU is serverAuth only): code 26."""
+    alice = root.issue_client_cert("alice@bank.example")
+    site = root.issue_cert("bank.example")
+    assert _client_verify(tmp_path, root.certificate, alice, "sslclient") == 0
+    assert _client_verify(tmp_path, root.certificate, alice, "sslserver") == 26
+    assert _client_verify(tmp_path, root.certificate, site, "sslclient") == 26
+    assert _client_verify(tmp_path, CA.root("Other").certificate, alice, "sslclient") == 20
+
+
+def test_a_server_only_intermediate_issues_no_client_certificate(intermediate: CA) -> None:
+    with pytest.raises(CAError, match="serverAuth"):
+        intermediate.issue_client_cert("alice@bank.example")
+
+
+@pytest.mark.parametrize(
+    "name", ["", "   ", "alice@", "@bank.example", "alice@bank", "a@b@bank.example", "bé@x.example"]
+)
+def test_client_certificate_names_are_checked(root: CA, name: str) -> None:
+    with pytest.raises(ArgumentError):
+        root.issue_client_cert(name)
+
+
+def test_client_certificate_arguments(root: CA) -> None:
+    with pytest.raises(ArgumentError):
+        root.issue_client_cert(b"alice@bank.example")  # type: ignore[arg-type]
+    with pytest.raises(UnknownKeyTypeError):
+        root.issue_client_cert("alice@bank.example", key_type="dsa")
+    with pytest.raises(ArgumentError, match="days"):
+        root.issue_client_cert("alice@bank.example", days=0)

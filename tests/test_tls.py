@@ -7,11 +7,15 @@ same client refuses, so the success is shown to need the checks.
 from __future__ import annotations
 
 import datetime
+import shutil
 import socket
 import ssl
+import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -532,3 +536,172 @@ def test_ecdh_curve_must_be_known(leaf: LeafCert) -> None:
     with pytest.raises(ArgumentError, match="no group"):
         with tls_server(leaf, ecdh_curve="bogus"):
             pass
+
+
+# --- mutual TLS: the server asks who the client is -----------------------------------------------
+
+GET = b"GET /account HTTP/1.1\r\nHost: bank.example\r\n\r\n"
+
+
+@pytest.fixture(scope="module")
+def org() -> CA:
+    """The organisation's CA: it issues its people's client certificates (lesson 05's CA)."""
+    return CA.root("pkicourse Org Test CA")
+
+
+@pytest.fixture(scope="module")
+def alice(org: CA) -> LeafCert:
+    return org.issue_client_cert("alice@bank.example")
+
+
+def _greet(request: bytes) -> bytes:
+    return b"hello, member"
+
+
+def test_a_client_with_the_org_certificate_is_let_in(
+    root: CA, leaf: LeafCert, org: CA, alice: LeafCert
+) -> None:
+    with tls_server(leaf, http=True, handler=_greet, client_ca=org) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, certificate=alice, request=GET)
+        quiet = connect(server.port, hostname=HOSTNAME, trust=root, certificate=alice)
+    assert result.ok and result.alert is None and result.version == "TLSv1.3"
+    assert _body(result.response)[1] == b"hello, member"
+    assert quiet.ok  # no request: the server's session tickets said yes
+    visit = server.visits[0]
+    assert visit.ok and visit.client_certificate == alice.certificate  # who came
+    assert visit.request == GET
+    assert "alice@bank.example: sent" in str(visit)
+
+
+def test_tls13_no_client_certificate_is_refused_on_the_first_read(
+    root: CA, leaf: LeafCert, org: CA
+) -> None:
+    with tls_server(leaf, http=True, handler=_greet, client_ca=org) as server:
+        with_request = connect(server.port, hostname=HOSTNAME, trust=root, request=GET)
+        without = connect(server.port, hostname=HOSTNAME, trust=root)
+    for result in (with_request, without):
+        assert not result.ok and result.response is None
+        assert result.alert == "certificate_required"  # TLS 1.3's own alert (RFC 8446 §6.2)
+        assert result.error and "TLSV13_ALERT_CERTIFICATE_REQUIRED" in result.error
+        assert result.version == "TLSv1.3"  # the client's handshake had completed
+        assert result.verify_code is None and result.browser_error is None
+        assert "sent none" in result.explanation and "first read" in result.explanation
+    assert [v.error for v in server.visits] == [
+        "the client sent no certificate, and this server requires one"
+    ] * 2
+    assert all(v.request is None for v in server.visits)  # nothing reached the handler
+
+
+def test_tls12_no_client_certificate_fails_the_handshake(root: CA, leaf: LeafCert, org: CA) -> None:
+    tls12 = ssl.TLSVersion.TLSv1_2
+    with tls_server(leaf, client_ca=org, maximum_version=tls12) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=b"hi")
+    assert not result.ok and result.alert == "handshake_failure"  # TLS 1.2 has no better one
+    assert result.version is None  # refused inside the handshake
+
+
+def test_a_client_certificate_from_another_ca_is_unknown_ca(
+    root: CA, leaf: LeafCert, org: CA
+) -> None:
+    mallory = CA.root("pkicourse Mallory's CA").issue_client_cert("alice@bank.example")
+    with tls_server(leaf, client_ca=org) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, certificate=mallory)
+    assert not result.ok and result.alert == "unknown_ca"
+    assert "does not trust the CA" in result.explanation
+    (visit,) = server.visits
+    assert visit.error is not None and "verify code 20" in visit.error
+
+
+def test_a_server_certificate_is_refused_as_a_client_certificate(
+    root: CA, leaf: LeafCert, org: CA
+) -> None:
+    web_site = org.issue_cert("alice.bank.example")  # EKU serverAuth only
+    with tls_server(leaf, client_ca=org) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=root, certificate=web_site)
+    assert not result.ok and result.alert == "unsupported_certificate"
+    assert "clientAuth" in result.explanation
+    (visit,) = server.visits
+    assert visit.error is not None and "verify code 26" in visit.error  # invalid purpose
+
+
+def test_an_expired_client_certificate_is_refused(root: CA, leaf: LeafCert, org: CA) -> None:
+    long_ago = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=10)
+    old = org.issue_client_cert("bob@bank.example", not_before=long_ago, days=1)
+    with tls_server(leaf, client_ca=org.certificate) as server:  # the CA's certificate works too
+        result = connect(server.port, hostname=HOSTNAME, trust=root, certificate=old)
+    assert result.alert == "certificate_expired"
+
+
+def test_mutual_tls_arguments(root: CA, leaf: LeafCert, alice: LeafCert) -> None:
+    with pytest.raises(ArgumentError, match="client_ca"):
+        with tls_server(leaf, client_ca="org"):  # type: ignore[arg-type]
+            pass
+    with tls_server(leaf) as server:
+        with pytest.raises(ArgumentError, match="LeafCert"):
+            connect(server.port, hostname=HOSTNAME, trust=root, certificate=alice.certificate)  # type: ignore[arg-type]
+        with pytest.raises(ArgumentError, match="certificate only with a trust store"):
+            connect(
+                server.port,
+                hostname=HOSTNAME,
+                trust=ssl.create_default_context(),
+                certificate=alice,
+            )
+
+
+def test_a_client_certificate_is_harmless_when_not_asked_for(
+    root: CA, leaf: LeafCert, alice: LeafCert
+) -> None:
+    with tls_server(leaf) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, certificate=alice, request=b"x"
+        )
+    assert result.ok and result.response == b"x"
+    assert server.visits[0].client_certificate is None  # never asked, never sent
+
+
+# --- mutual TLS with OpenSSL's own client ------------------------------------------------------
+
+needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+
+
+def _s_client(port: int, root: CA, client: LeafCert | None) -> subprocess.CompletedProcess[bytes]:
+    """`openssl s_client -cert/-key`, verifying the server, sending one GET."""
+    with tempfile.TemporaryDirectory(prefix="pkicourse-test-") as folder:
+        files = Path(folder)
+        (files / "root.pem").write_bytes(root.cert_pem)
+        command = ["openssl", "s_client", "-connect", f"127.0.0.1:{port}"]
+        command += ["-servername", HOSTNAME, "-CAfile", str(files / "root.pem")]
+        command += ["-verify_return_error", "-verify_hostname", HOSTNAME, "-ign_eof", "-quiet"]
+        if client is not None:
+            (files / "client.pem").write_bytes(client.cert_chain_pem)
+            (files / "client.key").touch(mode=0o600)
+            (files / "client.key").write_bytes(client.private_key_pem)
+            command += ["-cert", str(files / "client.pem"), "-key", str(files / "client.key")]
+        return subprocess.run(command, input=GET, capture_output=True, timeout=10)
+
+
+@needs_openssl
+def test_s_client_with_the_org_certificate_is_let_in(
+    root: CA, leaf: LeafCert, org: CA, alice: LeafCert
+) -> None:
+    with tls_server(leaf, http=True, handler=_greet, client_ca=org) as server:
+        result = _s_client(server.port, root, alice)
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.startswith(b"HTTP/1.1 200 OK")
+    assert result.stdout.endswith(b"hello, member")  # and a clean close_notify: exit 0
+    assert server.visits[0].client_certificate == alice.certificate
+
+
+@needs_openssl
+def test_s_client_refused_with_a_server_certificate_or_none(
+    root: CA, leaf: LeafCert, org: CA
+) -> None:
+    web_site = org.issue_cert("alice.bank.example")
+    with tls_server(leaf, http=True, handler=_greet, client_ca=org) as server:
+        as_site = _s_client(server.port, root, web_site)
+        without = _s_client(server.port, root, None)
+    assert as_site.returncode != 0 and b"HTTP/1.1" not in as_site.stdout
+    assert b"alert unsupported certificate" in as_site.stderr  # SSL alert number 43
+    assert without.returncode != 0 and b"HTTP/1.1" not in without.stdout
+    assert b"tlsv13 alert certificate required" in without.stderr  # SSL alert number 116
+    assert [v.ok for v in server.visits] == [False, False]
