@@ -710,6 +710,8 @@ def ssh_login(
         raise ArgumentError("key must be an SSHKeyPair from make_ssh_keypair().")
     if not isinstance(known_hosts, KnownHosts):
         raise ArgumentError("known_hosts must be a KnownHosts(): the host keys you trust.")
+    if type(timeout) not in (int, float) or not 0 < timeout <= 30:
+        raise ArgumentError(f"timeout must be a number of seconds (0 to 30), not {timeout!r}.")
     host = host_name if host_name is not None else f"[{HOST}]:{port}"
     check = _HostKeyCheck(known_hosts, host, port)
     private = asyncssh.import_private_key(key.private_openssh)

@@ -297,6 +297,8 @@ def test_bad_arguments(admin: SSHKeyPair) -> None:
             pass
     with pytest.raises(ArgumentError, match="port"):
         ssh_login("22", admin, known_hosts=KnownHosts())  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="timeout"):
+        ssh_login(22, admin, known_hosts=KnownHosts(), timeout=0)
     with pytest.raises(ArgumentError, match="KnownHosts"):
         ssh_login(22, admin, known_hosts=[])  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="no first-connection prompt"):
