@@ -13,6 +13,8 @@ makes. Modelled on trustme (python-trio/trustme). What a public CA does, as less
    the client holds the root.
 4. If a key leaks, the CA revokes the certificate and publishes a signed CRL (``revoke``,
    ``crl``; RFC 5280 §5).
+5. An organisation's CA also certifies its people and devices for mutual TLS
+   (``issue_client_cert``: extendedKeyUsage clientAuth; lesson 08).
 
 Every rule below is marked RFC 5280 (what every X.509 verifier checks) or BR (what the CA/B
 Forum adds for publicly trusted TLS certificates).

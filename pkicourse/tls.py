@@ -8,10 +8,20 @@ these helpers:
    on a port the operating system picks, until its ``with`` block ends. Each visitor is
    served in its own thread; leaving the block (even through an exception) stops the server
    and joins every thread.
+   A ``handler`` function may answer each request (an HTTPS login form's POST too: lesson
+   07's bank and its interceptor); ``server.visits`` lists what the server saw of each
+   visitor (:class:`Visit`: the request, the client's certificate, why it failed).
 2. :func:`connect` is a client: it connects with a given trust store and host name and
    returns a :class:`Connection`. On success: the negotiated version, cipher suite,
    key-exchange group and the certificates the server sent. On failure: the OpenSSL verify
    code, Chrome's error for the same failure and the rule, in plain words, that failed.
+   ``crl=`` checks the server's certificate against its issuer's CRL
+   (``VERIFY_CRL_CHECK_LEAF``).
+3. Mutual TLS (lesson 08): ``tls_server(..., client_ca=ca)`` asks every visitor for a
+   certificate from that CA (``verify_mode = CERT_REQUIRED``); ``connect(...,
+   certificate=ca.issue_client_cert(...))`` sends one. A refusal is a TLS alert
+   (``Connection.alert``); in TLS 1.3 it arrives after the client's handshake has completed,
+   as ``TLSV13_ALERT_CERTIFICATE_REQUIRED`` when the client sent no certificate.
 
 The key-exchange group: Python 3.11's ``ssl`` has no accessor for it, so the client runs the
 handshake through an ``ssl.MemoryBIO`` pair (``SSLContext.wrap_bio``), keeps the bytes the
@@ -714,8 +724,8 @@ class _Handshake:
         if data:
             self.raw.sendall(data)
 
-    def fill(self) -> None:
-        remaining = self.deadline - time.monotonic()
+    def fill(self, until: float | None = None) -> None:
+        remaining = (self.deadline if until is None else until) - time.monotonic()
         if remaining <= 0:
             raise TimeoutError
         self.raw.settimeout(remaining)
@@ -751,8 +761,9 @@ class _Handshake:
         In TLS 1.3 the client's handshake completes before the server has checked the
         client's certificate (mutual TLS). A server that accepts sends NewSessionTicket
         messages; one that refuses sends an alert (``ssl.SSLError``, raised here). A server
-        that sends no ticket is waited for until the deadline.
+        that sends no ticket is waited for half the time left, then taken as accepting.
         """
+        until = time.monotonic() + (self.deadline - time.monotonic()) / 2
         while not self.eof:
             try:
                 self.early += self.tls.read(_READ_SIZE)  # a server that speaks first
@@ -763,8 +774,8 @@ class _Handshake:
                     return
                 self.flush()
                 try:
-                    self.fill()
-                except OSError:  # the deadline, or a reset: no verdict
+                    self.fill(until)
+                except OSError:  # no ticket in time, or a reset: no verdict
                     return
             except (ssl.SSLZeroReturnError, ssl.SSLEOFError):
                 return  # the server hung up: read_all finds nothing
@@ -938,7 +949,7 @@ def _refused(
     )
 
 
-#: What the server means by the alerts it sends a client in the course's servers (RFC 8446 §6).
+#: What a server means by the alert it ends a client's connection with (RFC 8446 §6.2).
 _ALERT_WORDS: Mapping[str, str] = MappingProxyType(
     {
         "certificate_required": "The server requires a client certificate (mutual TLS) and "

@@ -705,3 +705,13 @@ def test_s_client_refused_with_a_server_certificate_or_none(
     assert without.returncode != 0 and b"HTTP/1.1" not in without.stdout
     assert b"tlsv13 alert certificate required" in without.stderr  # SSL alert number 116
     assert [v.ok for v in server.visits] == [False, False]
+
+
+def test_a_tls13_server_without_session_tickets_still_answers(root: CA, leaf: LeafCert) -> None:
+    """connect waits for the server's tickets (its verdict) for half the timeout at most."""
+    with tls_server(leaf) as server:
+        server.context.num_tickets = 0  # no NewSessionTicket: no verdict to wait for
+        start = time.monotonic()
+        result = connect(server.port, hostname=HOSTNAME, trust=root, request=b"hi", timeout=1.0)
+    assert result.ok and result.response == b"hi"
+    assert time.monotonic() - start < 1.0
