@@ -329,7 +329,7 @@ class CA:
         certificate = _sign_ca_certificate(
             name, private_key.public_key(), None, private_key, start, end,
             path_length=path_length, permitted=permitted, excluded=excluded,
-            server_auth=False,
+            purpose=None,
         )  # fmt: skip
         return cls(certificate, private_key)
 
@@ -343,6 +343,7 @@ class CA:
         key_type: str = "ec",
         not_before: datetime.datetime | None = None,
         days: int = 1825,
+        client_auth: bool = False,
     ) -> CA:
         """A new intermediate CA signed by this CA (lesson 05).
 
@@ -351,14 +352,21 @@ class CA:
         CA does not check whether its own path length allows a child: verifiers do, and
         lesson 05 shows them refusing (OpenSSL code 25). ``permitted`` / ``excluded``: name
         constraints, as for :meth:`root` (none by default: it inherits its parent's).
+        Its extendedKeyUsage limits what it issues: TLS server certificates (serverAuth), or
+        with ``client_auth=True`` client certificates for mutual TLS (clientAuth, lesson 08).
         """
+        if type(client_auth) is not bool:
+            raise ArgumentError(f"client_auth must be True or False, not {client_auth!r}.")
         private_key = _new_key(key_type)
         start, end = _validity(not_before, days)
+        purpose = (
+            ExtendedKeyUsageOID.CLIENT_AUTH if client_auth else ExtendedKeyUsageOID.SERVER_AUTH
+        )
         certificate = _sign_ca_certificate(
             _ca_name(common_name), private_key.public_key(), self.certificate,
             self.private_key, start, end,
             path_length=path_length, permitted=permitted, excluded=excluded,
-            server_auth=True,
+            purpose=purpose,
         )  # fmt: skip
         return CA(certificate, private_key, parent=self)
 
@@ -502,8 +510,9 @@ class CA:
         if not _allows_client_auth(self.certificate):
             raise CAError(
                 "This CA's certificate limits it to TLS server certificates (extendedKeyUsage "
-                "serverAuth), so clients would refuse what it issues as a client's: OpenSSL "
-                "code 26. Issue client certificates from the root, or from a CA made for them."
+                "serverAuth), so a server would refuse what it issued as a client certificate "
+                "(OpenSSL code 26). Issue client certificates from the root, or from an "
+                "intermediate made for them: create_intermediate(..., client_auth=True)."
             )
         general = _client_name(name)
         private_key = _new_key(key_type)
@@ -649,7 +658,7 @@ def _sign_ca_certificate(
     path_length: int | None,
     permitted: Sequence[x509.GeneralName] | None,
     excluded: Sequence[x509.GeneralName] | None,
-    server_auth: bool,
+    purpose: x509.ObjectIdentifier | None,
 ) -> x509.Certificate:
     """A CA certificate: a root (``issuer`` None: self-signed) or an intermediate."""
     _check_ca_options(path_length, permitted, "permitted")
@@ -678,13 +687,12 @@ def _sign_ca_certificate(
         # OpenSSL's strict mode (Python 3.13's default) wants it on every non-root (code 85).
         .add_extension(_aki(issuer, issuer_key), critical=False)
     )
-    if server_auth:
-        # extendedKeyUsage (§4.2.1.12): this CA issues TLS server certificates only.
-        # BR §7.1.2.10.6 (TLS subordinate CA, §7.1.2.6): serverAuth MUST be there, and never
-        # anyExtendedKeyUsage. RFC 5280 alone does not require EKU on a CA.
-        builder = builder.add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
+    if purpose is not None:
+        # extendedKeyUsage (§4.2.1.12): this CA issues TLS server certificates only (or, for
+        # mutual TLS, client certificates only). BR §7.1.2.10.6 (TLS subordinate CA,
+        # §7.1.2.6): serverAuth MUST be there, and never anyExtendedKeyUsage. RFC 5280 alone
+        # does not require EKU on a CA; OpenSSL refuses a leaf whose CA's EKU lacks its use.
+        builder = builder.add_extension(x509.ExtendedKeyUsage([purpose]), critical=False)
     if permitted is not None or excluded is not None:
         # nameConstraints (RFC 5280 §4.2.1.10: MUST be critical): every name below this CA
         # must fall inside a permitted subtree of its type and outside every excluded one.

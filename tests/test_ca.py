@@ -754,8 +754,25 @@ def test_openssl_takes_a_client_certificate_as_a_client_only(tmp_path: Path, roo
 
 
 def test_a_server_only_intermediate_issues_no_client_certificate(intermediate: CA) -> None:
-    with pytest.raises(CAError, match="serverAuth"):
+    with pytest.raises(CAError, match="client_auth=True"):
         intermediate.issue_client_cert("alice@bank.example")
+
+
+def test_a_client_auth_intermediate_issues_client_certificates(tmp_path: Path, root: CA) -> None:
+    people = root.create_intermediate("pkicourse People CA", client_auth=True)
+    eku = people.certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert list(eku) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    alice = people.issue_client_cert("alice@bank.example")
+    assert alice.chain == [alice.certificate, people.certificate]
+    (tmp_path / "root.pem").write_bytes(root.cert_pem)
+    (tmp_path / "people.pem").write_bytes(people.cert_pem)
+    (tmp_path / "alice.pem").write_bytes(alice.certificate.public_bytes(_PEM))
+    command = [OPENSSL, "verify", "-x509_strict", "-purpose", "sslclient"]
+    command += ["-CAfile", str(tmp_path / "root.pem"), "-untrusted", str(tmp_path / "people.pem")]
+    result = subprocess.run([*command, str(tmp_path / "alice.pem")], capture_output=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with pytest.raises(ArgumentError, match="client_auth"):
+        root.create_intermediate(client_auth="yes")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -632,6 +632,23 @@ def test_an_expired_client_certificate_is_refused(root: CA, leaf: LeafCert, org:
     assert result.alert == "certificate_expired"
 
 
+def test_client_ca_may_be_an_intermediate(root: CA, leaf: LeafCert, org: CA) -> None:
+    """The server trusts that intermediate alone (a partial chain): its sibling's people are
+    refused; a server trusting the root takes both (the client sends its intermediate)."""
+    staff = org.create_intermediate("pkicourse Staff CA", client_auth=True)
+    guests = org.create_intermediate("pkicourse Guests CA", client_auth=True)
+    alice, eve = staff.issue_client_cert("alice@bank.example"), guests.issue_client_cert("e@x.test")
+    with tls_server(leaf, client_ca=staff) as staff_only, tls_server(leaf, client_ca=org) as all_:
+        results = [
+            connect(server.port, hostname=HOSTNAME, trust=root, certificate=person)
+            for server in (staff_only, all_)
+            for person in (alice, eve)
+        ]
+    assert [r.ok for r in results] == [True, False, True, True]
+    assert results[1].alert == "unknown_ca"
+    assert staff_only.visits[0].client_certificate == alice.certificate
+
+
 def test_mutual_tls_arguments(root: CA, leaf: LeafCert, alice: LeafCert) -> None:
     with pytest.raises(ArgumentError, match="client_ca"):
         with tls_server(leaf, client_ca="org"):  # type: ignore[arg-type]
