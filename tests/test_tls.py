@@ -732,3 +732,29 @@ def test_a_tls13_server_without_session_tickets_still_answers(root: CA, leaf: Le
         result = connect(server.port, hostname=HOSTNAME, trust=root, request=b"hi", timeout=1.0)
     assert result.ok and result.response == b"hi"
     assert time.monotonic() - start < 1.0
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+def test_curl_with_and_without_a_client_certificate(
+    root: CA, leaf: LeafCert, org: CA, alice: LeafCert
+) -> None:
+    """curl: let in with --cert/--key; without, TLS 1.3's refusal comes on SSL_read (exit 56)."""
+    with tempfile.TemporaryDirectory(prefix="pkicourse-test-") as folder:
+        files = Path(folder)
+        (files / "root.pem").write_bytes(root.cert_pem)
+        (files / "alice.pem").write_bytes(alice.cert_chain_pem)
+        (files / "alice.key").touch(mode=0o600)
+        (files / "alice.key").write_bytes(alice.private_key_pem)
+        with tls_server(leaf, http=True, handler=_greet, client_ca=org) as server:
+            url = f"https://{HOSTNAME}:{server.port}/"
+            command = ["curl", "-sS", "--max-time", "5", "--cacert", str(files / "root.pem")]
+            command += ["--resolve", f"{HOSTNAME}:{server.port}:127.0.0.1", url]
+            let_in = subprocess.run(
+                [*command, "--cert", str(files / "alice.pem"), "--key", str(files / "alice.key")],
+                capture_output=True,
+                timeout=10,
+            )
+            refused = subprocess.run(command, capture_output=True, timeout=10)
+    assert let_in.returncode == 0 and let_in.stdout == b"hello, member", let_in.stderr
+    assert refused.returncode == 56 and b"SSL_read" in refused.stderr
+    assert b"alert certificate required" in refused.stderr
