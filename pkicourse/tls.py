@@ -586,10 +586,12 @@ class Connection:
     sent, leaf first) and ``response`` (what the server answered to ``request``).
     On failure: ``verify_code`` (``SSLCertVerificationError.verify_code``, or None when the
     handshake failed for another reason), ``browser_error`` (Chrome's error for the same
-    failure, or None), ``explanation`` in plain words, ``error`` (OpenSSL's own message) and
-    ``alert`` (the TLS alert the server sent to end the connection, by its RFC 8446 name such
-    as ``"certificate_required"``, or None). ``chain`` is filled on failure too when the
-    server's certificates arrived.
+    failure, or None), ``verify_message`` (OpenSSL's words for the verify code,
+    ``SSLCertVerificationError.verify_message``, such as ``"self-signed certificate"``: they
+    differ between OpenSSL versions), ``explanation`` in plain words, ``error`` (OpenSSL's own
+    message) and ``alert`` (the TLS alert the server sent to end the connection, by its RFC 8446
+    name such as ``"certificate_required"``, or None). ``chain`` is filled on failure too when
+    the server's certificates arrived.
     """
 
     ok: bool
@@ -605,6 +607,7 @@ class Connection:
     explanation: str = ""
     error: str | None = None
     alert: str | None = None  # the TLS alert the server sent, e.g. "certificate_required"
+    verify_message: str | None = None  # OpenSSL's words for verify_code
 
     def __bool__(self) -> bool:
         return self.ok
@@ -936,7 +939,7 @@ def _refused(
 ) -> Connection:
     code = int(error.verify_code)
     browser_error, words = _rule_for(code)
-    message = str(error.verify_message).rstrip(".")
+    message = str(error.verify_message)
     return Connection(
         ok=False,
         hostname=hostname,
@@ -944,8 +947,11 @@ def _refused(
         chain=handshake.unverified_chain(),
         verify_code=code,
         browser_error=browser_error,
-        explanation=f"{words or 'The certificate chain was refused.'} (OpenSSL: {message}.)",
+        explanation=(
+            f"{words or 'The certificate chain was refused.'} (OpenSSL: {message.rstrip('.')}.)"
+        ),
         error=str(error),
+        verify_message=message,
     )
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import re
 import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -229,17 +228,8 @@ def _refusal(
     error = ssl.SSLCertVerificationError(1, connection.error or connection.explanation)
     error.reason, error.library = "CERTIFICATE_VERIFY_FAILED", "SSL"
     error.verify_code = connection.verify_code
-    error.verify_message = _verify_message(connection)
+    error.verify_message = connection.verify_message or connection.explanation
     return error
-
-
-def _verify_message(connection: tls.Connection) -> str:
-    """OpenSSL's words for the verify code, from the message ``ssl`` made of them."""
-    found = re.search(r"certificate verify failed: (.+?) \(_ssl\.c:\d+\)", connection.error or "")
-    if found is not None:
-        return found.group(1)
-    found = re.search(r"\(OpenSSL: (.+?)\.\)", connection.explanation)
-    return found.group(1) if found is not None else connection.explanation
 
 
 # --- proof of possession (lessons 00 and 06) ------------------------------------------------

@@ -130,6 +130,23 @@ def test_unknown_ca_is_20(leaf: LeafCert) -> None:
     assert result.chain == leaf.chain  # what the server sent, even though it was refused
 
 
+def test_verify_message_is_openssls_own_words(root: CA, leaf: LeafCert) -> None:
+    """Connection.verify_message is SSLCertVerificationError.verify_message, not parsed text."""
+    stranger = CA.root("pkicourse Stranger Root")
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    stranger.configure_trust(client)
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=client)
+        with socket.create_connection(("127.0.0.1", server.port), timeout=2) as raw:
+            with pytest.raises(ssl.SSLCertVerificationError) as by_hand:
+                client.wrap_socket(raw, server_hostname=HOSTNAME)
+    assert result.verify_message == by_hand.value.verify_message
+    assert result.verify_message and result.verify_message in result.explanation
+    with tls_server(leaf) as server:
+        good = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert good.ok and good.verify_message is None  # no refusal, no message
+
+
 def test_untrusted_root_sent_is_19(root: CA, leaf: LeafCert) -> None:
     stranger = CA.root("pkicourse Stranger Root")
     with_root = (leaf.cert_chain_pem + root.cert_pem, leaf.private_key_pem)

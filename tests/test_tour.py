@@ -494,6 +494,17 @@ def test_the_tour_has_no_socket_or_tls_code_of_its_own() -> None:
     assert {"tls_server", "connect"} <= used  # the twin: what it uses instead
 
 
+def test_the_tour_reads_openssls_message_and_parses_no_text() -> None:
+    """OpenSSL's verify message comes from tls.Connection.verify_message, not from a regex."""
+    tree = ast.parse(inspect.getsource(tour_module))
+    imported = {
+        alias.name for n in ast.walk(tree) if isinstance(n, ast.Import) for alias in n.names
+    }
+    assert "re" not in imported, "tour.py parses text: use tls.Connection.verify_message"
+    used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert "verify_message" in used
+
+
 @pytest.mark.parametrize("problem", list(PROBLEMS))
 def test_the_refusal_is_the_one_a_hand_written_client_gets(problem: str) -> None:
     """failed_handshake rebuilds ssl's error from tls.connect's report: the same code and words."""
