@@ -221,18 +221,24 @@ def _ca_key_usage() -> x509.KeyUsage:
     )
 
 
-def _leaf_key_usage(public_key: keys.PublicKey) -> x509.KeyUsage:
+def _leaf_key_usage(public_key: keys.PublicKey, *, key_encipherment: bool = False) -> x509.KeyUsage:
     """A TLS server's keyUsage (RFC 5280 §4.2.1.3; BR §7.1.2.7.11): digitalSignature only.
 
     BR §7.1.2.7.11: for ECDSA digitalSignature MUST; for RSA digitalSignature SHOULD and
     keyEncipherment MAY, but both together are NOT RECOMMENDED (keyEncipherment serves only
     TLS 1.2's old RSA key-transport suites, which Python's ssl does not offer).
+    ``key_encipherment=True`` (RSA keys only, checked by the caller) gives keyEncipherment
+    *instead*: the BRs' "key separation" certificate, for RSA key transport only (lesson 06's
+    TLS 1.2 recording). RFC 5246 §7.4.2: the bit MUST be set there when keyUsage is present;
+    OpenSSL does not check it, Chromium refuses without it (ERR_SSL_KEY_USAGE_INCOMPATIBLE).
+    Such a certificate does not allow signing: serve TLS 1.3 with another one.
     """
     del public_key  # the same bits for every key type the course certifies
     return x509.KeyUsage(
-        digital_signature=True,  # signs the handshake (TLS 1.3 CertificateVerify, ECDHE)
+        # signs the handshake (TLS 1.3 CertificateVerify, ECDHE): every leaf but a key-transport one
+        digital_signature=not key_encipherment,
         content_commitment=False,
-        key_encipherment=False,  # RSA key transport: forbidden for EC keys, see above for RSA
+        key_encipherment=key_encipherment,  # RSA key transport: MAY for RSA, never for EC
         data_encipherment=False,
         key_agreement=False,  # static (EC)DH certificates: unused in TLS today
         key_cert_sign=False,  # a leaf must not sign certificates
@@ -443,6 +449,7 @@ class CA:
         account: str | None = None,
         not_before: datetime.datetime | None = None,
         days: int = 90,
+        key_encipherment: bool = False,
     ) -> x509.Certificate:
         """Sign a TLS server certificate for a CSR, after the CA's checks (lesson 05).
 
@@ -453,7 +460,10 @@ class CA:
         ACME (RFC 8555 §7.1.4). Without ``account``, only validations recorded by hand count
         (lessons 03-05 call :meth:`record_validated` so); an ACME account's never does.
         Only the names go into the certificate: the CSR's other subject fields are requests
-        this CA does not validate.
+        this CA does not validate. ``key_encipherment=True`` (an RSA key only, else
+        ``ArgumentError``) gives keyUsage keyEncipherment instead of digitalSignature:
+        a certificate for TLS 1.2's RSA key transport only (RFC 5246 §7.4.2; BR §7.1.2.7.11:
+        MAY for RSA keys; keyEncipherment alone keeps that key apart from signing).
 
         Simplified against RFC 8555: no JWS-signed requests (§6.2; ``account`` is taken on
         trust, where a real CA checks the account key's signature on the finalize request,
@@ -466,8 +476,11 @@ class CA:
         if missing or not names:
             raise NameNotValidatedError(_not_validated_words(missing, account))
         public_key = _acceptable_key(csr.public_key())
+        _check_key_encipherment(key_encipherment, public_key)
         start, end = _validity(not_before, days)
-        return _sign_leaf_certificate(names, public_key, self, start, end)
+        return _sign_leaf_certificate(
+            names, public_key, self, start, end, key_encipherment=key_encipherment
+        )
 
     def issue_cert(
         self,
@@ -475,17 +488,26 @@ class CA:
         key_type: str = "ec",
         not_before: datetime.datetime | None = None,
         days: int = 90,
+        key_encipherment: bool = False,
     ) -> LeafCert:
         """Key, CSR, names recorded as validated, certificate: all in one (tests; lessons 06-08).
 
         For learning only: it skips the domain check (each name is recorded as validated with
         method ``"issue_cert"``). Names may be DNS names or IP addresses (``"127.0.0.1"``).
+        ``key_encipherment=True`` (with ``key_type="rsa"`` only) gives keyUsage keyEncipherment
+        (instead of digitalSignature) for TLS 1.2's RSA key transport (lesson 06's recording,
+        the gallery's static-rsa site): RFC 5246 §7.4.2 requires it there; OpenSSL does not
+        check it, Chromium refuses without it (``ERR_SSL_KEY_USAGE_INCOMPATIBLE``). The BRs
+        advise against both bits in one certificate: use another certificate for TLS 1.3.
         """
         private_key = _new_key(key_type)
+        _check_key_encipherment(key_encipherment, private_key.public_key())
         csr = make_csr(private_key, list(dns_names))
         for name in csr_names(csr):
             self.record_validated(name, "issue_cert")
-        certificate = self.issue(csr, not_before=not_before, days=days)
+        certificate = self.issue(
+            csr, not_before=not_before, days=days, key_encipherment=key_encipherment
+        )
         intermediates = [c for c in self.chain if not _is_self_issued(c)]
         return LeafCert(private_key, [certificate, *intermediates])
 
@@ -711,12 +733,26 @@ def _sign_ca_certificate(
     return builder.sign(issuer_key, signature_hash(issuer_key))
 
 
+def _check_key_encipherment(key_encipherment: object, public_key: keys.PublicKey) -> None:
+    """keyEncipherment only for an RSA key: BR §7.1.2.7.11 allows it (MAY) for RSA keys only;
+    an EC key cannot encrypt a pre-master secret, so the bit would be meaningless there."""
+    if type(key_encipherment) is not bool:
+        raise ArgumentError(f"key_encipherment must be True or False, not {key_encipherment!r}.")
+    if key_encipherment and not isinstance(public_key, rsa.RSAPublicKey):
+        raise ArgumentError(
+            "key_encipherment=True is for RSA keys only (TLS 1.2 RSA key transport encrypts "
+            "the pre-master secret to the server's RSA key): use key_type='rsa'."
+        )
+
+
 def _sign_leaf_certificate(
     names: Sequence[str],
     public_key: keys.PublicKey,
     issuer: CA,
     not_before: datetime.datetime,
     not_after: datetime.datetime,
+    *,
+    key_encipherment: bool = False,
 ) -> x509.Certificate:
     """A TLS server certificate for ``names``, signed by ``issuer``."""
     san = x509.SubjectAlternativeName([general_name(n) for n in names])
@@ -743,8 +779,11 @@ def _sign_leaf_certificate(
         # basicConstraints (§4.2.1.9): CA:FALSE, so this key cannot sign certificates.
         # BR §7.1.2.7.8: if present, cA FALSE; present and critical is clearest.
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        # keyUsage (§4.2.1.3): digitalSignature, critical (BR §7.1.2.7.6 / §7.1.2.7.11).
-        .add_extension(_leaf_key_usage(public_key), critical=True)
+        # keyUsage (§4.2.1.3): digitalSignature, critical (BR §7.1.2.7.6 / §7.1.2.7.11); or,
+        # when asked, keyEncipherment alone, RSA keys only (BR §7.1.2.7.11: MAY for RSA).
+        .add_extension(
+            _leaf_key_usage(public_key, key_encipherment=key_encipherment), critical=True
+        )
         # extendedKeyUsage (§4.2.1.12): a TLS server. BR §7.1.2.7.10 requires serverAuth.
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         # subjectKeyIdentifier (§4.2.1.2): RFC 5280 says SHOULD for leaves; BR NOT RECOMMENDED

@@ -319,6 +319,63 @@ def test_hash_and_key_usage_follow_key_type(
     assert type(root.crl().signature_hash_algorithm) is hash_type
 
 
+def test_key_encipherment_for_rsa_key_transport_only(root: CA, tmp_path: Path) -> None:
+    """RFC 5246 §7.4.2: RSA key transport needs keyEncipherment; BR §7.1.2.7.11: MAY for RSA,
+    and keyEncipherment alone keeps the key apart from signing (TLS 1.3 needs another cert)."""
+    server = root.issue_cert("bank.example", key_type="rsa", key_encipherment=True)
+    key_usage = _extension(server.certificate, x509.KeyUsage)
+    assert key_usage.critical
+    assert key_usage.value.key_encipherment and not key_usage.value.digital_signature
+    # OpenSSL's sslserver purpose accepts keyEncipherment (one of its TLS key usages)
+    assert _client_verify(tmp_path, root.certificate, server, "sslserver") == 0
+    # the same bits through issue(csr, ...) directly
+    key = keys.generate_private_key("rsa-2048")
+    root.record_validated("pay.bank.example")
+    cert = root.issue(make_csr(key, ["pay.bank.example"]), key_encipherment=True)
+    assert _extension(cert, x509.KeyUsage).value.key_encipherment
+    # the default is unchanged: digitalSignature only
+    plain = root.issue_cert("bank.example", key_type="rsa")
+    assert not _extension(plain.certificate, x509.KeyUsage).value.key_encipherment
+    for key_type in ("ec", "ed25519"):  # an EC or Ed25519 key cannot encrypt a pre-master
+        with pytest.raises(ArgumentError, match="RSA keys only"):
+            root.issue_cert("bank.example", key_type=key_type, key_encipherment=True)
+    ec_key = keys.generate_private_key("ec-p256")
+    with pytest.raises(ArgumentError, match="RSA keys only"):
+        root.issue(make_csr(ec_key, ["pay.bank.example"]), key_encipherment=True)
+    with pytest.raises(ArgumentError, match="True or False"):
+        root.issue_cert("bank.example", key_type="rsa", key_encipherment="yes")  # type: ignore[arg-type]
+
+
+def test_a_key_encipherment_certificate_serves_tls12_rsa_key_transport(root: CA) -> None:
+    server = root.issue_cert("bank.example", key_type="rsa", key_encipherment=True)
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.maximum_version = ssl.TLSVersion.TLSv1_2
+    server_context.set_ciphers("AES128-GCM-SHA256")
+    server.configure_cert(server_context)
+    client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client_context.set_ciphers("AES128-GCM-SHA256")
+    root.configure_trust(client_context)
+    a, b = socket.socketpair()
+    with a, b:
+        result: list[object] = []
+
+        def serve() -> None:
+            try:
+                with server_context.wrap_socket(b, server_side=True) as tls:
+                    result.append(tls.cipher())
+            except (OSError, ssl.SSLError) as error:
+                result.append(error)
+
+        thread = threading.Thread(target=serve)
+        thread.start()
+        a.settimeout(5)
+        with client_context.wrap_socket(a, server_hostname="bank.example") as tls:
+            cipher = tls.cipher()
+        thread.join(5)
+    assert cipher is not None and cipher[0] == "AES128-GCM-SHA256"
+    assert result and not isinstance(result[0], Exception), result
+
+
 def test_ip_only_leaf_has_no_cn_and_critical_san() -> None:
     server = CA.root().issue_cert("127.0.0.1")
     assert server.certificate.subject == x509.Name([])
