@@ -24,11 +24,12 @@ course's reserved names, so neither can vouch for a real site.
 Real library calls: the servers and the victim's client are :func:`pkicourse.tls.tls_server`
 and :func:`pkicourse.tls.connect`. The interceptor is ``tls_server(attacker_leaf, http=True,
 handler=forward)``, where ``forward`` reads the request and sends it on with ``tls.connect``
-to the real bank: no TLS code of its own. The one client written here with ``ssl`` by hand is
-:func:`pinned_connect`, because a pin must be checked after the handshake and *before* the
-request is sent (``SSLContext.wrap_socket``, then the verified chain, then ``sendall``).
-Certificates come from :mod:`pkicourse.ca` and :mod:`pkicourse.certificates`; pins are
-SHA-256 hashes (``cryptography``'s ``hashes``) of the SubjectPublicKeyInfo. The passive
+to the real bank; the pinned client :func:`pinned_connect` is ``tls.connect(..., pins=...)``,
+which checks the pins after the handshake and *before* the request is sent. No TLS code of
+its own: the one ``ssl`` context made here is :func:`insecure_client_context`, the bad
+example. Certificates come from :mod:`pkicourse.ca` and :mod:`pkicourse.certificates`; pins
+(:func:`spki_pin`, the same function as :func:`pkicourse.tls.spki_pin`) are SHA-256 hashes
+(``cryptography``'s ``hashes``) of the SubjectPublicKeyInfo. The passive
 eavesdropper (:func:`eavesdrop`) is lesson 06's :func:`pkicourse.recording.relay`.
 
 Stand-ins, said plainly: "redirecting the connection" (DNS spoofing, a hostile Wi-Fi) is the
@@ -38,11 +39,9 @@ made-up test password (:data:`PASSWORD`).
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import html
-import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,7 +53,6 @@ from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 
 from pkicourse import acme, keys, tls
 from pkicourse.ca import CA, LeafCert
@@ -62,7 +60,8 @@ from pkicourse.certificates import make_self_signed
 from pkicourse.csr import make_csr
 from pkicourse.errors import ArgumentError, CourseError, NameNotValidatedError, ServerError
 from pkicourse.recording import relay
-from pkicourse.validation import RULES
+from pkicourse.tls import _checked_pins, spki_pin  # mitm.spki_pin is tls.spki_pin
+from pkicourse.tls import _is_pin as _is_pin  # kept under its old name
 
 __all__ = [
     "BANK",
@@ -268,92 +267,9 @@ def insecure_client_context() -> ssl.SSLContext:
 # --- pinning ----------------------------------------------------------------------------------
 
 
-def _public_key(item: object) -> keys.PublicKey:
-    if isinstance(item, LeafCert):
-        item = item.certificate
-    if isinstance(item, CA):
-        item = item.certificate
-    if isinstance(item, x509.Certificate):
-        return item.public_key()  # type: ignore[return-value]
-    if isinstance(item, keys._PRIVATE_KEY_CLASSES):
-        return item.public_key()
-    if isinstance(item, keys._PUBLIC_KEY_CLASSES):
-        return item
-    raise ArgumentError(
-        f"spki_pin needs a certificate, a LeafCert, a CA or a key, not {type(item).__name__}."
-    )
-
-
-def spki_pin(item: x509.Certificate | LeafCert | CA | keys.PrivateKey | keys.PublicKey) -> str:
-    """The key's pin: ``"sha256/"`` + base64 of SHA-256 over its SubjectPublicKeyInfo (DER).
-
-    The hash is RFC 7469's (HPKP's ``pin-sha256="<base64>"``) and curl's (``--pinnedpubkey
-    sha256//<base64>``, see :func:`curl_pinnedpubkey`). It covers the key only: a renewed
-    certificate for the same key keeps its pin; a new key gets a new one. A certificate's
-    fingerprint (SHA-256 of its whole DER) is a different number.
-    """
-    spki = _public_key(item).public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(spki)
-    return "sha256/" + base64.b64encode(digest.finalize()).decode("ascii")
-
-
-def _checked_pins(pins: object) -> set[str]:
-    if isinstance(pins, str) or not isinstance(pins, (list, tuple, set, frozenset)) or not pins:
-        raise ArgumentError('pins must be a list of spki_pin(...) strings, e.g. ["sha256/..."].')
-    for pin in pins:
-        if not _is_pin(pin):
-            raise ArgumentError(
-                f"{pin!r} is not a pin: 'sha256/' and the base64 of 32 bytes (44 characters). "
-                "Make one with spki_pin(certificate); curl's form sha256//... is for curl only."
-            )
-    return set(pins)
-
-
-def _is_pin(pin: object) -> bool:
-    if type(pin) is not str or not pin.startswith("sha256/") or len(pin) != 51:
-        return False
-    try:
-        return len(base64.b64decode(pin.removeprefix("sha256/"), validate=True)) == 32
-    except ValueError:
-        return False
-
-
 def curl_pinnedpubkey(*pins: str) -> str:
     """The same pins as curl's ``--pinnedpubkey`` wants them: ``sha256//<b64>;sha256//<b64>``."""
     return ";".join("sha256//" + pin.removeprefix("sha256/") for pin in _checked_pins(list(pins)))
-
-
-def _roots(trust: object) -> list[x509.Certificate]:
-    if isinstance(trust, CA):
-        return [trust.root_certificate]
-    if isinstance(trust, x509.Certificate):
-        return [trust]
-    if isinstance(trust, (list, tuple)) and trust:
-        return [c for item in trust for c in _roots(item)]
-    raise ArgumentError(f"trust must be a CA, a certificate or a list, not {type(trust).__name__}.")
-
-
-def _verified_chain(connection: ssl.SSLSocket) -> list[x509.Certificate]:
-    """The chain OpenSSL verified, leaf to root (public on Python 3.13, private before)."""
-    getter = getattr(connection, "get_verified_chain", None)
-    if getter is None:
-        getter = connection._sslobj.get_verified_chain  # type: ignore[attr-defined]
-    return [
-        x509.load_der_x509_certificate(
-            c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER)  # type: ignore[attr-defined]
-        )
-        for c in getter()
-    ]
-
-
-def _read_all(connection: ssl.SSLSocket) -> bytes:
-    chunks = []
-    while chunk := connection.recv(16384):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def pinned_connect(
@@ -367,80 +283,16 @@ def pinned_connect(
 ) -> tls.Connection:
     """A client that pins (lesson 07): verify as usual, then require a pinned key, then send.
 
-    After the handshake (chain and name verified against ``trust``), the SPKI pin of every
-    certificate in the *verified* chain (leaf to root, as HPKP did, RFC 7469 §2.6) is compared
-    with ``pins``; with no match, the client hangs up before sending ``request``. curl's
-    ``--pinnedpubkey`` checks the leaf's key only. ``chain`` in the result is the verified chain.
+    ``tls.connect(..., pins=pins)``: after the handshake (chain and name verified against
+    ``trust``), the SPKI pin of every certificate in the *verified* chain (leaf to root, as
+    HPKP did, RFC 7469 §2.6) is compared with ``pins``; with no match, the client hangs up
+    before sending ``request`` (``pinned`` is False). curl's ``--pinnedpubkey`` checks the
+    leaf's key only. ``chain`` in the result is the verified chain.
     """
-    wanted = _checked_pins(pins)
-    if type(port) is not int or not 0 < port < 65536:
-        raise ArgumentError(f"port must be a number from 1 to 65535, not {port!r}.")
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED and check_hostname on
-    context.verify_flags |= ssl.VERIFY_X509_STRICT
-    for root in _roots(trust):
-        context.load_verify_locations(cadata=root.public_bytes(serialization.Encoding.DER))
-    try:
-        raw = socket.create_connection((tls.HOST, port), timeout=timeout)
-    except OSError as error:
-        raise ServerError(
-            f"Nothing answers on {tls.HOST}:{port}: is the server running?"
-        ) from error
-    try:
-        with raw, context.wrap_socket(raw, server_hostname=hostname) as connection:
-            chain = _verified_chain(connection)
-            if not wanted & {spki_pin(c) for c in chain}:
-                return _pin_mismatch(hostname, port, chain)  # nothing was sent
-            response = None
-            if request is not None:
-                connection.sendall(request)
-                response = _read_all(connection)
-            version, cipher = connection.version(), (connection.cipher() or ("",))[0]
-    except ssl.SSLCertVerificationError as error:
-        return _not_verified(hostname, port, error)
-    except TimeoutError as error:
-        raise ServerError(
-            f"The server on {tls.HOST}:{port} did not answer within {timeout:g} s."
-        ) from error
-    except (ssl.SSLError, OSError) as error:
-        raise ServerError(f"The TLS connection to {tls.HOST}:{port} failed: {error}") from error
-    return tls.Connection(
-        ok=True,
-        hostname=hostname,
-        port=port,
-        version=version,
-        cipher=cipher,
-        chain=chain,
-        response=response,
-        explanation="The chain is valid and holds a pinned key.",
+    seen = tls.connect(
+        port, hostname=hostname, trust=trust, pins=pins, request=request, timeout=timeout
     )
-
-
-def _pin_mismatch(hostname: str, port: int, chain: list[x509.Certificate]) -> tls.Connection:
-    return tls.Connection(
-        ok=False,
-        hostname=hostname,
-        port=port,
-        chain=chain,
-        explanation=(
-            "The chain is valid for a root this client trusts, but none of its keys is one "
-            "the client pinned: it hung up before sending anything."
-        ),
-        error="public key does not match pinned public key",  # curl's words (exit code 90)
-    )
-
-
-def _not_verified(hostname: str, port: int, error: ssl.SSLCertVerificationError) -> tls.Connection:
-    code = int(error.verify_code)
-    chrome = next((r.browser_error for r in RULES.values() if r.openssl_code == code), None)
-    return tls.Connection(
-        ok=False,
-        hostname=hostname,
-        port=port,
-        verify_code=code,
-        browser_error=chrome,
-        explanation=f"Refused before any pin was looked at: {error.verify_message}.",
-        error=str(error),
-    )
+    return dataclasses.replace(seen, chain=seen.verified_chain) if seen.verified_chain else seen
 
 
 # --- the passive eavesdropper ----------------------------------------------------------------

@@ -22,6 +22,10 @@ these helpers:
    certificate=ca.issue_client_cert(...))`` sends one. A refusal is a TLS alert
    (``Connection.alert``); in TLS 1.3 it arrives after the client's handshake has completed,
    as ``TLSV13_ALERT_CERTIFICATE_REQUIRED`` when the client sent no certificate.
+4. Pinning (lesson 07): ``connect(..., pins=[spki_pin(bank_certificate)])`` verifies as
+   usual, then, before sending anything, requires the key of one certificate in the verified
+   chain to be among the pins (:func:`spki_pin`: SHA-256 of the SubjectPublicKeyInfo, with
+   ``cryptography``'s ``hashes``); otherwise it hangs up (``Connection.pinned``).
 
 The key-exchange group: Python 3.11's ``ssl`` has no accessor for it, so the client runs the
 handshake through an ``ssl.MemoryBIO`` pair (``SSLContext.wrap_bio``), keeps the bytes the
@@ -31,13 +35,15 @@ TLS 1.2 with RSA key transport has no key exchange at all: the client encrypts t
 pre-master secret to the server's RSA key. The group is read, never assumed: OpenSSL 3.0
 picks X25519, OpenSSL 3.5 and later the post-quantum hybrid X25519MLKEM768.
 
-The chain the server sent comes from ``get_unverified_chain()``: public on Python 3.13, on the
-private ``_sslobj`` before. Client contexts made here set ``VERIFY_X509_STRICT`` (Python 3.13's
-default) and check the host name.
+The chain the server sent comes from ``get_unverified_chain()``, the chain OpenSSL verified
+(leaf to root, what pins are compared with) from ``get_verified_chain()``: both public on
+Python 3.13, on the private ``_sslobj`` before. Client contexts made here set
+``VERIFY_X509_STRICT`` (Python 3.13's default) and check the host name.
 """
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import tempfile
@@ -50,8 +56,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 
+from pkicourse import keys
 from pkicourse.ca import CA, LeafCert
 from pkicourse.errors import ArgumentError, ServerError
 from pkicourse.validation import OPENSSL_CODES, RULES
@@ -63,6 +70,7 @@ __all__ = [
     "TLSServer",
     "Visit",
     "connect",
+    "spki_pin",
     "tls_server",
 ]
 
@@ -592,6 +600,12 @@ class Connection:
     message) and ``alert`` (the TLS alert the server sent to end the connection, by its RFC 8446
     name such as ``"certificate_required"``, or None). ``chain`` is filled on failure too when
     the server's certificates arrived.
+
+    Pinning (``connect(..., pins=...)``): ``pinned`` is True when a key in the verified chain
+    is pinned, False when none is (then ``ok`` is False and nothing was sent), None when no
+    pins were given or the chain was refused before they were looked at. ``verified_chain``:
+    the chain OpenSSL verified, leaf to root (the root from the client's trust store), after
+    any handshake that verified.
     """
 
     ok: bool
@@ -608,6 +622,8 @@ class Connection:
     error: str | None = None
     alert: str | None = None  # the TLS alert the server sent, e.g. "certificate_required"
     verify_message: str | None = None  # OpenSSL's words for verify_code
+    pinned: bool | None = None  # pins given: a key in the verified chain is pinned, or not
+    verified_chain: list[x509.Certificate] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return self.ok
@@ -810,9 +826,17 @@ class _Handshake:
         return b"".join(chunks)
 
     def unverified_chain(self) -> list[x509.Certificate]:
-        public = getattr(self.tls, "get_unverified_chain", None)  # Python 3.13 and later
+        """The certificates the server sent, leaf first."""
+        return self._chain("get_unverified_chain")
+
+    def verified_chain(self) -> list[x509.Certificate]:
+        """The chain OpenSSL verified, leaf to root (empty when nothing was verified)."""
+        return self._chain("get_verified_chain")
+
+    def _chain(self, name: str) -> list[x509.Certificate]:
+        public = getattr(self.tls, name, None)  # Python 3.13 and later
         owner = self.tls if public is not None else getattr(self.tls, "_sslobj", None)
-        getter = getattr(owner, "get_unverified_chain", None)
+        getter = getattr(owner, name, None)
         if getter is None:
             return []
         try:
@@ -832,12 +856,13 @@ def connect(
     port: int,
     *,
     hostname: str,
-    trust: ssl.SSLContext | CA | x509.Certificate | Sequence[x509.Certificate] | bytes | str,
+    trust: ssl.SSLContext | CA | x509.Certificate | Sequence[CA | x509.Certificate] | bytes | str,
     timeout: float = 2.0,
     request: bytes | None = None,
     ciphers: str | None = None,
     crl: x509.CertificateRevocationList | None = None,
     certificate: LeafCert | None = None,
+    pins: Sequence[str] | None = None,
 ) -> Connection:
     """Connect to 127.0.0.1:``port`` as a browser would to ``hostname`` (lessons 06-08).
 
@@ -860,6 +885,13 @@ def connect(
     TLS 1.3 the client's handshake completes first; connect then waits for the server's
     verdict (its session tickets, or the alert) before sending the request.
 
+    ``pins``: SPKI pins (:func:`spki_pin`, ``"sha256/<base64>"``; lesson 07). After the
+    handshake verified, and before anything is sent, the key of every certificate in the
+    verified chain (leaf to root, as HPKP did, RFC 7469 §2.6) is compared with them: none
+    pinned, and the client hangs up (``ok`` False, ``pinned`` False, ``request`` never sent).
+    A refused chain is refused before the pins are looked at. curl's ``--pinnedpubkey`` checks
+    the leaf's key only.
+
     ``request``: bytes to send once the handshake succeeded; ``response`` is then what the
     server answered, read until it hangs up. Returns a :class:`Connection` whether the handshake
     succeeds or is refused. Raises ``ServerError`` when nothing listens on the port, or when the
@@ -873,7 +905,13 @@ def connect(
         raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}.")
     if request is not None and type(request) is not bytes:
         raise ArgumentError(f"request must be bytes or None, not {type(request).__name__}.")
+    wanted = None if pins is None else _checked_pins(pins)
     context = _client_context(trust, ciphers, crl, certificate)
+    if wanted is not None and context.verify_mode == ssl.CERT_NONE:
+        raise ArgumentError(
+            "pins are compared with the chain the client verified, and this context verifies "
+            "nothing (CERT_NONE): give a trust store, or a context that verifies."
+        )
     deadline = time.monotonic() + timeout
     try:
         raw = socket.create_connection((HOST, port), timeout=timeout)
@@ -888,26 +926,32 @@ def connect(
             handshake.run()
         except TimeoutError as error:
             raise ServerError(
-                f"The server on {HOST}:{port} did not finish the TLS handshake within "
-                f"{timeout:g} s: it accepted the connection but sent nothing back. Is it a TLS "
-                "server, and is it still running?"
+                f"The server on {HOST}:{port} did not answer within {timeout:g} s: it accepted "
+                f"the connection but did not finish the TLS handshake within {timeout:g} s. Is "
+                "it a TLS server, and is it still running?"
             ) from error
         except ssl.SSLCertVerificationError as error:
-            return _refused(error, hostname, port, handshake)
+            return _refused(error, hostname, port, handshake, pins=wanted is not None)
         except ssl.SSLError as error:
             return _failed(error, hostname, port, handshake)
         except OSError as error:
             raise ServerError(
                 f"The server on {HOST}:{port} hung up during the handshake ({error})."
             ) from error
-        return _exchange(handshake, hostname, port, request)
+        return _exchange(handshake, hostname, port, request, wanted)
 
 
-def _exchange(handshake: _Handshake, hostname: str, port: int, request: bytes | None) -> Connection:
-    """After the client's handshake: the server's verdict (TLS 1.3), the request, the answer."""
+def _exchange(
+    handshake: _Handshake, hostname: str, port: int, request: bytes | None, pins: set[str] | None
+) -> Connection:
+    """After the client's handshake: the pins, the server's verdict (TLS 1.3), the request,
+    the answer."""
     # read now: once the server hangs up, the SSLObject no longer tells its version
     version, cipher = handshake.tls.version(), (handshake.tls.cipher() or ("",))[0]
     group, chain = _group(bytes(handshake.received), cipher), handshake.unverified_chain()
+    verified = handshake.verified_chain()
+    if pins is not None and not pins & {spki_pin(c) for c in verified}:
+        return _unpinned(hostname, port, version, cipher, group, chain, verified)  # sent nothing
     response = None
     try:
         if version == "TLSv1.3":
@@ -930,16 +974,55 @@ def _exchange(handshake: _Handshake, hostname: str, port: int, request: bytes | 
         group=group,
         chain=chain,
         response=response,
-        explanation="The certificate chain leads to a root you trust and names this host.",
+        explanation="The certificate chain leads to a root you trust and names this host"
+        + (", and holds a pinned key." if pins is not None else "."),
+        pinned=None if pins is None else True,
+        verified_chain=verified,
+    )
+
+
+def _unpinned(
+    hostname: str,
+    port: int,
+    version: str | None,
+    cipher: str,
+    group: str | None,
+    chain: list[x509.Certificate],
+    verified: list[x509.Certificate],
+) -> Connection:
+    """A verified chain whose keys match none of the pins: the client hung up, sent nothing."""
+    keys_seen = ", ".join(_cn(c) for c in verified) or "none"
+    return Connection(
+        ok=False,
+        hostname=hostname,
+        port=port,
+        version=version,
+        cipher=cipher,
+        group=group,
+        chain=chain,
+        explanation=(
+            "The certificate chain leads to a root this client trusts and names this host, "
+            f"but the server's keys match none of the pins (the verified chain: {keys_seen}): "
+            "the client hung up before sending anything."
+        ),
+        error="public key does not match pinned public key",  # curl's words (exit code 90)
+        pinned=False,
+        verified_chain=verified,
     )
 
 
 def _refused(
-    error: ssl.SSLCertVerificationError, hostname: str, port: int, handshake: _Handshake
+    error: ssl.SSLCertVerificationError,
+    hostname: str,
+    port: int,
+    handshake: _Handshake,
+    *,
+    pins: bool = False,
 ) -> Connection:
     code = int(error.verify_code)
     browser_error, words = _rule_for(code)
     message = str(error.verify_message)
+    after = " The pins were not looked at: the chain was refused first." if pins else ""
     return Connection(
         ok=False,
         hostname=hostname,
@@ -949,6 +1032,7 @@ def _refused(
         browser_error=browser_error,
         explanation=(
             f"{words or 'The certificate chain was refused.'} (OpenSSL: {message.rstrip('.')}.)"
+            + after
         ),
         error=str(error),
         verify_message=message,
@@ -1016,6 +1100,62 @@ def _failed(
         error=str(error),
         alert=alert,
     )
+
+
+# --- pins (lesson 07) --------------------------------------------------------------------------
+
+
+def _public_key(item: object) -> keys.PublicKey:
+    if isinstance(item, LeafCert):
+        item = item.certificate
+    if isinstance(item, CA):
+        item = item.certificate
+    if isinstance(item, x509.Certificate):
+        return item.public_key()  # type: ignore[return-value]
+    if isinstance(item, keys._PRIVATE_KEY_CLASSES):
+        return item.public_key()
+    if isinstance(item, keys._PUBLIC_KEY_CLASSES):
+        return item
+    raise ArgumentError(
+        f"spki_pin needs a certificate, a LeafCert, a CA or a key, not {type(item).__name__}."
+    )
+
+
+def spki_pin(item: x509.Certificate | LeafCert | CA | keys.PrivateKey | keys.PublicKey) -> str:
+    """The key's pin: ``"sha256/"`` + base64 of SHA-256 over its SubjectPublicKeyInfo (DER).
+
+    The hash is RFC 7469's (HPKP's ``pin-sha256="<base64>"``) and curl's (``--pinnedpubkey
+    sha256//<base64>``, see :func:`pkicourse.mitm.curl_pinnedpubkey`). It covers the key
+    only: a renewed certificate for the same key keeps its pin; a new key gets a new one. A
+    certificate's fingerprint (SHA-256 of its whole DER) is a different number.
+    """
+    spki = _public_key(item).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(spki)
+    return "sha256/" + base64.b64encode(digest.finalize()).decode("ascii")
+
+
+def _checked_pins(pins: object) -> set[str]:
+    if isinstance(pins, str) or not isinstance(pins, (list, tuple, set, frozenset)) or not pins:
+        raise ArgumentError('pins must be a list of spki_pin(...) strings, e.g. ["sha256/..."].')
+    for pin in pins:
+        if not _is_pin(pin):
+            raise ArgumentError(
+                f"{pin!r} is not a pin: 'sha256/' and the base64 of 32 bytes (44 characters). "
+                "Make one with spki_pin(certificate); curl's form sha256//... is for curl only."
+            )
+    return set(pins)
+
+
+def _is_pin(pin: object) -> bool:
+    if type(pin) is not str or not pin.startswith("sha256/") or len(pin) != 51:
+        return False
+    try:
+        return len(base64.b64decode(pin.removeprefix("sha256/"), validate=True)) == 32
+    except ValueError:
+        return False
 
 
 # --- reading the key-exchange group from the server's first flight ----------------------------

@@ -6,8 +6,10 @@ refusal is shown to come from the check, not from a broken server. curl checks t
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
+import inspect
 import shutil
 import socket
 import ssl
@@ -153,6 +155,51 @@ def test_the_interceptor_is_a_course_tls_server_with_a_handler(cast: mitm.Player
     source = Path(mitm.__file__).read_text()
     assert "tls.tls_server(leaf, http=True, handler=forward)" in source
     assert "create_server" not in source and "server_side" not in source
+
+
+def test_mitm_has_no_tls_client_code_of_its_own_but_the_bad_example() -> None:
+    """pinned_connect is tls.connect(pins=...): the one context made here is the bad example."""
+    tree = ast.parse(Path(mitm.__file__).read_text())
+    own = {"wrap_socket", "wrap_bio", "SSLContext", "create_default_context", "MemoryBIO"}
+    own |= {"create_connection", "_create_unverified_context", "do_handshake", "sendall", "recv"}
+    found: dict[str, set[str]] = {}
+    for function in ast.walk(tree):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        for call in ast.walk(function):
+            if isinstance(call, ast.Call):
+                name = getattr(call.func, "attr", getattr(call.func, "id", ""))
+                if name in own:
+                    found.setdefault(function.name, set()).add(name)
+    assert found == {"insecure_client_context": {"SSLContext"}}, found
+    source = Path(mitm.__file__).read_text()
+    for text in ("wrap_socket(", "wrap_bio(", "_sslobj", "get_verified_chain"):
+        assert text not in source, f"mitm.py has {text!r}: pkicourse.tls does the TLS"
+    assert "tls.connect(" in inspect.getsource(mitm.pinned_connect)
+
+
+def test_spki_pin_is_the_one_in_tls() -> None:
+    assert mitm.spki_pin is tls.spki_pin
+
+
+def test_pinned_connect_tells_the_pin_verdict(cast: mitm.Players) -> None:
+    trust = [cast.course_root, cast.evil_ca]
+    with mitm.bank_server(cast) as bank:
+        with mitm.interceptor(cast.forged, bank.port, trust=cast.course_root) as evil:
+            stopped = mitm.pinned_connect(
+                evil.port, hostname=BANK, trust=trust, pins=[mitm.spki_pin(cast.bank)],
+                request=mitm.login_request(),
+            )  # fmt: skip
+        through = mitm.pinned_connect(
+            bank.port, hostname=BANK, trust=trust, pins=[mitm.spki_pin(cast.bank)],
+            request=mitm.login_request(),
+        )  # fmt: skip
+    assert (stopped.ok, stopped.pinned, stopped.browser_error) == (False, False, None)
+    assert "match none of the pins" in stopped.explanation and evil.captured == []
+    assert stopped.chain == [cast.forged.certificate, cast.evil_ca.certificate]  # verified
+    assert (through.ok, through.pinned) == (True, True)
+    assert through.response is not None and b"welcome, alice" in through.response
+    assert through.chain == [cast.bank.certificate, cast.course_root.certificate]
 
 
 # --- pins -------------------------------------------------------------------------------------

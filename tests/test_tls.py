@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from pkicourse import keys
 from pkicourse.ca import CA, LeafCert
 from pkicourse.errors import ArgumentError, ServerError
 from pkicourse.tls import (
@@ -28,6 +29,7 @@ from pkicourse.tls import (
     Visit,
     _group,
     connect,
+    spki_pin,
     tls_server,
 )
 
@@ -775,3 +777,96 @@ def test_curl_with_and_without_a_client_certificate(
     assert let_in.returncode == 0 and let_in.stdout == b"hello, member", let_in.stderr
     assert refused.returncode == 56 and b"SSL_read" in refused.stderr
     assert b"alert certificate required" in refused.stderr
+
+
+# --- pinning: the key of the verified chain, checked before anything is sent (lesson 07) ------
+
+
+def _spare_pin() -> str:
+    """The pin of a key no certificate here carries (a backup key, or the wrong one)."""
+    return spki_pin(keys.generate_private_key("ec-p256"))
+
+
+def test_a_pin_of_the_leaf_lets_the_request_through(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, pins=[spki_pin(leaf)], request=b"hi"
+        )
+        unpinned = connect(server.port, hostname=HOSTNAME, trust=root)
+    assert result.ok and result.pinned is True and result.response == b"hi"
+    assert "pinned key" in result.explanation
+    assert result.chain == leaf.chain  # what the server sent: leaf and intermediate
+    assert result.verified_chain == [*leaf.chain, root.certificate]  # leaf to root
+    assert unpinned.ok and unpinned.pinned is None  # no pins given: no verdict
+    assert unpinned.verified_chain == result.verified_chain
+
+
+def test_a_pin_of_a_ca_in_the_chain_lets_the_request_through(
+    root: CA, intermediate: CA, leaf: LeafCert
+) -> None:
+    with tls_server(leaf) as server:
+        by_root = connect(server.port, hostname=HOSTNAME, trust=root, pins=[spki_pin(root)])
+        by_intermediate = connect(
+            server.port, hostname=HOSTNAME, trust=root, pins=[spki_pin(intermediate)]
+        )
+    assert by_root.ok and by_root.pinned is True
+    assert by_intermediate.ok and by_intermediate.pinned is True
+
+
+def test_a_backup_pin_beside_the_real_one(root: CA, leaf: LeafCert) -> None:
+    with tls_server(leaf) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, pins=(_spare_pin(), spki_pin(leaf))
+        )
+    assert result.ok and result.pinned is True
+
+
+@pytest.mark.parametrize("tls12", [False, True])
+def test_no_pin_matches_nothing_reaches_the_server(root: CA, leaf: LeafCert, tls12: bool) -> None:
+    top = ssl.TLSVersion.TLSv1_2 if tls12 else None
+    with tls_server(leaf, maximum_version=top) as server:
+        result = connect(
+            server.port, hostname=HOSTNAME, trust=root, pins=[_spare_pin()], request=b"secret"
+        )
+    assert not result.ok and result.pinned is False
+    assert result.verify_code is None and result.browser_error is None  # the chain was valid
+    assert "match none of the pins" in result.explanation
+    assert result.response is None and result.version == ("TLSv1.2" if tls12 else "TLSv1.3")
+    assert result.verified_chain == [*leaf.chain, root.certificate]
+    assert [v.request for v in server.visits] in ([None], [b""]), server.visits  # nothing sent
+    with tls_server(leaf, maximum_version=top) as server:  # the twin: no pins, it is sent
+        connect(server.port, hostname=HOSTNAME, trust=root, request=b"secret")
+    assert [v.request for v in server.visits] == [b"secret"]
+
+
+def test_a_refused_chain_is_refused_before_the_pins(leaf: LeafCert) -> None:
+    stranger = CA.root("pkicourse Stranger Root")
+    with tls_server(leaf) as server:
+        result = connect(server.port, hostname=HOSTNAME, trust=stranger, pins=[spki_pin(leaf)])
+    assert (result.ok, result.verify_code, result.pinned) == (False, 20, None)
+    assert "pins were not looked at" in result.explanation
+
+
+def test_pins_arguments(root: CA, leaf: LeafCert) -> None:
+    pin = spki_pin(leaf)
+    for wrong in ("sha256/x", "sha256//" + pin[7:], pin + "=", pin.encode(), [pin]):
+        with pytest.raises(ArgumentError, match="not a pin"):
+            connect(1, hostname=HOSTNAME, trust=root, pins=[wrong])  # type: ignore[list-item]
+    wrong_lists: tuple[object, ...] = (pin, [], 42)
+    for wrong_list in wrong_lists:
+        with pytest.raises(ArgumentError, match="pins must be a list"):
+            connect(1, hostname=HOSTNAME, trust=root, pins=wrong_list)  # type: ignore[arg-type]
+    blind = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    blind.check_hostname, blind.verify_mode = False, ssl.CERT_NONE
+    with pytest.raises(ArgumentError, match="verifies nothing"):
+        connect(1, hostname=HOSTNAME, trust=blind, pins=[pin])
+    with pytest.raises(ArgumentError, match="spki_pin needs"):
+        spki_pin(b"not a key")  # type: ignore[arg-type]
+
+
+def test_spki_pin_is_the_same_for_a_key_its_certificate_and_its_ca(
+    root: CA, leaf: LeafCert
+) -> None:
+    assert spki_pin(leaf) == spki_pin(leaf.certificate) == spki_pin(leaf.private_key)
+    assert spki_pin(root) == spki_pin(root.certificate) != spki_pin(leaf)
+    assert spki_pin(leaf).startswith("sha256/") and len(spki_pin(leaf)) == 51

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
+from pkicourse import keys
 from pkicourse import tour as tour_module
 from pkicourse.ca import CA
 from pkicourse.errors import (
@@ -374,7 +375,7 @@ def test_an_unknown_problem_is_a_course_error() -> None:
 # --- a copied certificate is no use without its private key ------------------------------------
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+def _key_pem(key: keys.PrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
