@@ -2,8 +2,10 @@
 
 The note tells TLS as lesson 02 did: the browser makes a session key, locks it with the
 server's RSA public key and sends it. That is TLS 1.2's *RSA key transport* (cipher suite
-``TLS_RSA_WITH_AES_128_GCM_SHA256``, OpenSSL's ``AES128-GCM-SHA256``), and it has a flaw this
-module shows for real:
+``TLS_RSA_WITH_AES_128_GCM_SHA256``, OpenSSL's ``AES128-GCM-SHA256``; RFC 5246 calls it the
+RSA key exchange). Precisely: the client makes a 48-byte *pre-master secret*, encrypts it to
+the server's RSA key, and both sides derive the session keys from it and the two hellos'
+random values. It has a flaw this module shows for real:
 
 1. :func:`relay` is a passive eavesdropper: a TCP relay on 127.0.0.1 that forwards bytes both
    ways and keeps a copy of every one (``socket`` and ``threading``).
@@ -18,9 +20,11 @@ module shows for real:
    has extension 0x0017 (OpenSSL negotiates it by default); expand it into the record keys
    (RFC 5246 §6.3); open every record with AES-128-GCM (``AESGCM``, RFC 5288 §3).
 4. The same theft opens nothing of a TLS 1.3 recording, nor of a TLS 1.2 ECDHE one: the keys
-   came from ephemeral Diffie-Hellman key pairs that never left the two sides, and the
-   server's key only *signed*. :func:`steal_and_decrypt` raises :class:`CannotDecryptError`
-   saying so (forward secrecy); :func:`what_the_thief_sees` lists what a recording still shows.
+   came from an ephemeral key exchange (ECDHE; with X25519MLKEM768, OpenSSL 3.5's default,
+   also an ML-KEM encapsulation to the client's one-time key) whose private parts never left
+   the two sides, and the server's key only *signed*. :func:`steal_and_decrypt` raises
+   :class:`CannotDecryptError` saying so (forward secrecy); :func:`what_the_thief_sees` lists
+   what a recording still shows.
 
 For learning only: this decrypts a throwaway connection the course made itself, with a key the
 course made. The secrets it shows belong to that recording and protect nothing.
@@ -28,6 +32,7 @@ course made. The secrets it shows belong to that recording and protect nothing.
 
 from __future__ import annotations
 
+import html
 import os
 import socket
 import ssl
@@ -327,15 +332,26 @@ def record(
     """Visit an HTTPS server once through :func:`relay` and keep the bytes (lesson 06).
 
     ``tls12_rsa=True``: TLS 1.2 with RSA key transport (``AES128-GCM-SHA256``, the note's
-    story; ``leaf`` needs an RSA key: ``ca.issue_cert(name, key_type="rsa")``). ``False``: the
-    default, TLS 1.3 with ECDHE; or, with ``tls12_ecdhe=True``, TLS 1.2 with ECDHE.
+    story). ``leaf`` needs an RSA key whose certificate allows keyEncipherment (RFC 5246
+    §7.4.2): ``ca.issue_cert(name, key_type="rsa", key_encipherment=True)``. OpenSSL does not
+    check that bit, so any RSA leaf records here; Chrome refuses a server without it
+    (``ERR_SSL_KEY_USAGE_INCOMPATIBLE``). ``False``: the default, TLS 1.3 with ECDHE; or, with
+    ``tls12_ecdhe=True``, TLS 1.2 with ECDHE (a signing certificate: digitalSignature).
     ``request``: what the client sends (default: a GET of /account with a made-up cookie);
-    ``response``: the body the server answers. ``extended_master_secret=False`` makes the
-    client refuse RFC 7627's extended master secret. ``keylog_filename``: OpenSSL writes the
-    session's secrets there (the SSLKEYLOGFILE format), to check the thief's work.
+    ``response``: the body the server answers (default: a made-up account balance).
+    ``extended_master_secret=False`` makes the client refuse RFC 7627's extended master secret.
+    ``keylog_filename``: OpenSSL writes the session's secrets there (the SSLKEYLOGFILE
+    format), to check the thief's work.
     """
     if type(tls12_rsa) is not bool or type(tls12_ecdhe) is not bool:
         raise ArgumentError("tls12_rsa and tls12_ecdhe must be True or False.")
+    if type(extended_master_secret) is not bool:
+        raise ArgumentError(
+            f"extended_master_secret must be True or False, not {extended_master_secret!r}."
+        )
+    for what, value in (("request", request), ("response", response)):
+        if value is not None and type(value) is not bytes:
+            raise ArgumentError(f'{what} must be bytes (b"...") or None, not {value!r}.')
     if tls12_rsa and tls12_ecdhe:
         raise ArgumentError("Choose tls12_rsa=True or tls12_ecdhe=True, not both.")
     if not isinstance(leaf, LeafCert):
@@ -349,7 +365,8 @@ def record(
     request = _default_request(hostname) if request is None else request
     tls12 = ssl.TLSVersion.TLSv1_2 if ciphers else None
     with tls.tls_server(
-        leaf, http=True, response=response or _DEFAULT_RESPONSE, maximum_version=tls12,
+        leaf, http=True, response=_DEFAULT_RESPONSE if response is None else response,
+        maximum_version=tls12,
         ciphers=ciphers,
     ) as server, relay(server.port) as wire:  # fmt: skip
         connection = tls.connect(wire.port, hostname=hostname, trust=client, request=request)
@@ -440,6 +457,11 @@ def _open_record(keys: _Keys, sequence: int, record: bytes) -> tuple[int, bytes]
     Raises InvalidTag when the key is wrong or the record was changed.
     """
     content_type, version, fragment = record[0], record[1:3], record[5:]
+    if len(fragment) < 8 + 16:  # explicit nonce + GCM tag, at least
+        raise DecryptionError(
+            f"A record of {len(fragment)} bytes is too short to be AES-GCM (at least 24: an "
+            "8-byte nonce and a 16-byte tag): the recording was cut or changed. Record again."
+        )
     explicit_nonce, sealed = fragment[:8], fragment[8:]
     plaintext_length = len(sealed) - 16  # the 16-byte GCM tag ends the record
     aad = sequence.to_bytes(8, "big") + bytes([content_type]) + version
@@ -462,11 +484,13 @@ class _Side:
 
     messages: list[bytes]
     encrypted: list[bytes]
+    leftover: int = 0  # bytes at the end that are not a whole record (a cut recording)
 
 
 def _side(stream: bytes) -> _Side:
     messages, encrypted, pending, changed = [], [], b"", False
-    for data in _split(stream):
+    records = _split(stream)
+    for data in records:
         if changed:
             encrypted.append(data)
         elif data[0] == _CHANGE_CIPHER_SPEC:
@@ -479,7 +503,7 @@ def _side(stream: bytes) -> _Side:
                 pending = pending[size:]
         elif data[0] == _APPLICATION_DATA:
             encrypted.append(data)  # TLS 1.3: everything after the ServerHello
-    return _Side(messages, encrypted)
+    return _Side(messages, encrypted, len(stream) - sum(len(r) for r in records))
 
 
 def _extensions(body: bytes, at: int) -> dict[int, bytes]:
@@ -523,6 +547,17 @@ def _find(messages: list[bytes], kind: int) -> bytes | None:
 
 
 def _read_hello(client: _Side, server: _Side) -> _Hello:
+    """The hellos and the ClientKeyExchange, or a course error for bytes that are not TLS."""
+    try:
+        return _parse_hello(client, server)
+    except (IndexError, ValueError) as error:  # a length field pointing past the end...
+        raise ArgumentError(
+            "These bytes are not a TLS handshake as record() keeps it (a hello is cut short or "
+            "malformed): use a Recording exactly as record() returned it."
+        ) from error
+
+
+def _parse_hello(client: _Side, server: _Side) -> _Hello:
     client_hello, server_hello = (
         _find(client.messages, _CLIENT_HELLO),
         _find(server.messages, _SERVER_HELLO),
@@ -530,6 +565,8 @@ def _read_hello(client: _Side, server: _Side) -> _Hello:
     if client_hello is None or server_hello is None:
         raise ArgumentError("This recording holds no ClientHello and ServerHello: record again.")
     body = server_hello[4:]
+    if len(client_hello) < 38 or len(body) < 38:
+        raise ValueError("a hello shorter than its version and random")
     at = 34 + 1 + body[34]  # server_version, random, session_id
     extensions = _extensions(body, at + 3)  # after cipher_suite (2) and compression (1)
     exchange = _find(client.messages, _CLIENT_KEY_EXCHANGE)
@@ -558,42 +595,59 @@ def _hex(data: bytes, shown: int = 16) -> str:
 # --- 5. the theft ------------------------------------------------------------------------------
 
 _FORWARD_SECRECY = (
-    "The keys of this connection came from an ephemeral (EC)DHE exchange{group}: each side "
-    "made a throwaway key pair, they swapped public halves, and both derived the same secret. "
-    "The private halves never left the client and the server and were thrown away after the "
+    "The keys of this connection came from an ephemeral key exchange{group}: {exchange} "
+    "The private parts never left the client and the server and were thrown away after the "
     "handshake. The server's long-term key only signed the handshake ({signed}); it encrypted "
     "nothing. A thief who records the traffic and steals that key later opens nothing: this is "
     "forward secrecy. Only the note's old story, TLS 1.2 with RSA key transport "
     "(record(..., tls12_rsa=True)), can be opened with a stolen key."
 )
+_DIFFIE_HELLMAN = (
+    "(EC)DHE: each side made a throwaway key pair, they swapped public halves, and both "
+    "derived the same secret."
+)
+_HYBRID = (
+    "a hybrid of two halves. ECDHE (X25519): each side made a throwaway key pair, they swapped "
+    "public halves, and both derived the same secret. ML-KEM-768: the client made a one-time "
+    "ML-KEM key pair and sent its public (encapsulation) key; the server encapsulated a fresh "
+    "secret to it and sent only the ciphertext, which only the client's one-time private key "
+    "opens. The session keys come from both secrets."
+)
 
 
 def _refuse(recording: Recording, hello: _Hello) -> CannotDecryptError:
     group = f" ({recording.group})" if recording.group else ""
+    exchange = _HYBRID if "MLKEM" in recording.group.upper() else _DIFFIE_HELLMAN
     if hello.tls13:
         what = "This is a TLS 1.3 recording: TLS 1.3 has no RSA key transport at all. "
         signed = "TLS 1.3 CertificateVerify"
     else:
-        what = "This TLS 1.2 connection used ECDHE (forward secrecy predates TLS 1.3). "
+        what = "This TLS 1.2 connection used (EC)DHE (forward secrecy predates TLS 1.3). "
         signed = "TLS 1.2 ServerKeyExchange"
-    return CannotDecryptError(what + _FORWARD_SECRECY.format(group=group, signed=signed))
+    return CannotDecryptError(
+        what + _FORWARD_SECRECY.format(group=group, exchange=exchange, signed=signed)
+    )
 
 
 _WRONG_KEY = (
-    "This key does not open this recording: what it decrypts from the ClientKeyExchange is not "
-    "the pre-master secret (a real one is 48 bytes starting 03 03, and the keys made from it "
-    "open the client's Finished message; with a wrong key RSA gives random bytes, not an "
-    "error). Use the private key of the server that was recorded (the LeafCert's "
-    "private_key), and the recording exactly as record() returned it."
+    "This key does not open this recording: the RSA decryption of the ClientKeyExchange gives "
+    "no usable pre-master secret (a real one is 48 bytes starting 03 03, and the keys made "
+    "from it open the client's Finished message; they did not). Use the private key of the "
+    "server that was recorded (the LeafCert's private_key), and the recording exactly as "
+    "record() returned it."
 )
 
 
 def _pre_master_secret(key: rsa.RSAPrivateKey, hello: _Hello) -> bytes:
     """RSA PKCS#1 v1.5 decryption of the ClientKeyExchange (RFC 5246 §7.4.7.1).
 
-    With a wrong key OpenSSL does not fail: it returns random bytes (implicit rejection,
-    against Bleichenbacher's attack). A real pre-master secret is 48 bytes starting with the
-    client's version 03 03; anything else is caught here, the rest by the Finished check.
+    With a wrong key, the OpenSSL inside ``cryptography`` (3.2 and later) usually gives no
+    error: it returns pseudo-random bytes computed from the key and the ciphertext (implicit
+    rejection, against Bleichenbacher/Marvin timing attacks), so an attacker cannot tell. Other
+    OpenSSL versions report an error, and so does any version for a ciphertext too large for
+    the key. A real pre-master secret is 48 bytes starting with the client's version 03 03;
+    anything else is caught here, the rest by the GCM tag of the first encrypted record, the
+    client's Finished.
     """
     try:
         pre_master = key.decrypt(hello.encrypted_pre_master, padding.PKCS1v15())
@@ -613,6 +667,16 @@ def _check_key(recording: Recording, key: object) -> tuple[_Side, _Side, _Hello]
     hello = _read_hello(client, server)
     if hello.tls13 or hello.key_exchange:
         raise _refuse(recording, hello)
+    if not hello.encrypted_pre_master:
+        raise ArgumentError(
+            "The recording is cut short: it holds no ClientKeyExchange (the encrypted "
+            "pre-master secret). Use a Recording exactly as record() returned it."
+        )
+    if not client.encrypted:
+        raise ArgumentError(
+            "The recording is cut short: the client's Finished (its first encrypted record) is "
+            "missing or incomplete, so nothing can be checked or opened. Record again."
+        )
     if hello.cipher_suite != _RSA_AES128_GCM_SHA256:
         raise ArgumentError(
             f"This page decrypts TLS_RSA_WITH_AES_128_GCM_SHA256 only, not suite "
@@ -643,16 +707,42 @@ class Decryption:
     steps: list[tuple[str, str]] = field(default_factory=list, repr=False)
 
     def __str__(self) -> str:
-        lines = ["Opening a recorded TLS 1.2 session with the server's stolen private key:"]
+        lines = [_TITLE + ":"]
         lines += [f"{n:2}. {what}\n    {result}" for n, (what, result) in enumerate(self.steps, 1)]
         return "\n".join(lines)
 
+    def _repr_html_(self) -> str:
+        """In a notebook, the steps as a numbered list (the same text as ``str()``)."""
+        items = "".join(
+            f"<li>{html.escape(what)}<br><code>{html.escape(result)}</code></li>"
+            for what, result in self.steps
+        )
+        return f"<b>{html.escape(_TITLE)}</b><ol>{items}</ol>"
 
-def _decrypt_side(keys: _Keys, records: list[bytes]) -> tuple[bytes, bytes]:
-    """(the Finished message, the application data) of one direction, sequence numbers from 0."""
+
+_TITLE = "Opening a recorded TLS 1.2 session with the server's stolen private key"
+
+
+_CHANGED = (
+    "The {who}'s record number {n} after its ChangeCipherSpec does not open, although the keys "
+    "opened the client's Finished: that record was changed or cut on the way. Use the "
+    "recording exactly as record() returned it."
+)
+
+
+def _decrypt_side(keys: _Keys, records: list[bytes], who: Direction) -> tuple[bytes, bytes]:
+    """(the Finished message, the application data) of one direction, sequence numbers from 0.
+
+    The client's first record (its Finished) failing means a wrong key; any other record
+    failing means the recording was changed (the keys were right)."""
     finished, data = b"", b""
     for sequence, sealed in enumerate(records):
-        content_type, plaintext = _open_record(keys, sequence, sealed)
+        try:
+            content_type, plaintext = _open_record(keys, sequence, sealed)
+        except InvalidTag:
+            if who == "client" and sequence == 0:
+                raise DecryptionError(_WRONG_KEY) from None
+            raise DecryptionError(_CHANGED.format(who=who, n=sequence + 1)) from None
         if content_type == _HANDSHAKE and plaintext[:1] == bytes([_FINISHED]):
             finished = plaintext
         elif content_type == _APPLICATION_DATA:
@@ -672,7 +762,8 @@ def steal_and_decrypt(recording: Recording, server_private_key: rsa.RSAPrivateKe
     steps = [
         ("client_random (ClientHello, in the clear)", _hex(hello.client_random)),
         ("server_random (ServerHello, in the clear)", _hex(hello.server_random)),
-        ("cipher suite", "TLS_RSA_WITH_AES_128_GCM_SHA256: RSA key transport, no key exchange"),
+        ("cipher suite", "TLS_RSA_WITH_AES_128_GCM_SHA256: RSA key transport "
+         "(no ServerKeyExchange, no (EC)DHE)"),
         ("extended master secret (ServerHello extension 0x0017, RFC 7627)",
          "agreed" if hello.extended_master_secret else "not agreed"),
         ("encrypted pre-master secret (ClientKeyExchange, in the clear)",
@@ -693,15 +784,16 @@ def steal_and_decrypt(recording: Recording, server_private_key: rsa.RSAPrivateKe
         ("client_write_IV, server_write_IV (4-byte GCM salts, RFC 5288 §3)",
          f"{client_keys.salt.hex()}, {server_keys.salt.hex()}"),
     ]  # fmt: skip
-    # 4. open every record; the client's Finished proves the keys right
-    try:
-        client_finished, client_data = _decrypt_side(client_keys, client.encrypted)
-        _, server_data = _decrypt_side(server_keys, server.encrypted)
-    except InvalidTag:
-        raise DecryptionError(_WRONG_KEY) from None
+    # 4. open every record; the client's Finished (its GCM tag) proves the keys right
+    client_finished, client_data = _decrypt_side(client_keys, client.encrypted, "client")
+    _, server_data = _decrypt_side(server_keys, server.encrypted, "server")
     expected = prf(master, b"client finished", _sha256(hello.transcript), 12)
     if client_finished[4:] != expected:  # RFC 5246 §7.4.9 (no client certificate here)
-        raise DecryptionError(_WRONG_KEY)
+        raise DecryptionError(
+            "The keys open the records, but the client's Finished does not match the recorded "
+            "handshake messages (RFC 5246 §7.4.9): the recorded hellos were changed. Use the "
+            "recording exactly as record() returned it."
+        )
     steps += [
         ('client Finished = PRF(master_secret, "client finished", SHA-256(handshake)) ?',
          "yes: the keys are right (RFC 5246 §7.4.9)"),
@@ -709,6 +801,11 @@ def steal_and_decrypt(recording: Recording, server_private_key: rsa.RSAPrivateKe
          _words(client_data)),
         ("server -> client, decrypted", _words(server_data)),
     ]  # fmt: skip
+    for who, side in (("client", client), ("server", server)):
+        if side.leftover:
+            steps.append((f"the end of the {who}'s bytes",
+                          f"{side.leftover} bytes are an incomplete record (the recording was "
+                          "cut): not decrypted"))  # fmt: skip
     return Decryption(
         pre_master_secret=pre_master,
         extended_master_secret=hello.extended_master_secret,
@@ -744,7 +841,11 @@ def _certificate_subject(server: _Side) -> str | None:
     if message is None:
         return None  # TLS 1.3: the Certificate message is encrypted
     size = int.from_bytes(message[7:10], "big")  # after certificate_list's 3-byte length
-    return x509.load_der_x509_certificate(message[10 : 10 + size]).subject.rfc4514_string()
+    try:
+        certificate = x509.load_der_x509_certificate(message[10 : 10 + size])
+    except ValueError:
+        return "(a Certificate message that does not parse: the recording was changed)"
+    return certificate.subject.rfc4514_string()
 
 
 def what_the_thief_sees(recording: Recording) -> list[str]:

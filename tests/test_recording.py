@@ -15,7 +15,8 @@ import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,13 @@ def root() -> CA:
 
 @pytest.fixture(scope="module")
 def leaf(root: CA) -> LeafCert:
+    """The note's server: RSA key transport needs keyEncipherment (RFC 5246 §7.4.2)."""
+    return root.issue_cert(HOSTNAME, key_type="rsa", key_encipherment=True)
+
+
+@pytest.fixture(scope="module")
+def signing_leaf(root: CA) -> LeafCert:
+    """A TLS 1.3 / ECDHE server: its RSA key signs (digitalSignature)."""
     return root.issue_cert(HOSTNAME, key_type="rsa")
 
 
@@ -114,8 +122,8 @@ def _check_against_openssl(
 # --- the relay ---------------------------------------------------------------------------------
 
 
-def test_relay_forwards_and_keeps_every_byte(leaf: LeafCert, root: CA) -> None:
-    with tls_server(leaf, response=b"pong") as server, relay(server.port) as wire:
+def test_relay_forwards_and_keeps_every_byte(signing_leaf: LeafCert, root: CA) -> None:
+    with tls_server(signing_leaf, response=b"pong") as server, relay(server.port) as wire:
         result = connect(wire.port, hostname=HOSTNAME, trust=root, request=b"ping")
         assert result.ok and result.response == b"pong", result
     assert wire.client_to_server[:1] == b"\x16"  # a handshake record: the ClientHello
@@ -136,14 +144,35 @@ def test_relay_to_nothing_hangs_up() -> None:
     assert len(wire.client_to_server) == len(wire.server_to_client) == 0
 
 
-def test_relay_stops_at_once_when_the_block_raises(leaf: LeafCert) -> None:
-    with tls_server(leaf) as server:
+def test_relay_stops_at_once_when_the_block_raises(signing_leaf: LeafCert) -> None:
+    with tls_server(signing_leaf) as server:
         with pytest.raises(RuntimeError, match="the cell failed"):
             with relay(server.port) as wire:
                 held = socket.create_connection(("127.0.0.1", wire.port), timeout=2)
                 held.sendall(b"\x16\x03\x01")  # the start of a record, never finished
+                _wait_for(lambda: len(wire.client_to_server) == 3)
+                start = time.monotonic()
                 raise RuntimeError("the cell failed")
+        stopped = time.monotonic() - start
         held.close()
+    assert stopped < 0.5, f"the relay waited {stopped:.2f} s after the block raised"
+    # ...whereas a normal exit gives a held connection its grace second
+    with tls_server(signing_leaf) as server:
+        with relay(server.port) as wire:
+            held = socket.create_connection(("127.0.0.1", wire.port), timeout=2)
+            held.sendall(b"\x16\x03\x01")
+            _wait_for(lambda: len(wire.client_to_server) == 3)
+            start = time.monotonic()
+        graced = time.monotonic() - start
+        held.close()
+    assert 0.8 <= graced < 2.0, f"a normal exit waited {graced:.2f} s, not the 1 s grace"
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 2
+    while not condition():
+        assert time.monotonic() < deadline, "the relay never forwarded the bytes"
+        time.sleep(0.005)
 
 
 def test_relay_refuses_a_bad_port() -> None:
@@ -249,8 +278,9 @@ def test_a_changed_recording_does_not_open(leaf: LeafCert, rsa_recording: Record
     wire = bytearray(rsa_recording.client_to_server)
     wire[-1] ^= 0x01  # one bit of the GCM tag of the client's last record
     changed = dataclasses.replace(rsa_recording, client_to_server=bytes(wire))
-    with pytest.raises(DecryptionError, match="does not open this recording"):
+    with pytest.raises(DecryptionError, match="changed or cut") as caught:
         steal_and_decrypt(changed, leaf.private_key)
+    assert "does not open this recording" not in str(caught.value)  # the key was right
 
 
 def test_an_ec_key_or_no_recording_is_refused(leaf: LeafCert, rsa_recording: Recording) -> None:
@@ -261,8 +291,9 @@ def test_an_ec_key_or_no_recording_is_refused(leaf: LeafCert, rsa_recording: Rec
 
 
 def test_tls13_cannot_be_opened_with_the_stolen_key(
-    leaf: LeafCert, root: CA, tmp_path: Path
+    signing_leaf: LeafCert, root: CA, tmp_path: Path
 ) -> None:
+    leaf = signing_leaf
     keylog = tmp_path / "keylog.txt"
     recording = record(leaf, tls12_rsa=False, trust=root, hostname=HOSTNAME, keylog_filename=keylog)
     assert recording.version == "TLSv1.3"
@@ -282,11 +313,13 @@ def test_tls13_cannot_be_opened_with_the_stolen_key(
     assert all(row.encrypted or row.what in ("ServerHello", "ChangeCipherSpec") for row in rows[1:])
 
 
-def test_tls12_ecdhe_cannot_be_opened_either(leaf: LeafCert, root: CA) -> None:
+def test_tls12_ecdhe_cannot_be_opened_either(signing_leaf: LeafCert, root: CA) -> None:
+    leaf = signing_leaf
     recording = record(leaf, tls12_rsa=False, tls12_ecdhe=True, trust=root, hostname=HOSTNAME)
     assert recording.version == "TLSv1.2" and recording.cipher.startswith("ECDHE-")
-    with pytest.raises(CannotDecryptError, match="ECDHE.*forward secrecy"):
+    with pytest.raises(CannotDecryptError, match=r"\(EC\)DHE.*forward secrecy") as caught:
         steal_and_decrypt(recording, leaf.private_key)
+    assert "ML-KEM" not in str(caught.value)  # X25519 or P-256 here: no ML-KEM half
     assert "nothing more" in what_the_thief_sees(recording)[-1]
 
 
@@ -327,3 +360,150 @@ def test_record_refuses_what_cannot_work(root: CA) -> None:
     other = CA.root("Another Root")
     with pytest.raises(ServerError, match="failed"):
         record(ec_leaf, tls12_rsa=False, trust=other, hostname=HOSTNAME)
+
+
+# --- the certificate, the words, and recordings that are cut, changed or not TLS at all --------
+
+
+def test_the_recorded_leaf_allows_key_encipherment(leaf: LeafCert) -> None:
+    """RFC 5246 §7.4.2: the note's server certificate must allow RSA key transport."""
+    from cryptography import x509
+
+    usage = leaf.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert usage.key_encipherment
+
+
+def test_the_wrong_key_message_claims_no_random_bytes(root: CA, rsa_recording: Recording) -> None:
+    other = root.issue_cert(HOSTNAME, key_type="rsa", key_encipherment=True)
+    with pytest.raises(DecryptionError) as caught:
+        steal_and_decrypt(rsa_recording, other.private_key)
+    words = str(caught.value)
+    assert "no usable pre-master secret" in words and "random" not in words
+
+
+def test_the_hybrid_group_is_described_as_ml_kem(signing_leaf: LeafCert, root: CA) -> None:
+    """On OpenSSL 3.5+ (Binder) TLS 1.3 negotiates X25519MLKEM768: the server makes no ML-KEM
+    key pair, it encapsulates to the client's one-time key. The words must say so."""
+    recording = record(signing_leaf, tls12_rsa=False, trust=root, hostname=HOSTNAME)
+    hybrid = dataclasses.replace(recording, group="X25519MLKEM768")
+    with pytest.raises(CannotDecryptError) as caught:
+        steal_and_decrypt(hybrid, signing_leaf.private_key)
+    words = str(caught.value)
+    assert "X25519MLKEM768" in words and "ML-KEM" in words and "encapsulat" in words
+    assert "forward secrecy" in words and "ciphertext" in words
+    with pytest.raises(CannotDecryptError) as plain:
+        steal_and_decrypt(recording, signing_leaf.private_key)
+    if "MLKEM" not in recording.group.upper():  # this machine's OpenSSL: X25519
+        assert "ML-KEM" not in str(plain.value)
+
+
+def _records(stream: bytes) -> list[bytes]:
+    records, at = [], 0
+    while at < len(stream):
+        end = at + 5 + int.from_bytes(stream[at + 3 : at + 5], "big")
+        records.append(stream[at:end])
+        at = end
+    return records
+
+
+def _after_ccs(stream: bytes) -> int:
+    """Where the first record after the ChangeCipherSpec starts."""
+    at = 0
+    for data in _records(stream):
+        at += len(data)
+        if data[0] == 20:
+            return at
+    raise AssertionError("no ChangeCipherSpec")
+
+
+def test_a_recording_cut_inside_the_finished_is_not_blamed_on_the_key(
+    leaf: LeafCert, rsa_recording: Recording
+) -> None:
+    wire = rsa_recording.client_to_server
+    cut = dataclasses.replace(rsa_recording, client_to_server=wire[: _after_ccs(wire) + 30])
+    with pytest.raises(ArgumentError, match="cut short.*Finished") as caught:
+        steal_and_decrypt(cut, leaf.private_key)
+    assert "does not open" not in str(caught.value)
+    no_exchange = dataclasses.replace(rsa_recording, client_to_server=_records(wire)[0])
+    with pytest.raises(ArgumentError, match="cut short.*ClientKeyExchange"):
+        steal_and_decrypt(no_exchange, leaf.private_key)
+
+
+def test_a_recording_cut_at_the_end_says_what_was_left_out(
+    leaf: LeafCert, rsa_recording: Recording
+) -> None:
+    cut = dataclasses.replace(rsa_recording, client_to_server=rsa_recording.client_to_server[:-5])
+    opened = steal_and_decrypt(cut, leaf.private_key)
+    assert opened.client_plaintext == b""  # the request's record is incomplete...
+    last_record = _records(rsa_recording.client_to_server)[-1]
+    assert f"{len(last_record) - 5} bytes are an incomplete record" in str(opened)  # ...and said
+    assert opened.server_plaintext == rsa_recording.received_response
+
+
+def test_a_record_too_short_for_gcm_is_a_course_error(
+    leaf: LeafCert, rsa_recording: Recording
+) -> None:
+    longer = rsa_recording.client_to_server + b"\x17\x03\x03\x00\x04abcd"
+    with pytest.raises(DecryptionError, match="too short to be AES-GCM"):
+        steal_and_decrypt(
+            dataclasses.replace(rsa_recording, client_to_server=longer), leaf.private_key
+        )
+
+
+@pytest.mark.parametrize(
+    ("client", "server"),
+    [
+        (b"", b""),
+        (b"\x16\x03\x03\x00\x04\x01\x00\x00\x00" * 3, b"\x16\x03\x03\x00\x05\x02\x00\x00\x01\x00"),
+        (b"\x16\x03\x03\x00\x06\x01\x00\x00\x02\x03\x03", b"\x16\x03\x03\x00\x04\x02\x00\x00\x00"),
+        (bytes(range(256)) * 4, bytes(range(255, -1, -1)) * 4),
+    ],
+    ids=["empty", "tiny-hellos", "hellos-cut", "garbage"],
+)
+def test_bytes_that_are_not_a_recording_are_refused_in_words(
+    leaf: LeafCert, rsa_recording: Recording, client: bytes, server: bytes
+) -> None:
+    broken = dataclasses.replace(rsa_recording, client_to_server=client, server_to_client=server)
+    with pytest.raises(CourseError) as caught:
+        steal_and_decrypt(broken, leaf.private_key)
+    assert "record" in str(caught.value)
+    with pytest.raises(CourseError):
+        what_the_thief_sees(broken)
+
+
+@pytest.mark.skipif(
+    ssl.OPENSSL_VERSION_INFO < (3, 0), reason="SSL_OP_NO_EXTENDED_MASTER_SECRET is OpenSSL 3"
+)
+def test_a_changed_hello_fails_the_finished_check(leaf: LeafCert, root: CA) -> None:
+    """Without EMS the keys depend on the randoms only, so a changed cipher list still opens
+    the records; the client's Finished (a hash of every hello byte) catches it."""
+    recording = record(
+        leaf, tls12_rsa=True, trust=root, hostname=HOSTNAME, extended_master_secret=False
+    )
+    wire = bytearray(recording.client_to_server)
+    session_id = wire[5 + 4 + 34]
+    suites = 5 + 4 + 35 + session_id  # the cipher_suites length, then the list
+    wire[suites + 2 + 1] ^= 0x01  # one byte of the first offered suite
+    changed = dataclasses.replace(recording, client_to_server=bytes(wire))
+    with pytest.raises(DecryptionError, match="Finished does not match") as caught:
+        steal_and_decrypt(changed, leaf.private_key)
+    assert "does not open this recording" not in str(caught.value)
+
+
+def test_record_refuses_wrong_types_and_serves_an_empty_body(leaf: LeafCert, root: CA) -> None:
+    with pytest.raises(ArgumentError, match="extended_master_secret"):
+        record(leaf, tls12_rsa=True, trust=root, hostname=HOSTNAME, extended_master_secret="no")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="request must be bytes"):
+        record(leaf, tls12_rsa=True, trust=root, hostname=HOSTNAME, request="GET /")  # type: ignore[arg-type]
+    empty = record(leaf, tls12_rsa=True, trust=root, hostname=HOSTNAME, response=b"")
+    assert empty.received_response.endswith(b"\r\n\r\n"), empty.received_response
+    assert b"balance" not in empty.received_response  # not the default body
+
+
+def test_a_decryption_shows_its_steps_in_a_notebook(
+    leaf: LeafCert, rsa_recording: Recording
+) -> None:
+    opened = steal_and_decrypt(rsa_recording, leaf.private_key)
+    page = opened._repr_html_()
+    assert page.count("<li>") == len(opened.steps)
+    assert "pre_master_secret" in page and "PRIVATE KEY" not in page
