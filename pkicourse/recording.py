@@ -603,8 +603,8 @@ _FORWARD_SECRECY = (
     "(record(..., tls12_rsa=True)), can be opened with a stolen key."
 )
 _DIFFIE_HELLMAN = (
-    "(EC)DHE: each side made a throwaway key pair, they swapped public halves, and both "
-    "derived the same secret."
+    "each side made a throwaway (EC)DHE key pair, they swapped public halves, and both derived "
+    "the same secret."
 )
 _HYBRID = (
     "a hybrid of two halves. ECDHE (X25519): each side made a throwaway key pair, they swapped "
