@@ -16,10 +16,19 @@ sockets, real certificates and the six scenarios of the course's curriculum
    and mitmproxy work this way);
 6. the victim pins the bank's key (:func:`spki_pin`, :func:`pinned_connect`): 5 fails again.
 
-The players (:func:`players`): "Course Root CA" (in the victim's trust store) issued the bank's
-certificate after the bank passed an ACME http-01 check (:mod:`pkicourse.acme`); the attacker
-has its own CA, "Evil Proxy CA". Like every course root, both are name-constrained to the
-course's reserved names, so neither can vouch for a real site.
+The players (:func:`players`): "Course Root CA" is in the victim's trust store; its
+intermediate "Course Issuing CA" issued the bank's certificate after the bank passed an ACME
+http-01 check (:mod:`pkicourse.acme`). A public root's key does not sign websites' certificates
+itself (Baseline Requirements §6.1.7): it stays offline and signs intermediates, which sign the
+leaves. The attacker has its own CA, "Evil Proxy CA", which signs its forgeries from its root
+directly, as interception proxies such as mitmproxy do: no rule binds an attacker. Like every
+course root, both roots are name-constrained to the course's reserved names, so neither can
+vouch for a real site.
+
+Chrome's errors are written as its warning page shows them, ``NET::ERR_CERT_AUTHORITY_INVALID``
+(as :mod:`pkicourse.tls` and :mod:`pkicourse.validation` do); Chromium's net log, DevTools and
+Playwright write the same code as ``net::ERR_CERT_AUTHORITY_INVALID`` (lesson 06's
+:mod:`pkicourse.gallery`).
 
 Real library calls: the servers and the victim's client are :func:`pkicourse.tls.tls_server`
 and :func:`pkicourse.tls.connect`. The interceptor is ``tls_server(attacker_leaf, http=True,
@@ -123,38 +132,43 @@ _LOGIN_PAGE = (
 class Players:
     """Who is who in lesson 07. Private keys live only in memory, for this lesson."""
 
-    course_root: CA  # "Course Root CA": in the victim's trust store; issued the bank's cert
-    bank: LeafCert  # bank.example's key and certificate, issued after an http-01 check
+    course_root: CA  # "Course Root CA": in the victim's trust store; signs intermediates only
+    bank: LeafCert  # bank.example's key, certificate and intermediate, after an http-01 check
     bank_account_key: keys.PrivateKey = field(repr=False)  # the bank's ACME account key
     evil_ca: CA  # "Evil Proxy CA": the attacker's own CA
     self_signed: LeafCert  # the attacker's self-signed certificate for bank.example (2)
     forged: LeafCert  # the attacker's certificate for bank.example from Evil Proxy CA (4-6)
+    issuing_ca: CA  # "Course Issuing CA": the root's intermediate, which checks and signs
 
 
-def _bank_certificate(root: CA, account_key: keys.PrivateKey, key: keys.PrivateKey) -> LeafCert:
+def _bank_certificate(issuing: CA, account_key: keys.PrivateKey, key: keys.PrivateKey) -> LeafCert:
     """The bank proves control of bank.example (ACME http-01 on its own web server), then the
-    CA signs its CSR for that account."""
+    issuing CA signs its CSR for that account; the bank serves leaf + intermediate."""
     with acme.challenge_server() as web:
-        validator = acme.DomainValidator(root, {BANK: web.port})  # DNS: bank.example -> web
+        validator = acme.DomainValidator(issuing, {BANK: web.port})  # DNS: bank.example -> web
         challenge = validator.new_challenge(BANK, account_key)
         web.publish(challenge.token, acme.key_authorization(challenge.token, account_key))
         result = validator.validate(challenge)
     if not result:
         raise ServerError(f"The bank failed its own domain check: {result.explanation}")
     account = acme.jwk_thumbprint(account_key)
-    return LeafCert(key, [root.issue(make_csr(key, [BANK]), account=account)])
+    return LeafCert(
+        key, [issuing.issue(make_csr(key, [BANK]), account=account), issuing.certificate]
+    )
 
 
 def make_players() -> Players:
-    """New players: the course root, the bank (validated by http-01), the attacker's CA and
-    certificates. Fast: P-256 keys."""
+    """New players: the course root and its issuing CA, the bank (validated by http-01), the
+    attacker's CA and certificates. Fast: P-256 keys."""
     root = CA.root("Course Root CA")
+    issuing = root.create_intermediate("Course Issuing CA")
     account_key = keys.generate_private_key("ec-p256")
-    bank = _bank_certificate(root, account_key, keys.generate_private_key("ec-p256"))
+    bank = _bank_certificate(issuing, account_key, keys.generate_private_key("ec-p256"))
     evil_ca = CA.root("Evil Proxy CA")  # the attacker's CA signs whatever the attacker likes
     impostor_key = keys.generate_private_key("ec-p256")
     self_signed = LeafCert(impostor_key, [make_self_signed(impostor_key, BANK, dns_names=[BANK])])
-    return Players(root, bank, account_key, evil_ca, self_signed, evil_ca.issue_cert(BANK))
+    forged = evil_ca.issue_cert(BANK)
+    return Players(root, bank, account_key, evil_ca, self_signed, forged, issuing)
 
 
 @functools.cache
@@ -437,24 +451,33 @@ def _scenario_2(cast: Players) -> Outcome:
 def _scenario_3(cast: Players) -> Outcome:
     account = keys.generate_private_key("ec-p256")  # the attacker's ACME account key
     with acme.challenge_server() as bank_web, acme.challenge_server() as attacker_web:
-        validator = acme.DomainValidator(cast.course_root, {BANK: bank_web.port})  # real DNS
+        validator = acme.DomainValidator(cast.issuing_ca, {BANK: bank_web.port})  # real DNS
         challenge = validator.new_challenge(BANK, account)
         attacker_web.publish(challenge.token, acme.key_authorization(challenge.token, account))
         result = validator.validate(challenge)  # the CA looks where DNS points: the bank
     csr = make_csr(keys.generate_private_key("ec-p256"), [BANK])
     try:
-        cast.course_root.issue(csr, account=acme.jwk_thumbprint(account))
+        cast.issuing_ca.issue(csr, account=acme.jwk_thumbprint(account))
     except NameNotValidatedError as error:
-        refusal = str(error)
+        refusal = _first_sentence(str(error)).removeprefix("Refused: ")  # not its advice
     else:
         raise CourseError("The CA signed bank.example for the attacker: it must not.")
     why = (
         f"The attacker published its key authorization on its own server, but the CA looks "
         f"where DNS points bank.example, the bank's server: {result.explanation} So the CA "
-        f"refused to sign ({refusal}) With no certificate a trusted root vouches for, the "
-        "attacker is back to scenario 2 or 4."
+        f'refused to sign ("{refusal}"). With no certificate a trusted root vouches for, the '
+        "attacker is back to scenario 2 or 4. (An attacker who could change what the CA itself "
+        "sees of DNS or of Internet routing would pass http-01: that is why the Baseline "
+        "Requirements make a CA repeat the check from several network vantage points, "
+        "§3.2.2.9.)"
     )
     return Outcome(3, SCENARIOS[3], False, None, None, None, why, challenge=result)
+
+
+def _first_sentence(text: str) -> str:
+    """The text up to and including its first ". " (all of it if there is none)."""
+    head, dot, _ = text.partition(". ")
+    return head + "." if dot else text
 
 
 def _scenario_4(cast: Players) -> Outcome:
@@ -578,7 +601,10 @@ class PinTrial:
 def _reissued(cast: Players, key: keys.PrivateKey) -> LeafCert:
     """The bank's new certificate for a new key (bank.example is validated for its account)."""
     account = acme.jwk_thumbprint(cast.bank_account_key)
-    return LeafCert(key, [cast.course_root.issue(make_csr(key, [BANK]), account=account)])
+    issuing = cast.issuing_ca
+    return LeafCert(
+        key, [issuing.issue(make_csr(key, [BANK]), account=account), issuing.certificate]
+    )
 
 
 def _try_pins(

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from pkicourse import keys, mitm, tls
@@ -90,7 +91,9 @@ def test_scenario_3_the_real_ca_looks_at_the_banks_server_and_refuses(
     assert outcome.challenge is not None and not outcome.challenge.ok
     assert outcome.challenge.http_status == 404  # the bank's server has no such token
     assert "refused to sign" in outcome.explanation and outcome.attacker_read is None
-    assert not cast.course_root.is_validated(BANK)  # nobody got bank.example for everyone
+    assert "record_validated" not in outcome.explanation  # the CA's advice is not the story
+    assert not cast.issuing_ca.is_validated(BANK)  # nobody got bank.example for everyone
+    assert not cast.course_root.validated_names  # the root signs intermediates only
 
 
 def test_scenario_4_the_attackers_own_ca_is_refused_20_or_19_when_it_sends_its_root(
@@ -128,8 +131,24 @@ def test_players_is_made_once_and_the_bank_was_validated_for_its_account_only() 
     cast = mitm.players()
     assert "CN=Course Root CA" in cast.course_root.certificate.subject.rfc4514_string()
     assert "CN=Evil Proxy CA" in cast.evil_ca.certificate.subject.rfc4514_string()
-    assert cast.course_root.validation_methods[BANK] == "http-01"
-    assert not cast.course_root.is_validated(BANK)  # an account's validation, not everyone's
+    assert cast.issuing_ca.validation_methods[BANK] == "http-01"
+    assert not cast.issuing_ca.is_validated(BANK)  # an account's validation, not everyone's
+
+
+def test_a_root_does_not_sign_the_banks_certificate_its_intermediate_does(
+    cast: mitm.Players,
+) -> None:
+    """BR §6.1.7: a public root's key signs no subscriber certificate; the bank sends both."""
+    leaf, intermediate = cast.bank.chain
+    root = cast.course_root.certificate
+    assert leaf.issuer == intermediate.subject == cast.issuing_ca.certificate.subject
+    assert intermediate.issuer == root.subject and leaf.issuer != root.subject
+    basic = intermediate.extensions.get_extension_for_class(x509.BasicConstraints).value
+    assert basic.ca
+    with mitm.bank_server(cast) as bank:
+        seen = tls.connect(bank.port, hostname=BANK, trust=root)  # the root alone is trusted
+    assert seen.ok and seen.chain[:2] == [leaf, intermediate]
+    assert "CN=Course Issuing CA" in intermediate.subject.rfc4514_string()
 
 
 # --- the bank ---------------------------------------------------------------------------------
@@ -199,7 +218,7 @@ def test_pinned_connect_tells_the_pin_verdict(cast: mitm.Players) -> None:
     assert stopped.chain == [cast.forged.certificate, cast.evil_ca.certificate]  # verified
     assert (through.ok, through.pinned) == (True, True)
     assert through.response is not None and b"welcome, alice" in through.response
-    assert through.chain == [cast.bank.certificate, cast.course_root.certificate]
+    assert through.chain == [*cast.bank.chain, cast.course_root.certificate]
 
 
 # --- pins -------------------------------------------------------------------------------------
