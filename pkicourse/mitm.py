@@ -58,7 +58,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import NamedTuple
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import ipywidgets as widgets
 from cryptography import x509
@@ -177,12 +177,39 @@ def players() -> Players:
     return make_players()
 
 
+def _cast(cast: object) -> Players:
+    """``cast``, or the lesson's :func:`players` when it is None; anything else is refused."""
+    if cast is None:
+        return players()
+    if not isinstance(cast, Players):
+        raise ArgumentError(
+            f"cast must be the players from mitm.players() or mitm.make_players() (or "
+            f"nothing, for the lesson's), not {type(cast).__name__}."
+        )
+    return cast
+
+
+def _leaf(leaf: object, what: str) -> LeafCert:
+    if not isinstance(leaf, LeafCert):
+        raise ArgumentError(
+            f"{what} must be a LeafCert (a key and its certificate, such as players().bank or "
+            f"ca.issue_cert('{BANK}')), not {type(leaf).__name__}."
+        )
+    return leaf
+
+
 # --- the bank ---------------------------------------------------------------------------------
 
 
 def login_request(password: str = PASSWORD, *, user: str = USER) -> bytes:
-    """The victim's login: an HTTP POST of a form with the user name and (made-up) password."""
-    body = f"user={user}&password={password}".encode()
+    """The victim's login: an HTTP POST of a form with the user name and (made-up) password.
+
+    The form is URL-encoded (``urllib.parse.urlencode``), so ``&``, ``=`` or ``+`` in the
+    password arrive as typed."""
+    for name, value in (("password", password), ("user", user)):
+        if type(value) is not str:
+            raise ArgumentError(f"{name} must be text (str), not {type(value).__name__}.")
+    body = urlencode({"user": user, "password": password}).encode()
     head = (
         f"POST /login HTTP/1.1\r\nHost: {BANK}\r\n"
         "Content-Type: application/x-www-form-urlencoded\r\n"
@@ -193,6 +220,10 @@ def login_request(password: str = PASSWORD, *, user: str = USER) -> bytes:
 
 def bank_answer(request: bytes) -> bytes:
     """The bank's web application: ``GET /`` is the login page, ``POST /login`` logs in."""
+    if type(request) is not bytes:
+        raise ArgumentError(
+            f"request must be bytes (an HTTP request), not {type(request).__name__}."
+        )
     head, _, body = request.partition(b"\r\n\r\n")
     line = head.split(b"\r\n", 1)[0]
     if line.startswith(b"POST /login "):
@@ -215,8 +246,9 @@ def bank_server(
     ``tls.tls_server(bank certificate, http=True, handler=bank_answer)``. ``leaf``: another
     certificate for the bank (a new key after a rotation, see :func:`pinning_costs`).
     """
-    cast = players() if cast is None else cast
-    with tls.tls_server(cast.bank if leaf is None else leaf, http=True, handler=bank_answer) as s:
+    cast = _cast(cast)
+    served = cast.bank if leaf is None else _leaf(leaf, "leaf")
+    with tls.tls_server(served, http=True, handler=bank_answer) as s:
         yield s
 
 
@@ -251,6 +283,14 @@ def interceptor(
     ``captured`` (the attacker reads it), then ``tls.connect(bank_port, request=...)`` to the
     real bank, which ``trust`` verifies like any client, and answers with the bank's answer.
     """
+    leaf = _leaf(leaf, "leaf (the attacker's certificate)")
+    if type(bank_port) is not int or not 0 < bank_port < 65536:
+        raise ArgumentError(f"bank_port must be a port number from 1 to 65535, not {bank_port!r}.")
+    if not isinstance(trust, (CA, x509.Certificate)):
+        raise ArgumentError(
+            f"trust must be the CA (or its certificate) the attacker checks the real bank "
+            f"against, such as players().course_root, not {type(trust).__name__}."
+        )
     captured: list[bytes] = []
 
     def forward(request: bytes) -> bytes:
@@ -258,6 +298,8 @@ def interceptor(
         answer = tls.connect(bank_port, hostname=BANK, trust=trust, request=request)
         if not answer.ok or answer.response is None:
             raise ServerError(f"The real bank did not answer the attacker: {answer}")
+        # Only the bank's body goes back: the interceptor always answers 200 text/plain, even
+        # when the bank answered otherwise (a simplification: a real proxy copies the status).
         return _body(answer.response)
 
     with tls.tls_server(leaf, http=True, handler=forward) as server:
@@ -332,7 +374,7 @@ class Eavesdropped:
 def eavesdrop(cast: Players | None = None) -> Eavesdropped:
     """The victim logs in to the real bank through :func:`pkicourse.recording.relay`, a TCP
     relay that keeps every byte: what someone who can only watch the wire gets."""
-    cast = players() if cast is None else cast
+    cast = _cast(cast)
     with bank_server(cast) as bank, relay(bank.port) as wire:
         seen = tls.connect(
             wire.port, hostname=BANK, trust=cast.course_root, request=login_request()
@@ -525,7 +567,7 @@ def play(scenario: int, cast: Players | None = None) -> Outcome:
     if type(scenario) is not int or scenario not in _PLAYS:
         raise ArgumentError(f"scenario must be a number from 1 to 6, not {scenario!r}.")
     start = time.perf_counter()
-    outcome = _PLAYS[scenario](players() if cast is None else cast)
+    outcome = _PLAYS[scenario](_cast(cast))
     return dataclasses.replace(outcome, seconds=time.perf_counter() - start)
 
 
@@ -578,6 +620,13 @@ def _what_was_read(outcome: Outcome) -> str:
 
 def outcomes_table(outcomes: Sequence[Outcome]) -> OutcomeTable:
     """A table of :func:`play_all`'s outcomes."""
+    if isinstance(outcomes, (str, bytes)) or not isinstance(outcomes, Sequence):
+        raise ArgumentError(f"give a list of outcomes (play_all()), not {type(outcomes).__name__}.")
+    wrong = [type(o).__name__ for o in outcomes if not isinstance(o, Outcome)]
+    if wrong:
+        raise ArgumentError(
+            f"each item must be an Outcome from play() or play_all(), not {wrong[0]}."
+        )
     return OutcomeTable(list(outcomes))
 
 
@@ -627,7 +676,7 @@ def pinning_costs(cast: Players | None = None) -> list[PinTrial]:
     move to that key. A pin on the CA's key survives the bank's key changes, still stops a
     certificate from another CA (the attacker's), and breaks when the bank changes CA.
     """
-    cast = players() if cast is None else cast
+    cast = _cast(cast)
     new_key, backup_key = keys.generate_private_key("ec-p256"), keys.generate_private_key("ec-p256")
     rotated, to_backup = _reissued(cast, new_key), _reissued(cast, backup_key)
     other_ca = CA.root("Other Public CA")
@@ -680,7 +729,7 @@ class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
     """
 
     def __init__(self, cast: Players | None = None) -> None:
-        self.cast = players() if cast is None else cast
+        self.cast = _cast(cast)
         first, _ = self._visit(proceed=False)  # the browser's first try: refused
         self.verify_code, self.browser_error = first.verify_code, first.browser_error
         self.captured: bytes | None = None

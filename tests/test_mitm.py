@@ -416,3 +416,52 @@ def test_pinned_connect_to_a_silent_server_times_out_with_a_server_error(
         mitm.pinned_connect(
             0, hostname=BANK, trust=cast.course_root, pins=[mitm.spki_pin(cast.bank)]
         )
+
+
+# --- wrong arguments get words ----------------------------------------------------------------
+
+
+def test_wrong_arguments_are_course_errors_with_words(cast: mitm.Players) -> None:
+    pin = [mitm.spki_pin(cast.bank)]
+    cases = [
+        (lambda: mitm.play(1, "x"), "cast must be the players"),  # type: ignore[arg-type]
+        (lambda: mitm.play_all(cast.bank), "cast must be the players"),  # type: ignore[arg-type]
+        (lambda: mitm.pinning_costs(1), "cast must be the players"),  # type: ignore[arg-type]
+        (lambda: mitm.eavesdrop("cast"), "cast must be the players"),  # type: ignore[arg-type]
+        (lambda: mitm.proceed_anyway_widget([]), "cast must be the players"),  # type: ignore[arg-type]
+        (lambda: mitm.bank_server("x").__enter__(), "cast must be the players"),  # type: ignore[arg-type]
+        (lambda: mitm.bank_server(cast, leaf=cast.bank.certificate).__enter__(), "LeafCert"),  # type: ignore[arg-type]
+        (lambda: mitm.interceptor(b"x", 1, trust=cast.course_root).__enter__(), "LeafCert"),  # type: ignore[arg-type]
+        (lambda: mitm.interceptor(cast.forged, "1", trust=cast.course_root).__enter__(), "port"),  # type: ignore[arg-type]
+        (lambda: mitm.interceptor(cast.forged, 1, trust="root").__enter__(), "trust must be"),  # type: ignore[arg-type]
+        (lambda: mitm.login_request(42), "password must be text"),  # type: ignore[arg-type]
+        (lambda: mitm.login_request(user=None), "user must be text"),  # type: ignore[arg-type]
+        (lambda: mitm.bank_answer("GET / HTTP/1.1"), "request must be bytes"),  # type: ignore[arg-type]
+        (lambda: mitm.outcomes_table(None), "list of outcomes"),  # type: ignore[arg-type]
+        (lambda: mitm.outcomes_table(["1"]), "must be an Outcome"),  # type: ignore[list-item]
+        (lambda: mitm.pinned_connect(1, hostname=BANK, trust=cast.course_root, pins=pin,
+                                     request="x"), "request must be bytes"),  # type: ignore[arg-type]
+        (lambda: mitm.pinned_connect(1, hostname=BANK, trust=cast.course_root, pins=pin,
+                                     timeout=-1), "timeout must be a positive"),
+    ]  # fmt: skip
+    for call, words in cases:
+        with pytest.raises(ArgumentError, match=words):
+            call()
+
+
+def test_the_login_form_is_url_encoded(cast: mitm.Players, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A password with &, = or + arrives as typed: the form is URL-encoded."""
+    odd = "a&b=c+d %"
+    request = mitm.login_request(odd)
+    assert b"password=a%26b%3Dc%2Bd+%25" in request
+    assert b"wrong user name or password" in mitm.bank_answer(request)
+    monkeypatch.setattr(mitm, "PASSWORD", odd)  # the bank now expects the odd password
+    assert mitm.bank_answer(request).startswith(b"welcome, alice")
+    monkeypatch.undo()
+    with mitm.bank_server(cast) as bank:
+        seen = tls.connect(
+            bank.port, hostname=BANK, trust=cast.course_root, request=mitm.login_request()
+        )
+    assert seen.response is not None and b"welcome, alice" in seen.response
+    head, _, body = mitm.login_request().partition(b"\r\n\r\n")
+    assert f"Content-Length: {len(body)}".encode() in head
