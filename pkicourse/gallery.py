@@ -13,18 +13,25 @@ The verdicts are keyed by case, not by OpenSSL code: Python's ``ssl`` accepts a 
 with a common name and no subjectAltName (no code at all) that Chrome refuses. The ``chrome``,
 ``curl`` and ``s_client`` columns of :data:`CASES` were measured on real clients
 (tests/test_browser_gallery.py with Chromium 156, tests/test_real_clients.py with curl 7.88.1
-and OpenSSL 3.0.19), which re-check them each run.
+and OpenSSL 3.0.19), which re-check them each run. A verdict's Chrome error always comes
+from :data:`CASES` (measured), never from a mapping of OpenSSL codes: the two differ (the
+revoked site loads in Chromium; the CN-only site has no OpenSSL code but a Chrome error).
+
+Chrome's codes are written ``net::ERR_*`` here, as Chromium's network stack and Playwright
+name them; the warning page shows the same code in capitals (``NET::ERR_CERT_DATE_INVALID``),
+the form lesson 07 and :mod:`pkicourse.tls` use.
 
 Certificates ca.py can make come from :class:`pkicourse.ca.CA` (``create_intermediate``,
-``issue_cert``, ``revoke``, ``crl``); those it does not make (a self-signed leaf, a leaf with
-no subjectAltName, a leaf signed by a certificate that is not a CA, an RSA leaf with the
-keyEncipherment that key transport needs) are written out with ``x509.CertificateBuilder`` in
+``issue_cert``, also ``key_encipherment=True`` for the static-RSA site, ``revoke``, ``crl``);
+those it refuses to make (a self-signed leaf, a leaf with no subjectAltName, a leaf signed by
+a certificate that is not a CA) are written out with ``x509.CertificateBuilder`` in
 :func:`_leaf`. The incomplete chain's intermediate is one no site ever sends, so no browser
 can have met it before.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import html
 import ssl
@@ -41,7 +48,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pkicourse import tls
 from pkicourse.ca import CA, LeafCert
-from pkicourse.errors import InvalidChoiceError
+from pkicourse.errors import ArgumentError, CourseError, InvalidChoiceError
 from pkicourse.validation import verify_chain
 
 __all__ = [
@@ -69,7 +76,8 @@ class Case:
     ``python_ssl``: "accepted" or "refused" by :func:`pkicourse.tls.connect` (Python's ``ssl``
     with the gallery root as its only trust, host name checked, VERIFY_X509_STRICT; for
     ``revoked`` also the CRL). ``verify_code``: OpenSSL's verify code, None when none.
-    ``chrome``: the ``net::ERR_*`` Chromium shows ("" = the page loads). ``curl`` and
+    ``chrome``: the ``net::ERR_*`` Chromium shows ("" = the page loads; on the warning page
+    the same code shows as ``NET::ERR_*``). ``curl`` and
     ``s_client``: what ``curl --cacert <root>`` and ``openssl s_client -verify_return_error
     -verify_hostname <name> -CAfile <root>`` do, and the findings around them.
     """
@@ -116,8 +124,9 @@ CASES: Mapping[str, Case] = _cases(
         "wrong.host", "a good certificate, but for other.badssl.test", _REFUSED, 62,
         "net::ERR_CERT_COMMON_NAME_INVALID", "refused (exit 60)",
         "refused (verify error 62); accepted without -verify_hostname, which checks no name",
-        "The name you asked for must be in the certificate's subjectAltName (RFC 6125); a "
-        "valid certificate for another site proves nothing about this one.",
+        "The name you asked for must be in the certificate's subjectAltName (RFC 9525 §6.3, "
+        "which replaced RFC 6125); a valid certificate for another site proves nothing about "
+        "this one.",
     ),
     Case(
         "self-signed", "a leaf that signs itself: no CA vouches for it", _REFUSED, 18,
@@ -141,24 +150,28 @@ CASES: Mapping[str, Case] = _cases(
         "cn-only-no-san", "the name only in the subject's common name, no subjectAltName",
         _ACCEPTED, None, "net::ERR_CERT_COMMON_NAME_INVALID", "accepted (exit 0)",
         "accepted (Verify return code: 0 (ok))",
-        "Browsers read names only from subjectAltName (Chrome since version 58; BR "
-        "§7.1.2.7.12); Python's ssl, curl and OpenSSL still fall back to the common name.",
+        "Chrome reads names only from subjectAltName (since version 58), as RFC 9525 §6.3 now "
+        "requires of every client; the BRs (§7.1.2.7.12) require every name there. Python's "
+        "ssl, curl and OpenSSL still fall back to the common name.",
     ),
     Case(
         "not-a-ca", "the leaf is signed by a website's own certificate (CA:FALSE)", _REFUSED,
         79, "net::ERR_CERT_INVALID", "refused (exit 60)",
         "refused (verify error 79)",
-        "Only a certificate with basicConstraints CA:TRUE may sign others (RFC 5280 §4.2.1.9): "
-        "else any website could issue certificates for every name. Chrome calls it an "
-        "invalid certificate, not an unknown authority.",
+        "Only a certificate with basicConstraints CA:TRUE may sign others (RFC 5280 §4.2.1.9), "
+        "and its keyUsage must allow keyCertSign (§4.2.1.3): the website's certificate has "
+        "neither, else any website could issue certificates for every name. Chrome calls it "
+        "an invalid certificate, not an unknown authority.",
     ),
     Case(
         "revoked", "a good chain whose leaf the intermediate has revoked (on its CRL)",
         _REFUSED, 23, "", "accepted; refused with --crlfile (exit 60)",
         "accepted; refused with -crl_check -CRL <file> (verify error 23)",
         "Revocation is checked only when the client has the CRL: Python's ssl, curl and "
-        "s_client when given it. Chromium fetches no CRL here and loads the page: it relies "
-        "on CRLSets, lists Google pushes to it, which know nothing of a course CA.",
+        "s_client when given it. Chromium loads the page: by default it fetches no CRL and "
+        "asks no OCSP server (and this leaf names no CRL address), for a root added locally "
+        "as for any other; it relies on CRLSets, lists Google pushes to it, which know "
+        "nothing of a course CA.",
     ),
     Case(
         "static-rsa", "TLS 1.2 with RSA key transport only (AES128-GCM-SHA256): no forward "
@@ -166,8 +179,9 @@ CASES: Mapping[str, Case] = _cases(
         "accepted (Verify return code: 0 (ok))",
         "The certificate is fine; the key exchange is not: whoever records a session and "
         "later steals the server's key decrypts it. Python's ssl no longer offers RSA key "
-        "transport by default (its handshake fails, no verify code); Chromium 156, curl and "
-        "s_client (OpenSSL's default list) still accept it.",
+        "transport by default (its handshake fails, no verify code); Chromium, curl and "
+        "s_client (OpenSSL's default list) still accept it: the certificate allows "
+        "keyEncipherment, which RSA key transport needs (RFC 5246 §7.4.2).",
     ),
 )  # fmt: skip
 
@@ -186,13 +200,12 @@ def _leaf(
     issuer_key: ec.EllipticCurvePrivateKey,
     *,
     san: bool = True,
-    key_encipherment: bool = False,
 ) -> x509.Certificate:
     """A TLS server certificate written out, for the cases ca.py refuses to make.
 
     ``san=False``: the name only in the common name (cn-only-no-san). ``issuer_name`` equal to
-    the subject and ``issuer_key`` the leaf's own key: self-signed. ``key_encipherment``: the
-    keyUsage an RSA key-transport server needs (RFC 5246 §7.4.2), instead of digitalSignature.
+    the subject and ``issuer_key`` the leaf's own key: self-signed. ``issuer_key`` a website's
+    own key (CA:FALSE): not-a-ca. ca.py signs none of these: each breaks a rule it enforces.
     """
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     issuer_public = issuer_key.public_key()
@@ -207,9 +220,9 @@ def _leaf(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=not key_encipherment,
+                digital_signature=True,
                 content_commitment=False,
-                key_encipherment=key_encipherment,
+                key_encipherment=False,
                 data_encipherment=False,
                 key_agreement=False,
                 key_cert_sign=False,
@@ -238,7 +251,7 @@ def _ec_key() -> ec.EllipticCurvePrivateKey:
 
 def _written_out(
     name: str, issuer: x509.Certificate | None, issuer_key: ec.EllipticCurvePrivateKey | None,
-    sent: Sequence[x509.Certificate] = (), **options: bool,
+    sent: Sequence[x509.Certificate] = (), *, san: bool = True,
 ) -> LeafCert:  # fmt: skip
     """A key and a :func:`_leaf` certificate for ``name``; no issuer: self-signed."""
     key = _ec_key()
@@ -246,16 +259,7 @@ def _written_out(
     issuer_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     if issuer is not None:
         issuer_name = issuer.subject
-    return LeafCert(key, [_leaf(name, key.public_key(), issuer_name, signer, **options), *sent])
-
-
-def _rsa_leaf(name: str, issuer: CA) -> LeafCert:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    certificate = _leaf(
-        name, key.public_key(), issuer.certificate.subject, _ec_signer(issuer),
-        key_encipherment=True,
-    )  # fmt: skip
-    return LeafCert(key, [certificate, issuer.certificate])
+    return LeafCert(key, [_leaf(name, key.public_key(), issuer_name, signer, san=san), *sent])
 
 
 def _ec_signer(ca: CA) -> ec.EllipticCurvePrivateKey:
@@ -306,7 +310,10 @@ def _site_certificates() -> tuple[CA, dict[str, LeafCert], x509.CertificateRevoc
             [shop.certificate, issuing.certificate],
         ),  # fmt: skip
         "revoked": revoked,
-        "static-rsa": _rsa_leaf(f"static-rsa.{DOMAIN}", issuing),
+        # RSA key transport: keyEncipherment (RFC 5246 §7.4.2), else Chromium refuses it
+        "static-rsa": issuing.issue_cert(
+            f"static-rsa.{DOMAIN}", key_type="rsa", key_encipherment=True
+        ),
     }
     return root, sites, issuing.crl()
 
@@ -358,8 +365,12 @@ def open_gallery(cases: Iterable[str] | None = None) -> Iterator[Gallery]:
     """Start the gallery's sites on 127.0.0.1 (all, or only ``cases``) until the block ends.
 
     Fresh certificates each time (a new gallery root). Leaving the block, even through an
-    exception, stops every server and joins its threads.
+    exception, stops every server and joins its threads. ``cases`` may be one case name.
     """
+    if isinstance(cases, str):
+        cases = [cases]  # open_gallery("good"): one site, not the letters g, o, o, d
+    elif cases is not None and not isinstance(cases, Iterable):
+        raise ArgumentError(f"cases must be a list of case names, not {type(cases).__name__}.")
     chosen = list(CASES) if cases is None else [_case(c).name for c in cases]
     root, certificates, crl = _site_certificates()
     with ExitStack() as servers:
@@ -382,7 +393,13 @@ def open_gallery(cases: Iterable[str] | None = None) -> Iterator[Gallery]:
 
 @dataclass(frozen=True)
 class GalleryVerdict:
-    """What happened at one site: Python's ``ssl`` (``connection``), cryptography, Chrome."""
+    """What happened at one site: Python's ``ssl`` (``connection``), cryptography, Chrome.
+
+    ``chrome`` and ``connection.browser_error`` are both what Chromium really shows there,
+    from :data:`CASES` (measured by tests/test_browser_gallery.py); tls.py's guess from the
+    OpenSSL code is replaced, since it is wrong here for ``revoked`` (Chromium loads the page)
+    and ``cn-only-no-san`` (no OpenSSL code, but a Chrome error).
+    """
 
     case: str
     connection: tls.Connection
@@ -413,9 +430,15 @@ def visit(gallery: Gallery, case: str) -> GalleryVerdict:
     """Visit one site of an open gallery as a browser would, with the gallery root as trust.
 
     Python's ``ssl`` (:func:`pkicourse.tls.connect`, a GET request) and cryptography's verifier
-    (:func:`pkicourse.validation.verify_chain` on the chain the site sends) each decide; for
-    ``revoked`` both are given the CRL.
+    (:func:`pkicourse.validation.verify_chain` on the chain the site sent; when the handshake
+    ended before any certificate arrived, the chain the site is set up to send) each decide;
+    for ``revoked`` both are given the CRL.
     """
+    if not isinstance(gallery, Gallery):
+        raise ArgumentError(
+            f"visit needs the open gallery (with open_gallery() as gallery: visit(gallery, "
+            f"{case!r})), not {type(gallery).__name__}."
+        )
     about = _case(case)
     site = gallery.sites.get(about.name)
     if site is None:
@@ -426,9 +449,11 @@ def visit(gallery: Gallery, case: str) -> GalleryVerdict:
         site.port, hostname=about.hostname, trust=gallery.root_certificate, request=request,
         crl=crl,
     )  # fmt: skip
+    # Chrome's error: the measured one, not tls.py's mapping of the OpenSSL code
+    connection = dataclasses.replace(connection, browser_error=about.chrome or None)
+    sent = connection.chain or site.chain
     checked = verify_chain(
-        site.chain[0], site.chain[1:], roots=[gallery.root_certificate],
-        hostname=about.hostname, crl=crl,
+        sent[0], sent[1:], roots=[gallery.root_certificate], hostname=about.hostname, crl=crl,
     )  # fmt: skip
     return GalleryVerdict(
         case=about.name,
@@ -493,7 +518,19 @@ class GalleryTable:
 
 def gallery_table(verdicts: Iterable[GalleryVerdict]) -> GalleryTable:
     """The verdicts as a table: site, Python ssl, OpenSSL code, cryptography, Chrome, why."""
-    return GalleryTable(tuple(verdicts))
+    if isinstance(verdicts, (str, bytes)) or not isinstance(verdicts, Iterable):
+        raise ArgumentError(
+            f"gallery_table needs the verdicts (gallery_table(visit_all())), not "
+            f"{type(verdicts).__name__}."
+        )
+    kept = tuple(verdicts)
+    wrong = [v for v in kept if not isinstance(v, GalleryVerdict)]
+    if wrong:
+        raise ArgumentError(
+            f"gallery_table needs what visit() or visit_all() returned, not "
+            f"{type(wrong[0]).__name__} ({wrong[0]!r:.40})."
+        )
+    return GalleryTable(kept)
 
 
 def _verdict_html(verdict: GalleryVerdict) -> str:
@@ -522,7 +559,9 @@ class GalleryWidget(widgets.VBox):  # type: ignore[misc]
     """Pick a site: the gallery starts that one site, visits it, stops it, shows the verdict.
 
     Nothing keeps running between picks: no thread or socket is left once a verdict shows.
-    ``show(case)`` does what picking does.
+    ``show(case)`` does what picking does (and raises on failure). A pick that fails shows
+    the error in the widget: an error in a widget's callback would otherwise go to
+    JupyterLab's log, and the learner would see nothing happen.
     """
 
     def __init__(self, case: str = "good") -> None:
@@ -530,14 +569,33 @@ class GalleryWidget(widgets.VBox):  # type: ignore[misc]
                                          description="Site:")  # fmt: skip
         self.result = widgets.HTML()
         super().__init__([self.dropdown, self.result])
-        self.dropdown.observe(lambda change: self.show(change["new"]), names="value")
-        self.show(case)
+        self.dropdown.observe(lambda change: self._picked(change["new"]), names="value")
+        self._picked(case)
 
     def show(self, case: str) -> GalleryVerdict:
-        with open_gallery([case]) as gallery:
-            verdict = visit(gallery, case)
+        try:
+            with open_gallery([case]) as gallery:
+                verdict = visit(gallery, case)
+        except Exception as error:
+            self.result.value = _error_html(error)
+            raise
         self.result.value = _verdict_html(verdict)
         return verdict
+
+    def _picked(self, case: str) -> None:
+        """The Dropdown's callback: the verdict, or the error, shown in the widget."""
+        try:
+            self.show(case)
+        except Exception:  # noqa: BLE001 - show() has put the error in the widget
+            pass
+
+
+def _error_html(error: Exception) -> str:
+    kind = "" if isinstance(error, CourseError) else f"{type(error).__name__}: "
+    return (
+        "<div style='border-left:4px solid #D55E00;padding:4px 10px'><b>This site could not "
+        f"be visited.</b><br>{html.escape(kind + str(error))}</div>"
+    )
 
 
 def gallery_widget(case: str = "good") -> GalleryWidget:

@@ -21,10 +21,11 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pkicourse.gallery import CASES, Gallery, open_gallery
+from pkicourse.gallery import CASES, DOMAIN, Gallery, open_gallery
 
 CHROMIUM = "/usr/bin/chromium"
 CERTUTIL = shutil.which("certutil")
@@ -70,10 +71,20 @@ def _trust_in_nss(home: Path, root_pem: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gallery, object]]:
+def driver() -> Iterator[object]:
+    """One Playwright for the module (a second one cannot start while it runs)."""
+    with playwright.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="module")
+def chromium(
+    tmp_path_factory: pytest.TempPathFactory, driver: object
+) -> Iterator[tuple[Gallery, object]]:
     """The whole gallery running, and Chromium with its root in a temporary HOME's NSS db."""
     home = tmp_path_factory.mktemp("home")
-    with open_gallery() as gallery, playwright.sync_playwright() as p:
+    p: Any = driver
+    with open_gallery() as gallery:
         _trust_in_nss(home, gallery.root_pem)
         browser = p.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, "HOME": str(home)}
@@ -127,3 +138,44 @@ def test_the_interstitial_screenshot(chromium: tuple[Gallery, object]) -> None:
         page.screenshot(path=str(SCREENSHOT))  # type: ignore[attr-defined]
         print(f"saved {SCREENSHOT} ({SCREENSHOT.stat().st_size} bytes)")
     page.close()  # type: ignore[attr-defined]
+
+
+def test_rsa_key_transport_needs_key_encipherment_in_chromium(
+    tmp_path: Path, driver: object
+) -> None:
+    """RFC 5246 §7.4.2, measured: a TLS 1.2 RSA key-transport server whose certificate has
+    digitalSignature only is refused (ERR_SSL_KEY_USAGE_INCOMPATIBLE); the same server with
+    ``issue_cert(..., key_encipherment=True)`` (what the static-rsa site and lesson 06's
+    recording use) loads. OpenSSL and Python's ssl accept both: they do not check the bit."""
+    import ssl
+
+    from pkicourse.ca import CA
+    from pkicourse.tls import tls_server
+
+    root = CA.root("pkicourse Key Usage Test Root")
+    rsa_only = {"maximum_version": ssl.TLSVersion.TLSv1_2, "ciphers": "AES128-GCM-SHA256"}
+    home = tmp_path / "home"
+    _trust_in_nss(home, root.cert_pem)
+    seen: dict[str, str] = {}
+    with (
+        tls_server(
+            root.issue_cert(f"ku-signing.{DOMAIN}", key_type="rsa"), http=True, **rsa_only
+        ) as signing,  # type: ignore[arg-type]
+        tls_server(
+            root.issue_cert(f"ku-key-transport.{DOMAIN}", key_type="rsa", key_encipherment=True),
+            http=True,
+            **rsa_only,  # type: ignore[arg-type]
+        ) as transport,
+    ):
+        p: Any = driver
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env={**os.environ, "HOME": str(home)}
+        )
+        try:
+            for name, server in (("ku-signing", signing), ("ku-key-transport", transport)):
+                page, seen[name] = _open(browser, f"https://{name}.{DOMAIN}:{server.port}/")
+                page.close()  # type: ignore[attr-defined]
+        finally:
+            browser.close()
+    print(f"\nChromium, TLS 1.2 RSA key transport: {seen}")
+    assert seen == {"ku-signing": "net::ERR_SSL_KEY_USAGE_INCOMPATIBLE", "ku-key-transport": ""}

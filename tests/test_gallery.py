@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 
 from pkicourse import gallery, tls
-from pkicourse.errors import InvalidChoiceError
+from pkicourse.errors import ArgumentError, InvalidChoiceError, ServerError
 from pkicourse.gallery import CASES, gallery_table, gallery_widget, open_gallery, visit, visit_all
 
 ORDER = [
@@ -36,12 +36,14 @@ def test_the_cases_in_the_lessons_order() -> None:
         assert case.name == name
         assert case.hostname == f"{name}.badssl.test"
         assert case.python_ssl in ("accepted", "refused")
-        assert (case.python_ssl == "accepted") == (name in ("good", "cn-only-no-san"))
+        # the columns are checked against live clients elsewhere: Python's ssl in
+        # test_visit_all_matches_the_live_connections, Chromium in test_browser_gallery.py,
+        # curl and s_client in test_real_clients.py
         assert case.chrome == "" or case.chrome.startswith("net::ERR_")
         assert case.what and case.explanation and case.curl and case.s_client
 
 
-def test_visit_all_matches_the_table_in_under_3_seconds() -> None:
+def test_visit_all_matches_the_live_connections_in_under_3_seconds() -> None:
     start = time.monotonic()
     verdicts = visit_all()
     seconds = time.monotonic() - start
@@ -50,12 +52,16 @@ def test_visit_all_matches_the_table_in_under_3_seconds() -> None:
     assert seconds <= 3.0
     assert [v.case for v in verdicts] == ORDER
     for verdict in verdicts:
-        case = CASES[verdict.case]
-        assert verdict.python_ssl_accepts == (case.python_ssl == "accepted"), verdict
-        assert verdict.verify_code == case.verify_code, verdict
-        assert verdict.connection.verify_code == case.verify_code
-        assert verdict.chrome == case.chrome
-        assert case.explanation in verdict.verdict
+        case, live = CASES[verdict.case], verdict.connection
+        # what Python's ssl really did at the live site against what CASES claims
+        assert live.ok == (case.python_ssl == "accepted"), (verdict.case, live)
+        assert live.verify_code == case.verify_code, (verdict.case, live)
+        assert verdict.python_ssl_accepts == live.ok
+        assert verdict.verify_code == live.verify_code
+        if live.verify_code is not None:
+            assert f"(code {live.verify_code})" in verdict.verdict
+        # Chrome's error on the connection is the measured one (CASES), never a code mapping
+        assert live.browser_error == (case.chrome or None), (verdict.case, live.browser_error)
     by_case = {v.case: v for v in verdicts}
     # cryptography's verifier: the good chain and the static-RSA chain (a fine certificate)
     assert {c for c, v in by_case.items() if v.cryptography_accepts} == {"good", "static-rsa"}
@@ -69,6 +75,7 @@ def test_cn_only_python_accepts_cryptography_and_strict_python_refuse() -> None:
         verdict = visit(g, "cn-only-no-san")
         assert verdict.python_ssl_accepts and verdict.verify_code is None
         assert not verdict.cryptography_accepts
+        assert verdict.connection.browser_error == "net::ERR_CERT_COMMON_NAME_INVALID"
         leaf = g.sites["cn-only-no-san"].certificate
         with pytest.raises(x509.ExtensionNotFound):
             leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
@@ -91,6 +98,10 @@ def test_revoked_is_accepted_without_the_crl_and_refused_with_it() -> None:
         verdict = visit(g, "revoked")
         assert not verdict.python_ssl_accepts and verdict.verify_code == 23
         assert not verdict.cryptography_accepts
+        # Chromium loads this page (measured): no guessed ERR_CERT_REVOKED on the connection
+        assert verdict.connection.browser_error is None and verdict.chrome == ""
+        assert "ERR_CERT_REVOKED" not in str(verdict.connection)
+        assert "CRLSets" in CASES["revoked"].explanation
 
 
 def test_static_rsa_connects_once_the_client_offers_rsa_key_transport() -> None:
@@ -104,6 +115,10 @@ def test_static_rsa_connects_once_the_client_offers_rsa_key_transport() -> None:
         assert allowed.ok, allowed
         assert (allowed.version, allowed.cipher) == ("TLSv1.2", "AES128-GCM-SHA256")
         assert allowed.group == tls.RSA_KEY_TRANSPORT
+        # RFC 5246 §7.4.2: key transport needs keyEncipherment (Chromium refuses without it)
+        leaf = g.sites["static-rsa"].certificate
+        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+        assert usage.key_encipherment
 
 
 def test_the_certificates_are_what_each_case_says() -> None:
@@ -166,6 +181,38 @@ def test_the_widget_shows_the_picked_site_and_leaves_nothing_running() -> None:
     assert widget.show("revoked").verify_code == 23
     assert not _course_threads()
     widget.close()
+
+
+def test_a_failing_pick_shows_its_error_in_the_widget(monkeypatch: pytest.MonkeyPatch) -> None:
+    widget = gallery_widget()
+
+    def broken(gallery: object, case: str) -> object:
+        raise ServerError("Nothing answers on that port: made-up failure for the test.")
+
+    monkeypatch.setattr(gallery, "visit", broken)
+    widget.dropdown.value = "expired"  # the callback must not raise into JupyterLab's log
+    assert "could not be visited" in widget.result.value
+    assert "made-up failure for the test" in widget.result.value
+    with pytest.raises(ServerError):
+        widget.show("good")  # called directly, it raises (and shows)
+    assert not _course_threads()
+    widget.close()
+
+
+def test_wrong_arguments_are_course_errors() -> None:
+    with pytest.raises(ArgumentError, match="open gallery"):
+        visit(None, "good")  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="verdicts"):
+        gallery_table(None)  # type: ignore[arg-type]
+    with pytest.raises(ArgumentError, match="visit"):
+        gallery_table(["good"])  # type: ignore[list-item]
+    with pytest.raises(ArgumentError, match="list of case names"):
+        with open_gallery(7):  # type: ignore[arg-type]
+            pass
+    with open_gallery("good") as g:  # one name: that site, not its letters
+        assert list(g.sites) == ["good"]
+        assert visit(g, "good").python_ssl_accepts
+    assert not _course_threads()
 
 
 def test_the_kept_screenshot_is_a_small_png() -> None:
