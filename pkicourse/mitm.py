@@ -359,8 +359,8 @@ class Eavesdropped:
     """What a passive eavesdropper on the wire kept of the victim's login (lesson 07)."""
 
     victim_ok: bool  # the victim logged in to the real bank, as usual
-    client_to_server: bytes  # every byte the victim sent: TLS records
-    server_to_client: bytes  # every byte the bank sent
+    client_to_server: bytes = field(repr=False)  # every byte the victim sent: TLS records
+    server_to_client: bytes = field(repr=False)  # every byte the bank sent
     password_seen: bool  # whether the password appears anywhere in those bytes
 
     def __str__(self) -> str:
@@ -394,7 +394,9 @@ class Outcome:
     ``victim_ok``: the victim's client accepted the server it reached and logged in (through
     the attacker in scenarios 1 and 5). ``attacker_read``: the plaintext the attacker read, or
     None. ``verify_code`` / ``browser_error``: OpenSSL's verify code and Chrome's error for the
-    same failure, when the victim's client refused a certificate. ``victim_response``: the
+    same failure, when the victim's client refused a certificate (``browser_error`` as Chrome's
+    warning page writes it, ``NET::ERR_CERT_AUTHORITY_INVALID``; its net log writes
+    ``net::ERR_CERT_AUTHORITY_INVALID``). ``victim_response``: the
     answer the victim saw; ``challenge``: the CA's domain check (scenario 3);
     ``attacker_visits``: what the attacker's server saw of each visitor (``tls.Visit``: the
     request it read, or the error when the victim refused it).
@@ -636,15 +638,24 @@ def outcomes_table(outcomes: Sequence[Outcome]) -> OutcomeTable:
 @dataclass(frozen=True)
 class PinTrial:
     """One trial of :func:`pinning_costs`: what the client pinned, what the server showed,
-    whether the pinned client went through (``ok``), and why."""
+    whether the pinned client went through (``ok``), and why. ``attacker``: the client met the
+    attacker (a refusal is then the pin working), not the real bank (a refusal is the cost)."""
 
     what: str
     ok: bool
     explanation: str
     connection: tls.Connection
+    attacker: bool = False
+
+    @property
+    def verdict(self) -> str:
+        """Good or bad, in words: "goes through", "attack stopped", "locked out"..."""
+        if self.attacker:
+            return "the attacker got through" if self.ok else "attack stopped"
+        return "goes through" if self.ok else "locked out"
 
     def __str__(self) -> str:
-        return f"{'✔' if self.ok else '✘'} {self.what}: {self.explanation}"
+        return f"{'✔' if self.ok else '✘'} ({self.verdict}) {self.what}: {self.explanation}"
 
 
 def _reissued(cast: Players, key: keys.PrivateKey) -> LeafCert:
@@ -699,7 +710,7 @@ def pinning_costs(cast: Players | None = None) -> list[PinTrial]:
          "the bank's new chain ends at a root whose key no client pinned: locked out."),
     ]  # fmt: skip
     return [
-        PinTrial(what, seen.ok, why, seen)
+        PinTrial(what, seen.ok, why, seen, attacker)
         for what, pins, leaf, trust, attacker, why in trials
         for seen in [_try_pins(cast, pins, leaf, trust, attacker=attacker)]
     ]
@@ -717,6 +728,12 @@ passwords, messages, or credit cards).</p>
 certificate is not trusted by your computer's operating system. This may be caused by a
 misconfiguration or an attacker intercepting your connection.</p></div>
 """
+_HSTS = (
+    '<p style="color:#5f6368;font-size:90%">This bank.example sends no HSTS header. For a site '
+    "the browser knows uses HSTS (Strict-Transport-Security, RFC 6797: it visited before, or "
+    "the site is on the preload list), Chrome offers no way to proceed: a certificate error "
+    "ends the connection with no user recourse (RFC 6797 §8.4, §12.1).</p>"
+)
 
 
 class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
@@ -741,10 +758,22 @@ class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
             layout=widgets.Layout(width="auto"),
         )  # fmt: skip
         self.result = widgets.HTML("")
-        self.back_button.on_click(lambda _button: self.back())
-        self.proceed_button.on_click(lambda _button: self.proceed())
+        self.back_button.on_click(lambda _button: self._click(self.back))
+        self.proceed_button.on_click(lambda _button: self._click(self.proceed))
         buttons = widgets.HBox([self.back_button, self.proceed_button])
-        super().__init__(children=[self.warning, buttons, self.result])
+        super().__init__(children=[self.warning, buttons, widgets.HTML(_HSTS), self.result])
+
+    def _click(self, action: Callable[[], str]) -> None:
+        """Run a button's action; show its error in the widget. (An error in a widget callback
+        goes to JupyterLab's log, not to the cell: the learner would see nothing happen.)"""
+        try:
+            action()
+        except Exception as error:  # any error: shown to the learner, in words
+            self.captured = None
+            self.result.value = (
+                f'<p style="color:#c5221f"><b>That did not work: {type(error).__name__}</b>: '
+                f"{html.escape(str(error))}</p>"
+            )
 
     def _visit(self, *, proceed: bool) -> tuple[tls.Connection, bytes | None]:
         cast = self.cast

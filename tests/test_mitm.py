@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import datetime
 import hashlib
 import inspect
 import shutil
@@ -71,10 +72,20 @@ def test_scenario_1_the_client_that_checks_nothing_gives_the_password_away(
     assert outcome.victim_response is not None and outcome.victim_response.startswith(b"welcome")
 
 
-def test_insecure_client_context_is_the_bad_example() -> None:
+def test_insecure_client_context_accepts_anyone_for_any_name(cast: mitm.Players) -> None:
+    """The bad example takes a certificate from nobody it trusts, for another name, expired."""
     context = mitm.insecure_client_context()
     assert context.verify_mode == ssl.CERT_NONE and context.check_hostname is False
-    assert "Never do this" in (mitm.insecure_client_context.__doc__ or "")
+    stranger = CA.root("Nobody You Know").issue_cert(
+        "elsewhere.example", not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC), days=1
+    )
+    with tls.tls_server(stranger, http=True, handler=lambda _request: b"hello") as server:
+        seen = tls.connect(
+            server.port, hostname=BANK, trust=context, request=b"GET / HTTP/1.1\r\n\r\n"
+        )
+        careful = tls.connect(server.port, hostname=BANK, trust=cast.course_root)
+    assert seen.ok and seen.response is not None and seen.response.endswith(b"hello")
+    assert not careful.ok and careful.verify_code is not None
 
 
 def test_scenario_2_self_signed_is_refused_before_anything_is_sent(cast: mitm.Players) -> None:
@@ -117,7 +128,10 @@ def test_scenario_5_the_installed_rogue_ca_reads_and_forwards(cast: mitm.Players
 def test_scenario_6_pinning_stops_scenario_5(cast: mitm.Players) -> None:
     outcome = mitm.play(6, cast)
     assert not outcome.victim_ok and outcome.attacker_read is None
-    assert "Chrome 72" in outcome.explanation
+    assert outcome.verify_code is None  # the chain verified (Evil Proxy CA is trusted) ...
+    assert outcome.browser_error is None and outcome.victim_response is None
+    [visit] = outcome.attacker_visits  # ... the handshake ended, then the client hung up
+    assert visit.request in (None, b"") and not outcome.password_stolen
 
 
 def test_play_refuses_an_unknown_scenario() -> None:
@@ -170,14 +184,26 @@ def test_bank_server_answers_the_login_page_and_the_login(cast: mitm.Players) ->
     assert wrong.response is not None and b"wrong user name or password" in wrong.response
 
 
-def test_the_interceptor_is_a_course_tls_server_with_a_handler(cast: mitm.Players) -> None:
-    source = Path(mitm.__file__).read_text()
-    assert "tls.tls_server(leaf, http=True, handler=forward)" in source
-    assert "create_server" not in source and "server_side" not in source
+def test_the_interceptor_reads_the_request_and_forwards_it_to_the_bank(
+    cast: mitm.Players,
+) -> None:
+    """A course tls_server whose handler reads the plaintext and passes it on to the bank."""
+    trust = [cast.course_root.certificate, cast.evil_ca.certificate]
+    with mitm.bank_server(cast) as bank:
+        with mitm.interceptor(cast.forged, bank.port, trust=cast.course_root) as evil:
+            seen = tls.connect(evil.port, hostname=BANK, trust=trust, request=mitm.login_request())
+            assert isinstance(evil.server, tls.TLSServer) and evil.port == evil.server.port
+    assert seen.ok and seen.chain[0] == cast.forged.certificate  # the attacker's certificate
+    assert seen.response is not None and b"welcome, alice" in seen.response  # the bank's answer
+    assert evil.captured == [mitm.login_request()]  # read in plaintext by the attacker
+    assert [v.request for v in bank.visits] == [mitm.login_request()]  # and passed on as is
 
 
 def test_mitm_has_no_tls_client_code_of_its_own_but_the_bad_example() -> None:
-    """pinned_connect is tls.connect(pins=...): the one context made here is the bad example."""
+    """pinned_connect is tls.connect(pins=...): the one context made here is the bad example.
+
+    A style check on the source (SPEC7: no TLS code of its own); the behaviour is tested above.
+    """
     tree = ast.parse(Path(mitm.__file__).read_text())
     own = {"wrap_socket", "wrap_bio", "SSLContext", "create_default_context", "MemoryBIO"}
     own |= {"create_connection", "_create_unverified_context", "do_handshake", "sendall", "recv"}
@@ -286,6 +312,13 @@ def test_pinning_costs_rotation_backup_pin_and_ca_pin(cast: mitm.Players) -> Non
     trials = mitm.pinning_costs(cast)
     print("\n" + "\n".join(str(t) for t in trials))
     assert [t.ok for t in trials] == [True, False, True, True, False, False]
+    assert [t.attacker for t in trials] == [False, False, False, False, True, False]
+    assert [t.verdict for t in trials] == [
+        "goes through", "locked out", "goes through", "goes through", "attack stopped",
+        "locked out",
+    ]  # fmt: skip
+    assert str(trials[4]).startswith("✘ (attack stopped) ")
+    assert str(trials[1]).startswith("✘ (locked out) ")
     assert trials[1].connection.verify_code is None  # a valid chain, refused by the pin only
 
 
@@ -316,6 +349,26 @@ def test_proceed_anyway_widget_back_sends_nothing_proceed_gives_the_password_awa
     assert set(threading.enumerate()) == threads_before, "servers must stop after each click"
     widget.back_button.click()
     assert widget.captured is None
+    assert any("HSTS" in getattr(child, "value", "") for child in widget.children)
+
+
+def test_an_error_in_a_button_shows_in_the_widget(
+    cast: mitm.Players, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A widget callback's error would go to JupyterLab's log: the widget shows it instead."""
+    widget = mitm.proceed_anyway_widget(cast)
+
+    def bank_is_down(*, proceed: bool) -> None:
+        raise ServerError("Nothing answers on port 1: start the bank first.")
+
+    monkeypatch.setattr(widget, "_visit", bank_is_down)
+    widget.proceed_button.click()  # no exception escapes the click
+    assert "ServerError" in widget.result.value and "start the bank first" in widget.result.value
+    assert widget.captured is None
+    with pytest.raises(ServerError):  # called directly, the method still raises
+        widget.proceed()
+    widget.back_button.click()
+    assert "Nothing was sent" in widget.result.value
 
 
 # --- curl, a real client ----------------------------------------------------------------------
@@ -398,6 +451,25 @@ def test_the_passive_eavesdropper_sees_only_ciphertext(cast: mitm.Players) -> No
     assert wire.client_to_server[:1] == b"\x16"  # a TLS handshake record comes first
     assert b"alice" not in wire.client_to_server and b"welcome" not in wire.server_to_client
     assert set(threading.enumerate()) == threads_before
+    words = str(wire)
+    assert f"kept {len(wire.client_to_server)} bytes from the victim" in words
+    assert f"{len(wire.server_to_client)} from the bank" in words and "not found" in words
+    assert len(repr(wire)) < 200  # the bytes are left out of the repr (Jupyter shows it)
+
+
+def test_the_outcomes_table_in_text_and_html(cast: mitm.Players) -> None:
+    outcomes = [mitm.play(n, cast) for n in (1, 2)]
+    table = mitm.outcomes_table(outcomes)
+    assert table.rows() == [
+        ("1", mitm.SCENARIOS[1], "logged in", "—", "—", "the password"),
+        ("2", mitm.SCENARIOS[2], "no login", "18", "NET::ERR_CERT_AUTHORITY_INVALID", "nothing"),
+    ]
+    lines = str(table).splitlines()
+    assert len(lines) == 3 and lines[0].split()[:2] == ["#", "scenario"]
+    page = table._repr_html_()
+    assert page.count("<tr>") == 3 and "<td>NET::ERR_CERT_AUTHORITY_INVALID</td>" in page
+    refused = outcomes[1]
+    assert "<pre>" not in refused._repr_html_() and "verify code 18" in str(refused)
 
 
 def test_pinned_connect_to_a_silent_server_times_out_with_a_server_error(
