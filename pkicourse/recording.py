@@ -232,10 +232,16 @@ class Recording:
         version = _SharedVersion()
         readers = {who: _RecordReader(who, version) for who in ("client", "server")}
         pieces = _records_in_order(self)
-        return [
-            readers[who].flight(b"".join(data for _, data in turn))
-            for who, turn in groupby(pieces, key=lambda piece: piece[0])
-        ]
+        try:
+            return [
+                readers[who].flight(b"".join(data for _, data in turn))
+                for who, turn in groupby(pieces, key=lambda piece: piece[0])
+            ]
+        except (IndexError, ValueError) as error:  # a length pointing past the end...
+            raise ArgumentError(
+                "These bytes are not TLS records as record() keeps them (a message is cut "
+                "short or malformed): use a Recording exactly as record() returned it."
+            ) from error
 
     def records(self) -> list[FlightRow]:
         """One row per record, in the order sent: (who, what, size, encrypted)."""

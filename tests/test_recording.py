@@ -469,6 +469,10 @@ def test_bytes_that_are_not_a_recording_are_refused_in_words(
     assert "record" in str(caught.value)
     with pytest.raises(CourseError):
         what_the_thief_sees(broken)
+    try:
+        broken.records()  # nothing to list is fine; a raw IndexError is not
+    except CourseError as error:
+        assert "record" in str(error)
 
 
 @pytest.mark.skipif(
