@@ -690,7 +690,8 @@ def pinning_costs(cast: Players | None = None) -> list[PinTrial]:
     cast = _cast(cast)
     new_key, backup_key = keys.generate_private_key("ec-p256"), keys.generate_private_key("ec-p256")
     rotated, to_backup = _reissued(cast, new_key), _reissued(cast, backup_key)
-    other_ca = CA.root("Other Public CA")
+    other_ca = CA.root("Other Public CA")  # signs from its intermediate, as public CAs do
+    other_issuing = other_ca.create_intermediate("Other Issuing CA")
     root, leaf_pin, ca_pin = cast.course_root, spki_pin(cast.bank), spki_pin(cast.course_root)
     trials = [
         ("Pin the bank's key; the bank still uses it", [leaf_pin], cast.bank, [root], False,
@@ -706,7 +707,7 @@ def pinning_costs(cast: Players | None = None) -> list[PinTrial]:
         ("Pin the CA's key; the attacker's CA is installed (scenario 5)", [ca_pin], cast.forged,
          [root, cast.evil_ca], True, "the chain ends at Evil Proxy CA, whose key is not pinned."),
         ("Pin the CA's key; the bank moves to another CA", [ca_pin],
-         other_ca.issue_cert(BANK), [root, other_ca], False,
+         other_issuing.issue_cert(BANK), [root, other_ca], False,
          "the bank's new chain ends at a root whose key no client pinned: locked out."),
     ]  # fmt: skip
     return [

@@ -319,6 +319,9 @@ def test_pinning_costs_rotation_backup_pin_and_ca_pin(cast: mitm.Players) -> Non
     ]  # fmt: skip
     assert str(trials[4]).startswith("✘ (attack stopped) ")
     assert str(trials[1]).startswith("✘ (locked out) ")
+    for trial in trials:  # the real bank's chains: leaf, intermediate, root (BR §6.1.7)
+        if not trial.attacker and trial.connection.verify_code is None:
+            assert len(trial.connection.chain) == 3, trial.what
     assert trials[1].connection.verify_code is None  # a valid chain, refused by the pin only
 
 
