@@ -743,7 +743,8 @@ class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
     Made by :func:`proceed_anyway_widget`. ``back()`` (the "Back to safety" button) sends
     nothing; ``proceed()`` (the "Proceed to bank.example (unsafe)" button) logs in through the
     attacker and shows what it captured. Each visit starts the bank and the attacker and stops
-    them (threads joined) before the method returns.
+    them (threads joined) before the method returns. A button whose action fails shows the
+    error in the widget (``result``); the methods called directly raise it.
     """
 
     def __init__(self, cast: Players | None = None) -> None:
