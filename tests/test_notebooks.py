@@ -258,17 +258,21 @@ def _run_guarded(nb: nbformat.NotebookNode, path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("name", LESSONS)
-def test_lesson_runs_offline_and_leaves_no_private_key(name: str, tmp_path: Path) -> None:
+def test_lesson_runs_offline_and_leaves_no_private_key(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly and
     leaves no thread and no TCP socket behind; its last cell removes every private key it
     wrote, and it writes nothing outside its folder."""
-    before = set(Path(tempfile.gettempdir()).glob("pkicourse-*"))
-    assert _run_guarded(_source(name), tmp_path) == []
-    left = [p for p in tmp_path.rglob("*") if holds_private_key(p)]
+    lesson, temporary = tmp_path / "lesson", tmp_path / "tmp"
+    lesson.mkdir()
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))  # the kernel's own temporary folder
+    assert _run_guarded(_source(name), lesson) == []
+    left = [p for p in lesson.rglob("*") if holds_private_key(p)]
     assert left == [], f"private keys outlive Run All: {left}"
-    new = set(Path(tempfile.gettempdir()).glob("pkicourse-*")) - before
-    in_tmp = [p for folder in new for p in folder.rglob("*") if holds_private_key(p)]
-    assert in_tmp == [], f"private keys left in {tempfile.gettempdir()}: {in_tmp}"
+    in_tmp = [p for p in temporary.rglob("*") if holds_private_key(p)]
+    assert in_tmp == [], f"private keys left in the temporary folder: {in_tmp}"
 
 
 @pytest.mark.parametrize("name", LESSONS)
