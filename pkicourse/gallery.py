@@ -5,7 +5,9 @@ After badssl.com, with no network: each case of :data:`CASES` is a real server
 gallery root CA (made fresh by :func:`open_gallery`; the client's only trust). :func:`visit`
 connects to a site with :func:`pkicourse.tls.connect` (Python's ``ssl``, the system OpenSSL)
 and also asks ``cryptography.x509.verification`` (:func:`pkicourse.validation.verify_chain`)
-about the chain the site sends. :func:`visit_all` does all of it in well under 3 s;
+about the chain the site sends (that verifier checks no revocation: for ``revoked`` the
+CRL is checked by verify_chain's own code, and Python's ``ssl`` is given the CRL too).
+:func:`visit_all` does all of it in well under 3 s;
 :func:`gallery_table` shows the verdicts, :func:`gallery_widget` lets a learner pick a site
 (each pick starts that one site, visits it and stops it: nothing is left running).
 
@@ -124,9 +126,9 @@ CASES: Mapping[str, Case] = _cases(
         "wrong.host", "a good certificate, but for other.badssl.test", _REFUSED, 62,
         "net::ERR_CERT_COMMON_NAME_INVALID", "refused (exit 60)",
         "refused (verify error 62); accepted without -verify_hostname, which checks no name",
-        "The name you asked for must be in the certificate's subjectAltName (RFC 9525 §6.3, "
-        "which replaced RFC 6125); a valid certificate for another site proves nothing about "
-        "this one.",
+        "The name you asked for must be in the certificate's subjectAltName (RFC 9525 §2 and, "
+        "for HTTPS, RFC 9110 §4.3.4; matched as RFC 9525 §6.3 says, which replaced RFC 6125); "
+        "a valid certificate for another site proves nothing about this one.",
     ),
     Case(
         "self-signed", "a leaf that signs itself: no CA vouches for it", _REFUSED, 18,
@@ -144,15 +146,17 @@ CASES: Mapping[str, Case] = _cases(
         "incomplete-chain", "the leaf alone: its intermediate is not sent", _REFUSED, 20,
         "net::ERR_CERT_AUTHORITY_INVALID", "refused (exit 60)", "refused (verify error 20)",
         "The server must send the intermediates: without them the client cannot build a path "
-        "to its root (browsers may fetch it from the AIA URL; this leaf has none).",
+        "to its root (browsers may fetch it from the Authority Information Access (AIA) URL; "
+        "this leaf has none).",
     ),
     Case(
         "cn-only-no-san", "the name only in the subject's common name, no subjectAltName",
         _ACCEPTED, None, "net::ERR_CERT_COMMON_NAME_INVALID", "accepted (exit 0)",
         "accepted (Verify return code: 0 (ok))",
-        "Chrome reads names only from subjectAltName (since version 58), as RFC 9525 §6.3 now "
-        "requires of every client; the BRs (§7.1.2.7.12) require every name there. Python's "
-        "ssl, curl and OpenSSL still fall back to the common name.",
+        "Chrome reads names only from subjectAltName (since version 58), as RFC 9525 §2 and, "
+        "for HTTPS, RFC 9110 §4.3.4 require (no name from the common name); the CA/Browser "
+        "Forum's Baseline Requirements (§7.1.2.7.12) require every name there. Python's ssl, "
+        "curl and OpenSSL still fall back to the common name.",
     ),
     Case(
         "not-a-ca", "the leaf is signed by a website's own certificate (CA:FALSE)", _REFUSED,
@@ -167,8 +171,10 @@ CASES: Mapping[str, Case] = _cases(
         "revoked", "a good chain whose leaf the intermediate has revoked (on its CRL)",
         _REFUSED, 23, "", "accepted; refused with --crlfile (exit 60)",
         "accepted; refused with -crl_check -CRL <file> (verify error 23)",
-        "Revocation is checked only when the client has the CRL: Python's ssl, curl and "
-        "s_client when given it. Chromium loads the page: by default it fetches no CRL and "
+        "Revocation is checked only when the client has the CRL: here Python's ssl was given "
+        "it; cryptography's verifier checks no revocation, so the refusal in its column is the "
+        "course's own CRL check (validation.verify_chain); curl and s_client refuse when given "
+        "it. Chromium loads the page: by default it fetches no CRL and "
         "asks no OCSP server (and this leaf names no CRL address), for a root added locally "
         "as for any other; it relies on CRLSets, lists Google pushes to it, which know "
         "nothing of a course CA.",
@@ -408,6 +414,7 @@ class GalleryVerdict:
     verify_code: int | None
     python_ssl_accepts: bool
     cryptography_accepts: bool
+    given_crl: bool = False  # both were given the CRL (revoked); cryptography checks none itself
 
     def __str__(self) -> str:
         mark = "✔" if self.python_ssl_accepts else "✘"
@@ -432,7 +439,8 @@ def visit(gallery: Gallery, case: str) -> GalleryVerdict:
     Python's ``ssl`` (:func:`pkicourse.tls.connect`, a GET request) and cryptography's verifier
     (:func:`pkicourse.validation.verify_chain` on the chain the site sent; when the handshake
     ended before any certificate arrived, the chain the site is set up to send) each decide;
-    for ``revoked`` both are given the CRL.
+    for ``revoked`` both are given the CRL (``given_crl``): ``ssl`` checks it itself,
+    cryptography's verifier checks no revocation, so verify_chain's own CRL check decides.
     """
     if not isinstance(gallery, Gallery):
         raise ArgumentError(
@@ -463,6 +471,7 @@ def visit(gallery: Gallery, case: str) -> GalleryVerdict:
         verify_code=connection.verify_code,
         python_ssl_accepts=connection.ok,
         cryptography_accepts=checked.ok,
+        given_crl=crl is not None,
     )
 
 
@@ -477,14 +486,26 @@ def visit_all() -> list[GalleryVerdict]:
 _HEADINGS = ("Site", "Python ssl", "OpenSSL code", "cryptography", "Chrome's error", "Why")
 
 
+def _python_words(verdict: GalleryVerdict) -> str:
+    words = "accepted" if verdict.python_ssl_accepts else "refused"
+    return f"{words} (given the CRL)" if verdict.given_crl else words
+
+
+def _cryptography_words(verdict: GalleryVerdict) -> str:
+    words = "accepted" if verdict.cryptography_accepts else "refused"
+    if verdict.given_crl:  # cryptography's verifier checks no revocation: verify_chain does
+        return f"{words} (given the CRL: the course's CRL check, not cryptography's)"
+    return words
+
+
 def _row(verdict: GalleryVerdict) -> tuple[str, ...]:
     case = CASES[verdict.case]
     code = "—" if verdict.verify_code is None else str(verdict.verify_code)
     return (
         case.hostname,
-        "accepted" if verdict.python_ssl_accepts else "refused",
+        _python_words(verdict),
         code,
-        "accepted" if verdict.cryptography_accepts else "refused",
+        _cryptography_words(verdict),
         verdict.chrome or "(none: the page loads)",
         case.explanation,
     )
@@ -538,8 +559,11 @@ def _verdict_html(verdict: GalleryVerdict) -> str:
     colour = "#009E73" if verdict.python_ssl_accepts else "#D55E00"
     rows = [
         ("What is wrong", case.what),
-        ("Python's ssl", _words(case, verdict.connection)),
-        ("cryptography's verifier", "accepts" if verdict.cryptography_accepts else "refuses"),
+        (
+            "Python's ssl (given the CRL)" if verdict.given_crl else "Python's ssl",
+            _words(case, verdict.connection),
+        ),
+        ("cryptography's verifier", _cryptography_words(verdict)),
         ("Chromium shows", verdict.chrome or "no error: the page loads"),
         ("curl", case.curl),
         ("openssl s_client", case.s_client),

@@ -102,6 +102,23 @@ def test_revoked_is_accepted_without_the_crl_and_refused_with_it() -> None:
         assert verdict.connection.browser_error is None and verdict.chrome == ""
         assert "ERR_CERT_REVOKED" not in str(verdict.connection)
         assert "CRLSets" in CASES["revoked"].explanation
+        # the table says both clients were given the CRL, and whose CRL check refused it
+        assert verdict.given_crl
+        row = gallery_table([verdict]).rows()[0]
+        assert row[1] == "refused (given the CRL)"
+        assert "given the CRL" in row[3] and "course's CRL check" in row[3]
+        assert "checks no revocation" in CASES["revoked"].explanation
+        assert "given the CRL" in verdict._repr_html_()
+    with open_gallery(["good"]) as g:
+        good = visit(g, "good")
+        assert not good.given_crl and gallery_table([good]).rows()[0][1] == "accepted"
+
+
+def test_the_ban_on_common_names_cites_rfc_9525_section_2_and_rfc_9110() -> None:
+    for case in ("cn-only-no-san", "wrong.host"):
+        words = CASES[case].explanation
+        assert "RFC 9525 §2" in words and "RFC 9110 §4.3.4" in words
+    assert "9525 §6.3" not in CASES["cn-only-no-san"].explanation
 
 
 def test_static_rsa_connects_once_the_client_offers_rsa_key_transport() -> None:
