@@ -173,8 +173,13 @@ def _guard(real):
     return loopback_only
 
 
+def _numeric_only(args, kwargs):
+    flags = kwargs.get("flags", args[3] if len(args) > 3 else 0)
+    return bool(flags & _socket.AI_NUMERICHOST)  # parses an address: asks no DNS server
+
+
 def _no_lookup(host, *args, real=_socket.getaddrinfo, **kwargs):
-    if host is not None and host not in _LOOPBACK:
+    if host is not None and host not in _LOOPBACK and not _numeric_only(args, kwargs):
         raise ConnectionRefusedError(f"OFFLINE GUARD: tried to look up {host!r}")
     return real(host, *args, **kwargs)
 
