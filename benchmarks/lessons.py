@@ -4,9 +4,12 @@
    the wall time (kernel start included), the slowest cell, and the kernel's peak memory
    (its own maximum resident set size, read inside the kernel after the last cell).
 2. Times each helper against the `cryptography` calls it wraps, and prints the helper's overhead.
+3. Runs the local badssl gallery (every site started, visited and stopped) and the six MITM
+   scenarios three times each, and prints every run and the median.
 
 Targets on a 2-core machine: a lesson <= 10 s, any cell <= 2 s, the kernel <= 300 MB, helper
-overhead <= 5 %. Exits 1 when a target is missed, so `make test` fails too.
+overhead <= 5 %, the whole gallery (and the six scenarios) <= 3 s. Exits 1 when a target is
+missed, so `make test` fails too.
 
 A helper's checks (is this a private key? is the message short enough?) cost a fraction of a
 microsecond. Against an operation that itself takes a couple of microseconds (a fingerprint),
@@ -32,6 +35,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "course" / "source"
 MAX_LESSON_S, MAX_CELL_S, MAX_KERNEL_MB, MAX_OVERHEAD = 10.0, 2.0, 300.0, 0.05
+MAX_GALLERY_S = 3.0  # the whole local badssl gallery: start every site, visit each, stop all
 FAST_OP_S, MAX_FAST_EXTRA_S = 20e-6, 1e-6
 
 PEAK_RSS_CELL = """\
@@ -161,6 +165,31 @@ def overhead_cases() -> dict[str, tuple[Callable[[], object], Callable[[], objec
     }
 
 
+def real_servers() -> dict[str, tuple[Callable[[], object], float]]:
+    """Whole runs of real servers on 127.0.0.1 (lessons 06 and 07), each with its target."""
+    from pkicourse import gallery, mitm
+
+    return {
+        "gallery.visit_all (11 sites)": (gallery.visit_all, MAX_GALLERY_S),
+        "mitm.play_all (6 scenarios)": (mitm.play_all, MAX_GALLERY_S),
+    }
+
+
+def time_real_servers(failures: list[str]) -> None:
+    print(f"\n{'real servers on 127.0.0.1':<42}{'runs s':>24}{'median s':>10}{'target s':>10}")
+    for label, (run, target) in real_servers().items():
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            run()
+            runs.append(time.perf_counter() - started)
+        median = statistics.median(runs)
+        shown = " ".join(f"{r:.2f}" for r in runs)
+        print(f"{label:<42}{shown:>24}{median:>10.2f}{target:>10.1f}", flush=True)
+        if median > target:
+            failures.append(f"{label} took {median:.2f} s (target {target:.0f} s)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("lessons", nargs="*", help="lesson names (default: all)")
@@ -194,9 +223,11 @@ def main(argv: list[str] | None = None) -> int:
         if not _within_target(helper_s, direct_s):
             failures.append(f"{label}: helper overhead {extra:.1%}")
 
+    time_real_servers(failures)
+
     targets = (
         "lesson <= 10 s, cell <= 2 s, kernel <= 300 MB, helper overhead <= 5 % "
-        "(<= 1 us per call for operations under 20 us)"
+        "(<= 1 us per call for operations under 20 us), gallery and MITM scenarios <= 3 s"
     )
     print(f"\ntargets: {targets}")
     for failure in failures:
