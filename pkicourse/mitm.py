@@ -605,6 +605,9 @@ class OutcomeTable:
         lines = ("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in table)
         return "\n".join(line.rstrip() for line in lines)
 
+    def __repr__(self) -> str:  # a text-only front end shows the table, not every Outcome's bytes
+        return str(self)
+
     def _repr_html_(self) -> str:
         head = "".join(f"<th>{html.escape(c)}</th>" for c in self._HEAD)
         body = "".join(
@@ -639,13 +642,20 @@ def outcomes_table(outcomes: Sequence[Outcome]) -> OutcomeTable:
 class PinTrial:
     """One trial of :func:`pinning_costs`: what the client pinned, what the server showed,
     whether the pinned client went through (``ok``), and why. ``attacker``: the client met the
-    attacker (a refusal is then the pin working), not the real bank (a refusal is the cost)."""
+    attacker (a refusal is then the pin working), not the real bank (a refusal is the cost).
+    ``str()`` marks a good outcome ✔ (the bank reached, the attacker stopped), a bad one ✘."""
 
     what: str
     ok: bool
     explanation: str
     connection: tls.Connection
     attacker: bool = False
+
+    @property
+    def good(self) -> bool:
+        """True when the outcome is the one the bank's customers want: the real bank reached,
+        or the attacker stopped."""
+        return self.ok != self.attacker
 
     @property
     def verdict(self) -> str:
@@ -655,7 +665,7 @@ class PinTrial:
         return "goes through" if self.ok else "locked out"
 
     def __str__(self) -> str:
-        return f"{'✔' if self.ok else '✘'} ({self.verdict}) {self.what}: {self.explanation}"
+        return f"{'✔' if self.good else '✘'} ({self.verdict}) {self.what}: {self.explanation}"
 
 
 def _reissued(cast: Players, key: keys.PrivateKey) -> LeafCert:
@@ -732,8 +742,8 @@ misconfiguration or an attacker intercepting your connection.</p></div>
 _HSTS = (
     '<p style="color:#5f6368;font-size:90%">This bank.example sends no HSTS header. For a site '
     "the browser knows uses HSTS (Strict-Transport-Security, RFC 6797: it visited before, or "
-    "the site is on the preload list), Chrome offers no way to proceed: a certificate error "
-    "ends the connection with no user recourse (RFC 6797 §8.4, §12.1).</p>"
+    "the site is on the preload list), a certificate error ends the connection (RFC 6797 §8.4) "
+    "and Chrome shows the warning with no Proceed button (§12.1 advises no user recourse).</p>"
 )
 
 
@@ -752,6 +762,7 @@ class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
         first, _ = self._visit(proceed=False)  # the browser's first try: refused
         self.verify_code, self.browser_error = first.verify_code, first.browser_error
         self.captured: bytes | None = None
+        self.proceeded = False  # the learner pressed "Proceed" at least once
         code = html.escape(self.browser_error or "")
         self.warning = widgets.HTML(_WARNING.format(host=BANK, code=code))
         self.back_button = widgets.Button(description="Back to safety", button_style="primary")
@@ -791,15 +802,22 @@ class ProceedAnyway(widgets.VBox):  # type: ignore[misc]
         return seen, (evil.captured[0] if evil.captured else None)
 
     def back(self) -> str:
-        """The "Back to safety" button: no second connection, nothing sent. Returns the text."""
+        """The "Back to safety" button: no second connection, the login not sent. Returns the
+        text (after an earlier "Proceed" it says that what the attacker read then stays read)."""
         self.captured = None
-        text = "You went back. Nothing was sent: the attacker read nothing."
+        text = "You went back. Your login was not sent: the attacker read nothing."
+        if self.proceeded:
+            text = (
+                "You went back. This time your login was not sent; what the attacker read when "
+                "you proceeded stays read (change that password)."
+            )
         self.result.value = f'<p style="color:#007A55"><b>{html.escape(text)}</b></p>'
         return text
 
     def proceed(self) -> str:
         """The "Proceed ... (unsafe)" button: log in through the attacker. Returns the text."""
         seen, self.captured = self._visit(proceed=True)
+        self.proceeded = True
         page = _body(seen.response or b"").decode("utf-8", "replace")
         read = (self.captured or b"").decode("utf-8", "replace")
         text = f"You saw the bank's answer: {page.strip()!r}. The attacker read:\n{read}"

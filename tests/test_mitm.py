@@ -317,8 +317,10 @@ def test_pinning_costs_rotation_backup_pin_and_ca_pin(cast: mitm.Players) -> Non
         "goes through", "locked out", "goes through", "goes through", "attack stopped",
         "locked out",
     ]  # fmt: skip
-    assert str(trials[4]).startswith("✘ (attack stopped) ")
+    assert str(trials[4]).startswith("✔ (attack stopped) ")  # ✔: good for the customers
     assert str(trials[1]).startswith("✘ (locked out) ")
+    assert str(trials[0]).startswith("✔ (goes through) ")
+    assert [t.good for t in trials] == [True, False, True, True, True, False]
     for trial in trials:  # the real bank's chains: leaf, intermediate, root (BR §6.1.7)
         if not trial.attacker and trial.connection.verify_code is None:
             assert len(trial.connection.chain) == 3, trial.what
@@ -344,7 +346,8 @@ def test_proceed_anyway_widget_back_sends_nothing_proceed_gives_the_password_awa
     assert "NET::ERR_CERT_AUTHORITY_INVALID" in widget.warning.value
     assert widget.proceed_button.description == "Proceed to bank.example (unsafe)"
     widget.back_button.click()
-    assert widget.captured is None and "Nothing was sent" in widget.result.value
+    assert widget.captured is None and "login was not sent" in widget.result.value
+    assert "This time" not in widget.result.value
     assert set(threading.enumerate()) == threads_before
     widget.proceed_button.click()
     assert widget.captured is not None and mitm.PASSWORD.encode() in widget.captured
@@ -352,6 +355,8 @@ def test_proceed_anyway_widget_back_sends_nothing_proceed_gives_the_password_awa
     assert set(threading.enumerate()) == threads_before, "servers must stop after each click"
     widget.back_button.click()
     assert widget.captured is None
+    assert "This time your login was not sent" in widget.result.value  # it was sent before
+    assert "stays read" in widget.result.value
     assert any("HSTS" in getattr(child, "value", "") for child in widget.children)
 
 
@@ -371,7 +376,7 @@ def test_an_error_in_a_button_shows_in_the_widget(
     with pytest.raises(ServerError):  # called directly, the method still raises
         widget.proceed()
     widget.back_button.click()
-    assert "Nothing was sent" in widget.result.value
+    assert "login was not sent" in widget.result.value
 
 
 # --- curl, a real client ----------------------------------------------------------------------
@@ -469,6 +474,7 @@ def test_the_outcomes_table_in_text_and_html(cast: mitm.Players) -> None:
     ]
     lines = str(table).splitlines()
     assert len(lines) == 3 and lines[0].split()[:2] == ["#", "scenario"]
+    assert repr(table) == str(table)  # a text-only front end: the table, not the bytes
     page = table._repr_html_()
     assert page.count("<tr>") == 3 and "<td>NET::ERR_CERT_AUTHORITY_INVALID</td>" in page
     refused = outcomes[1]
