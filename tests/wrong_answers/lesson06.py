@@ -98,6 +98,46 @@ def readable_messages(wire, version):
             inner += 4 + size
     return names
 """,
+        "every handshake record read, skipping bytes that are no known type (no ChangeCipherSpec rule)": """
+def readable_messages(wire, version):
+    names = []
+    at = 0
+    while at + 5 <= len(wire):
+        content_type = wire[at]
+        length = int.from_bytes(wire[at + 3:at + 5], "big")
+        fragment = wire[at + 5:at + 5 + length]
+        at += 5 + length
+        if content_type != 22:
+            continue
+        inner = 0
+        while inner + 4 <= len(fragment):
+            size = int.from_bytes(fragment[inner + 1:inner + 4], "big")
+            if fragment[inner] in HANDSHAKE_TYPES:
+                names.append(HANDSHAKE_TYPES[fragment[inner]])
+            inner += 4 + size
+    return names
+""",
+        "encrypted records skipped only when they do not parse (the message length must fit)": """
+def readable_messages(wire, version):
+    names = []
+    at = 0
+    while at + 5 <= len(wire):
+        content_type = wire[at]
+        length = int.from_bytes(wire[at + 3:at + 5], "big")
+        fragment = wire[at + 5:at + 5 + length]
+        at += 5 + length
+        if content_type != 22:
+            continue
+        inner = 0
+        while inner + 4 <= len(fragment):
+            kind = fragment[inner]
+            size = int.from_bytes(fragment[inner + 1:inner + 4], "big")
+            if kind not in HANDSHAKE_TYPES or inner + 4 + size > len(fragment):
+                break
+            names.append(HANDSHAKE_TYPES[kind])
+            inner += 4 + size
+    return names
+""",
     },
     "ex2": {
         "maximum_version instead of minimum_version (TLS 1.2 still accepted)": """
@@ -134,6 +174,28 @@ def tls13_only_context(root_pem):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.load_verify_locations(cadata=root_pem.decode())
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+""",
+        "the system's roots plus the given root (create_default_context)": """
+def tls13_only_context(root_pem):
+    context = ssl.create_default_context()
+    context.load_verify_locations(cadata=root_pem.decode())
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+""",
+        "load_default_certs() plus the given root": """
+def tls13_only_context(root_pem):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_default_certs()
+    context.load_verify_locations(cadata=root_pem.decode())
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+""",
+        "cadata given the PEM bytes (read as DER)": """
+def tls13_only_context(root_pem):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(cadata=root_pem)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
     return context
 """,
     },
