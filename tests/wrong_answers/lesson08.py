@@ -94,6 +94,59 @@ def setup_problem(key_pem, chain_pem, root, hostname):
             return "incomplete-chain"
     return "ok"
 """,
+        "trusts a self-signed root that the server's own file carries": _EX1_KEY_AND_NAME
+        + """
+    for cert, issuer in zip(chain, chain[1:]):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            return "incomplete-chain"
+    last = chain[-1]
+    if last.subject == last.issuer:  # the file ends with a root: its self-signature verifies
+        try:
+            last.verify_directly_issued_by(last)
+            return "ok"
+        except (ValueError, TypeError, InvalidSignature):
+            return "incomplete-chain"
+    try:
+        last.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature):
+        return "incomplete-chain"
+    return "ok"
+""",
+        "checks the last link, to the root, by name only": _EX1_KEY_AND_NAME
+        + """
+    for cert, issuer in zip(chain, chain[1:]):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            return "incomplete-chain"
+    if chain[-1] != root and chain[-1].issuer != root.subject:
+        return "incomplete-chain"
+    return "ok"
+""",
+        "falls back to the CN when the name is not in the SAN": """
+def setup_problem(key_pem, chain_pem, root, hostname):
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    chain = x509.load_pem_x509_certificates(chain_pem)
+    spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if key.public_key().public_bytes(*spki) != chain[0].public_key().public_bytes(*spki):
+        return "key-mismatch"
+    try:
+        san = chain[0].extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = san.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = []
+    common_names = [a.value for a in chain[0].subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    if hostname not in names and hostname not in common_names:  # Python ssl's old rule
+        return "wrong-name"
+    for cert, issuer in zip(chain, [*chain[1:], root], strict=True):
+        try:
+            cert.verify_directly_issued_by(issuer)
+        except (ValueError, TypeError, InvalidSignature):
+            return "incomplete-chain"
+    return "ok"
+""",
         "a file that ends with the root is called incomplete": _EX1_KEY_AND_NAME
         + """
     if chain[-1].subject == chain[-1].issuer:
@@ -111,16 +164,20 @@ def setup_problem(key_pem, chain_pem, root, hostname):
         + """
 
 def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
-    known = [_fingerprint(f[2]) for f in _entries(known_hosts) if host in f[0] and f[1] == key_type]
+    known = [_fingerprint(f[2]) for f in _entries(known_hosts) if host in f[0]]
     if not known:
         return "ask"
     return "connect" if offered_fingerprint in known else "refuse"
 """,
-        "any known key for the host counts, whatever its type": _EX2_LINES
+        "only lines of the offered key type count (a key of another type asks)": _EX2_LINES
         + """
 
 def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
-    known = [_fingerprint(f[2]) for f in _entries(known_hosts) if host in f[0].split(",")]
+    known = [
+        _fingerprint(f[2])
+        for f in _entries(known_hosts)
+        if host in f[0].split(",") and f[1] == key_type
+    ]
     if not known:
         return "ask"
     return "connect" if offered_fingerprint in known else "refuse"
@@ -131,7 +188,7 @@ def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
 def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
     known = []
     for f in _entries(known_hosts):
-        if host in f[0].split(",") and f[1] == key_type:
+        if host in f[0].split(","):
             digest = hashlib.sha256(base64.b64decode(f[2])).digest()
             known.append("SHA256:" + base64.b64encode(digest).decode())
     if not known:
@@ -145,7 +202,7 @@ def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
     known = [
         "SHA256:" + f[2]
         for f in _entries(known_hosts)
-        if host in f[0].split(",") and f[1] == key_type
+        if host in f[0].split(",")
     ]
     if not known:
         return "ask"
@@ -158,7 +215,7 @@ def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
     known = [
         _fingerprint(f[2])
         for f in _entries(known_hosts)
-        if host in f[0].split(",") and f[1] == key_type
+        if host in f[0].split(",")
     ]
     if not known:
         return "connect"
@@ -168,7 +225,7 @@ def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
         + """
 
 def ssh_decision(known_hosts, host, key_type, offered_fingerprint):
-    known = [_fingerprint(f[2]) for f in _entries(known_hosts) if f[0] == host and f[1] == key_type]
+    known = [_fingerprint(f[2]) for f in _entries(known_hosts) if f[0] == host]
     if not known:
         return "ask"
     return "connect" if offered_fingerprint in known else "refuse"
