@@ -227,6 +227,12 @@ class _Version:
     tls13 = False
 
 
+_CUT = (
+    "These bytes are not whole TLS records: {what} is cut short. OpenSSL never writes that; "
+    "give the bytes exactly as one side sent them (a Flight's data, or a recording)."
+)
+
+
 class _Reader:
     """Cuts one side's bytes into records, remembering what that side has sent before."""
 
@@ -242,13 +248,13 @@ class _Reader:
         offset = 0
         while offset < len(data):
             if offset + _HEADER > len(data):
-                raise AssertionError("a TLS record header was cut short")  # never from OpenSSL
+                raise ArgumentError(_CUT.format(what="a record header (5 bytes)"))
             content_type = data[offset]
             version = int.from_bytes(data[offset + 1 : offset + 3], "big")
             length = int.from_bytes(data[offset + 3 : offset + 5], "big")
             fragment = data[offset + _HEADER : offset + _HEADER + length]
             if len(fragment) != length:
-                raise AssertionError("a TLS record was cut short")  # never from OpenSSL
+                raise ArgumentError(_CUT.format(what=f"a record of {length} bytes"))
             offset += _HEADER + length
             # TLS 1.3 encrypts into application_data records only (its ChangeCipherSpec is a
             # dummy); TLS 1.2 encrypts every record a side sends after its ChangeCipherSpec.
@@ -288,6 +294,8 @@ class _Reader:
 
 def _chose_tls13(server_hello: bytes) -> bool:
     """Does this ServerHello's supported_versions extension say TLS 1.3 (RFC 8446 §4.2.1)?"""
+    if len(server_hello) < 35:
+        return False  # too short to hold its version, random and session id
     at = 35 + server_hello[34] + 3  # version, random, session id, cipher suite, compression
     end = at + 2 + int.from_bytes(server_hello[at : at + 2], "big")
     at += 2
@@ -351,6 +359,15 @@ class HandshakeStepper:
         server_context = _check_context(server_context, "server_context", server_side=True)
         if not isinstance(hostname, str) or not hostname:
             raise ArgumentError("hostname must be the server's name as text, like 'bank.example'.")
+        try:
+            hostname.encode("idna")  # what ssl sends as the server name (SNI)
+        except UnicodeError:
+            raise ArgumentError(
+                f"hostname {hostname!r} is not a valid host name: each part between dots must "
+                "have 1 to 63 characters. Write it as 'bank.example'."
+            ) from None
+        if "\x00" in hostname:
+            raise ArgumentError(f"hostname {hostname!r} holds a NUL character: remove it.")
         self._version = _Version()
         self._sides = (
             _Side(client_context, "client", hostname, self._version),
@@ -434,6 +451,22 @@ def step_through(
     return HandshakeStepper(client_context, server_context, hostname=hostname).run()
 
 
+#: OpenSSL's reason for a failed handshake -> what it usually means here, and what to do.
+_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "NO_SHARED_CIPHER": " No cipher suite both sides can use: often the server context has "
+        "no certificate and key (leaf.configure_cert(server_context)).",
+        "PEER_DID_NOT_RETURN_A_CERTIFICATE": " The server requires a client certificate "
+        "(verify_mode CERT_REQUIRED) and the client sent none: give the client context one "
+        "(load_cert_chain), or do not require it.",
+        "UNSUPPORTED_PROTOCOL": " The two contexts allow no TLS version in common: check "
+        "minimum_version and maximum_version.",
+        "TLSV1_ALERT_PROTOCOL_VERSION": " The two contexts allow no TLS version in common: "
+        "check minimum_version and maximum_version.",
+    }
+)
+
+
 def _failure(error: ssl.SSLError, who: Sender, flights: list[Flight]) -> HandshakeError:
     if isinstance(error, ssl.SSLCertVerificationError):
         code = int(error.verify_code)
@@ -450,9 +483,10 @@ def _failure(error: ssl.SSLError, who: Sender, flights: list[Flight]) -> Handsha
             verify_code=code,
         )
     reason = str(error.reason or error)
+    why = _REASONS.get(reason, "")
     return HandshakeError(
-        f"The handshake failed on the {who}'s side ({reason}). Everything sent until then, "
-        "alert included, is in .flights.",
+        f"The handshake failed on the {who}'s side ({reason}).{why} Everything sent until "
+        "then, alert included, is in .flights.",
         flights,
         verify_code=None,
     )

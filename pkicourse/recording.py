@@ -309,7 +309,19 @@ def _client_context(
             raise ArgumentError("Turning the extended master secret off needs OpenSSL 3.0+.")
         context.options |= 1  # SSL_OP_NO_EXTENDED_MASTER_SECRET
     if keylog_filename is not None:
-        context.keylog_filename = os.fspath(keylog_filename)  # the format Wireshark reads
+        if not isinstance(keylog_filename, (str, os.PathLike)):
+            raise ArgumentError(
+                "keylog_filename must be a file name (str or Path), not "
+                f"{type(keylog_filename).__name__}."
+            )
+        try:
+            context.keylog_filename = os.fspath(keylog_filename)  # the format Wireshark reads
+        except OSError as error:
+            raise ArgumentError(
+                f"keylog_filename {os.fspath(keylog_filename)!r} cannot be written "
+                f"({error.strerror}): give a file in a folder that exists, e.g. in the "
+                "lesson's WORK folder."
+            ) from None
     return context
 
 
@@ -407,6 +419,11 @@ def prf(secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
     P_SHA256(secret, seed) = HMAC(secret, A(1) + seed) + HMAC(secret, A(2) + seed) + ...,
     A(0) = seed and A(i) = HMAC(secret, A(i-1)); cut to ``length`` bytes.
     """
+    for what, value in (("secret", secret), ("label", label), ("seed", seed)):
+        if type(value) is not bytes:
+            raise ArgumentError(f'{what} must be bytes (b"..."), not {type(value).__name__}.')
+    if type(length) is not int or not 0 <= length <= 1 << 20:
+        raise ArgumentError(f"length must be a number of bytes from 0 to 1 MiB, not {length!r}.")
     seed = label + seed
     a = seed  # A(0)
     output = b""
@@ -849,9 +866,9 @@ def _certificate_subject(server: _Side) -> str | None:
     size = int.from_bytes(message[7:10], "big")  # after certificate_list's 3-byte length
     try:
         certificate = x509.load_der_x509_certificate(message[10 : 10 + size])
-    except ValueError:
+        return certificate.subject.rfc4514_string()
+    except (ValueError, x509.InvalidVersion):
         return "(a Certificate message that does not parse: the recording was changed)"
-    return certificate.subject.rfc4514_string()
 
 
 def what_the_thief_sees(recording: Recording) -> list[str]:
@@ -861,12 +878,16 @@ def what_the_thief_sees(recording: Recording) -> list[str]:
     client, server = _side(recording.client_to_server), _side(recording.server_to_client)
     hello = _read_hello(client, server)
     subject = _certificate_subject(server)
+    try:
+        name = _server_name(client)
+    except (IndexError, ValueError):  # a changed ClientHello: its lengths point past the end
+        name = "(unreadable: the ClientHello was changed)"
     sealed = {
         who: (len(side.encrypted), sum(len(r) for r in side.encrypted))
         for who, side in (("client", client), ("server", server))
     }
     lines = [
-        f"The name the client asked for (SNI, in the ClientHello): {_server_name(client)}",
+        f"The name the client asked for (SNI, in the ClientHello): {name}",
         f"The version and cipher suite: {recording.version}, {recording.cipher}",
         "The server's certificate: "
         + (f"{subject} (sent in the clear)" if subject else "hidden (TLS 1.3 encrypts it)"),

@@ -45,6 +45,7 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections.abc import Coroutine, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,8 +54,10 @@ from typing import Any, Literal, TypeVar
 
 import asyncssh
 from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 
 from pkicourse.errors import ArgumentError, CourseError, ServerError, UnknownKeyTypeError
 from pkicourse.keys import _write_atomically
@@ -136,25 +139,105 @@ def make_ssh_keypair(
     return SSHKeyPair(private_openssh, public_line, fingerprint(public_line), kind)
 
 
+_NOT_A_LINE = (
+    "This is not an OpenSSH public-key line: expected 'TYPE BASE64 [comment]', as in "
+    "id_ed25519.pub (SSHKeyPair.public_line)."
+)
+_KEY_TYPE = re.compile(r"(ssh-|ecdsa-sha2-|sk-)[a-z0-9@.-]{1,60}")
+
+
+def _other_format(text: str) -> str:
+    """Words for a known format that is not a public-key line; "" when none is recognised.
+    They name the format, never repeat the text (it may be a private key)."""
+    fields = text.split()
+    if "PRIVATE KEY-----" in text:
+        return (
+            "This is a private key, not an OpenSSH public-key line: keep it secret. Give the "
+            "public half, the .pub file's line (SSHKeyPair.public_line)."
+        )
+    if text.startswith("---- BEGIN SSH2 PUBLIC KEY"):
+        return (
+            "This is an SSH2 public key (RFC 4716, as PuTTY or ssh-keygen -e write it), not "
+            "OpenSSH's one line: convert it with ssh-keygen -i -f FILE."
+        )
+    if text.startswith("-----BEGIN"):
+        return (
+            "This is a PEM key, not an OpenSSH public-key line: convert a PEM public key "
+            "with ssh-keygen -i -m PKCS8 -f FILE."
+        )
+    if len(text.splitlines()) > 1:
+        return f"Give one public-key line, not {len(text.splitlines())} lines: one key at a time."
+    if fields[0].startswith("|1|"):
+        return (
+            "This is a hashed known_hosts line (|1|..., HashKnownHosts): the course's "
+            "KnownHosts does not support hashed host names. Give the key part, or the host "
+            "name in clear."
+        )
+    if fields[0].startswith("@"):
+        return (
+            f"This known_hosts line starts with the marker {fields[0][:20]!r}: @revoked lines "
+            "are not supported by the course's KnownHosts; @cert-authority lines are made with "
+            "KnownHosts.trust_ca(ca_public_line)."
+        )
+    at = next((i for i, f in enumerate(fields[1:], 1) if _KEY_TYPE.fullmatch(f)), 0)
+    if at and len(fields) > at + 1 and not _KEY_TYPE.fullmatch(fields[0]):
+        if "=" in fields[0] or fields[0].startswith(("no-", "restrict", "cert-authority")):
+            return (
+                "This authorized_keys line starts with options: give the key part only ('TYPE "
+                "BASE64 comment'); authorized_keys_line(key, options=[...]) adds options."
+            )
+        return (
+            "This is a known_hosts line (a host, then the key): give the key part only "
+            "('TYPE BASE64'), or KnownHosts.add(host, key_line)."
+        )
+    return ""
+
+
 def _key_blob(public_line: str) -> tuple[str, bytes]:
-    """The key type and wire-format bytes of a public-key line (``type base64 [comment]``)."""
+    """The key type and wire-format bytes of a public-key line (``type base64 [comment]``);
+    the key inside is checked whole (``asyncssh.import_public_key`` / ``import_certificate``)."""
     if not isinstance(public_line, str):
         raise SSHError(
             f"Give the public key as one line of text ('ssh-ed25519 AAAA... comment'), not "
             f"{type(public_line).__name__}."
         )
-    fields = public_line.split()
+    text = public_line.strip()
+    if not text:
+        raise SSHError(_NOT_A_LINE)
+    other = _other_format(text)
+    if other:
+        raise SSHError(other)
+    fields = text.split()
     try:
         blob = base64.b64decode(fields[1], validate=True)
         named = blob[4 : 4 + int.from_bytes(blob[:4], "big")].decode("ascii")
-    except (IndexError, ValueError) as error:
-        raise SSHError(
-            "This is not an OpenSSH public-key line: expected 'TYPE BASE64 [comment]', as in "
-            "id_ed25519.pub (a PEM public key is another format)."
-        ) from error
+    except (IndexError, ValueError):
+        raise SSHError(_NOT_A_LINE) from None
+    if not _KEY_TYPE.fullmatch(named):
+        raise SSHError("The key inside this line is damaged or cut short: copy the whole line "
+                       "again from the .pub file.")  # fmt: skip
     if named != fields[0]:
-        raise SSHError(f"The line says {fields[0]!r} but its key is {named!r}: it was altered.")
+        raise SSHError(
+            f"The line says {fields[0][:40]!r} but its key is {named!r}: it was altered."
+        )
+    _check_whole(named, fields[1])
     return fields[0], blob
+
+
+def _check_whole(key_type: str, b64: str) -> None:
+    """The key itself, read by asyncssh: a cut or altered key is refused here."""
+    importer = (
+        asyncssh.import_certificate
+        if key_type.endswith("-cert-v01@openssh.com")
+        else asyncssh.import_public_key
+    )
+    try:
+        importer(f"{key_type} {b64}")
+    except (ValueError, TypeError, asyncssh.KeyImportError):
+        raise SSHError(
+            f"The {key_type} key inside this line is damaged or cut short: copy the whole line "
+            "again from the .pub file."
+        ) from None
 
 
 def fingerprint(public_line: str) -> str:
@@ -163,25 +246,43 @@ def fingerprint(public_line: str) -> str:
     The SHA-256 of the key's wire format (the base64 field decoded), as ``ssh-keygen -l`` and
     the first-login prompt print it. Not the SPKI hash, not a certificate's fingerprint.
     """
-    _, blob = _key_blob(public_line)
+    key_type, blob = _key_blob(public_line)
+    if key_type.endswith("-cert-v01@openssh.com"):  # ssh-keygen -l: the certified key's own
+        blob = asyncssh.import_certificate(" ".join(public_line.split()[:2])).key.public_data
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
 
-_TYPE_NAMES = {"ssh-ed25519": "ED25519", "ssh-rsa": "RSA", "ssh-dss": "DSA"}
+_TYPE_NAMES = {
+    "ssh-ed25519": "ED25519",
+    "ssh-rsa": "RSA",
+    "ssh-dss": "DSA",
+    "sk-ssh-ed25519@openssh.com": "ED25519-SK",
+    "sk-ecdsa-sha2-nistp256@openssh.com": "ECDSA-SK",
+}
+_CERT = "-cert-v01@openssh.com"
 
 
 def _type_name(key_type: str) -> str:
-    """The type name OpenSSH prints: ``ED25519``, ``RSA``, ``ECDSA``."""
-    return "ECDSA" if key_type.startswith("ecdsa-") else _TYPE_NAMES.get(key_type, key_type)
+    """The type name OpenSSH prints: ``ED25519``, ``RSA``, ``ECDSA``, ``ED25519-CERT``..."""
+    plain = key_type.removesuffix(_CERT)
+    name = "ECDSA" if plain.startswith("ecdsa-") else _TYPE_NAMES.get(plain, plain)
+    return name + "-CERT" if key_type.endswith(_CERT) else name
 
 
 def ssh_keygen_l(public_line: str) -> str:
     """What ``ssh-keygen -l -f key.pub`` prints: bits, fingerprint, comment, (TYPE)."""
     key_type, _ = _key_blob(public_line)
-    public = serialization.load_ssh_public_key(public_line.encode())
-    bits = (
-        public.key_size if isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey) else 256
-    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # DSA keys
+            public = serialization.load_ssh_public_key(" ".join(public_line.split()[:2]).encode())
+    except (ValueError, UnsupportedAlgorithm):
+        raise SSHError(
+            f"The {key_type} key inside this line cannot be read (damaged, or a kind "
+            "cryptography does not know): copy the whole line again from the .pub file."
+        ) from None
+    sized = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dsa.DSAPublicKey
+    bits = public.key_size if isinstance(public, sized) else 256
     comment = " ".join(public_line.split()[2:]) or "no comment"
     return f"{bits} {fingerprint(public_line)} {comment} ({_type_name(key_type)})"
 
@@ -193,6 +294,13 @@ def authorized_keys_line(public_line: str, *, options: Iterable[str] = ()) -> st
     ``"no-port-forwarding"``, are joined with commas in front of the key.
     """
     _key_blob(public_line)
+    if isinstance(options, str):
+        options = [options]  # one option, not its letters
+    if not isinstance(options, Iterable):
+        raise ArgumentError(
+            f"options must be a list of authorized_keys options such as ['no-pty'], not "
+            f"{type(options).__name__}."
+        )
     chosen = list(options)
     for option in chosen:
         unquoted = re.sub(r'"[^"\n]*"', "", option) if isinstance(option, str) else " "
@@ -210,8 +318,13 @@ def save_keypair(pair: SSHKeyPair, folder: str | os.PathLike[str], name: str) ->
     OpenSSH refuses a private key file that others can read. An existing file is never
     replaced (``KeyFileExistsError``). Returns the two paths.
     """
+    _check_pair(pair, "pair")
     if not isinstance(name, str) or not name or "/" in name:
         raise ArgumentError(f"name must be a file name such as 'id_ed25519', not {name!r}.")
+    if not isinstance(folder, (str, os.PathLike)):
+        raise ArgumentError(
+            f"folder must be a folder's name (str or Path), not {type(folder).__name__}."
+        )
     private_path = Path(folder) / name
     public_path = Path(folder) / f"{name}.pub"
     _write_atomically(private_path, pair.private_openssh, 0o600, False)
@@ -222,12 +335,48 @@ def save_keypair(pair: SSHKeyPair, folder: str | os.PathLike[str], name: str) ->
 # --- SSH certificates -------------------------------------------------------------------------
 
 
+def _check_pair(pair: object, what: str) -> SSHKeyPair:
+    if not isinstance(pair, SSHKeyPair):
+        raise ArgumentError(
+            f"{what} must be an SSHKeyPair from make_ssh_keypair(), not {type(pair).__name__}."
+        )
+    return pair
+
+
+def _private_key(pair: SSHKeyPair, what: str) -> asyncssh.SSHKey:
+    """``pair``'s private key, read by asyncssh; a course error (no key bytes) otherwise."""
+    try:
+        return asyncssh.import_private_key(pair.private_openssh)
+    except (ValueError, TypeError, asyncssh.KeyImportError) as error:
+        if "assphrase" in str(error):
+            raise SSHError(
+                f"{what}'s private key is encrypted with a passphrase; the course's SSH helpers "
+                "take keys without one (make_ssh_keypair(), or ssh-keygen -N '')."
+            ) from None
+        raise SSHError(
+            f"{what}'s private_openssh is not an OpenSSH private key (-----BEGIN OPENSSH "
+            "PRIVATE KEY-----): use the SSHKeyPair make_ssh_keypair() returned."
+        ) from None
+
+
+def _public_key(pair: SSHKeyPair, what: str) -> asyncssh.SSHKey:
+    _key_blob(pair.public_line)
+    return asyncssh.import_public_key(" ".join(pair.public_line.split()[:2]))
+
+
+_MAX_DAYS = 36500  # a hundred years: beyond that a certificate's end is "forever" anyway
+
+
 def _principals_and_days(principals: Iterable[str], days: int, what: str) -> list[str]:
+    if not isinstance(principals, (str, Iterable)):
+        raise ArgumentError(f"principals: give the {what} as a list, such as ['bank.example'].")
     names = [principals] if isinstance(principals, str) else list(principals)
     if not names or not all(isinstance(n, str) and n for n in names):
         raise ArgumentError(f"principals: give the {what}, such as {names or ['bank.example']}.")
-    if type(days) is not int or days < 1:
-        raise ArgumentError(f"days must be a whole number of days, at least 1, not {days!r}.")
+    if type(days) is not int or not 1 <= days <= _MAX_DAYS:
+        raise ArgumentError(
+            f"days must be a whole number of days from 1 to {_MAX_DAYS}, not {days!r}."
+        )
     return names
 
 
@@ -239,10 +388,11 @@ def sign_host_key(
     ``principals``: the host names it is valid for (e.g. ``["bank.example"]``). Valid from 5
     minutes ago for ``days`` days. Returns the certificate line (the ``-cert.pub`` file).
     """
+    _check_pair(ca, "ca"), _check_pair(host, "host")
     names = _principals_and_days(principals, days, "host names")
     now = int(time.time())
-    certificate = asyncssh.import_private_key(ca.private_openssh).generate_host_certificate(
-        asyncssh.import_public_key(host.public_line),
+    certificate = _private_key(ca, "ca").generate_host_certificate(
+        _public_key(host, "host"),
         key_id=f"{names[0]} host key",
         principals=names,
         valid_after=now - _BACKDATE,
@@ -261,10 +411,11 @@ def sign_user_key(
     an authorized_keys line ``cert-authority <CA public key>``. Short-lived (default 1 day):
     that is what replaces revoking. Returns the certificate line (``id_ed25519-cert.pub``).
     """
+    _check_pair(ca, "ca"), _check_pair(user, "user")
     names = _principals_and_days(principals, days, "user names")
     now = int(time.time())
-    certificate = asyncssh.import_private_key(ca.private_openssh).generate_user_certificate(
-        asyncssh.import_public_key(user.public_line),
+    certificate = _private_key(ca, "ca").generate_user_certificate(
+        _public_key(user, "user"),
         key_id=f"{names[0]} user key",
         principals=names,
         valid_after=now - _BACKDATE,
@@ -490,7 +641,16 @@ def ssh_server(
     The port is chosen by the operating system. Leaving the block, even through an exception,
     closes every connection, stops the event loop and joins the thread.
     """
+    if not isinstance(authorized_keys, (str, Iterable)):
+        raise ArgumentError(
+            "authorized_keys must be a list of lines such as [authorized_keys_line(admin."
+            f"public_line)], not {type(authorized_keys).__name__}."
+        )
     lines = [authorized_keys] if isinstance(authorized_keys, str) else list(authorized_keys)
+    if not all(isinstance(line, str) for line in lines):
+        raise ArgumentError("authorized_keys must hold lines of text (public-key lines).")
+    if not isinstance(username, str) or not username:
+        raise ArgumentError(f"username must be a user name such as 'admin', not {username!r}.")
     text = "\n".join(lines)
     try:
         asyncssh.import_authorized_keys(text)
@@ -500,6 +660,7 @@ def ssh_server(
             "authorized_keys_line(admin.public_line)."
         ) from error
     host_key = host_key if host_key is not None else make_ssh_keypair(comment="root@bank.example")
+    _private_key(_check_pair(host_key, "host_key"), "host_key")
     certificates = []
     if host_certificate is not None:
         certificates.append(_import_certificate(host_certificate, host_key, "host_certificate"))
@@ -529,6 +690,27 @@ def _import_certificate(certificate: str, key: SSHKeyPair, what: str) -> asyncss
 # --- the client: known_hosts and logging in ---------------------------------------------------
 
 
+def _check_host(host: object, what: str) -> None:
+    """One known_hosts host field: a name, ``[127.0.0.1]:PORT``, or comma-separated patterns."""
+    if not isinstance(host, str) or not host:
+        raise ArgumentError(f"{what} must be a host such as '[127.0.0.1]:2222', not {host!r}.")
+    if host.startswith("|1|"):
+        raise SSHError(
+            "Hashed host names (|1|..., OpenSSH's HashKnownHosts) are not supported by the "
+            "course's KnownHosts: give the host in clear, such as '[127.0.0.1]:2222'."
+        )
+    if host.startswith("@"):
+        raise SSHError(
+            f"{host[:20]!r}: markers are not supported here. @revoked is not supported by the "
+            "course's KnownHosts; for @cert-authority use KnownHosts.trust_ca(ca_public_line)."
+        )
+    if any(c.isspace() for c in host):
+        raise ArgumentError(
+            f"{what} must be one host field without spaces (several names: separate them "
+            f"with commas), not {host!r}."
+        )
+
+
 class KnownHosts:
     """OpenSSH's ``known_hosts``, in memory (lesson 08): the host keys this client trusts.
 
@@ -540,22 +722,32 @@ class KnownHosts:
     """
 
     def __init__(self, *, trust_on_first_use: bool = False) -> None:
+        if type(trust_on_first_use) is not bool:
+            raise ArgumentError(
+                f"trust_on_first_use must be True or False, not {trust_on_first_use!r}."
+            )
         self.trust_on_first_use = trust_on_first_use
         self._lines: list[str] = []
 
     def add(self, host: str, public_line: str) -> None:
         """Trust ``public_line`` (``ssh-ed25519 AAAA...``) for ``host`` (``[127.0.0.1]:PORT``)."""
+        _check_host(host, "host")
         key_type, blob = _key_blob(public_line)
         self._lines.append(f"{host} {key_type} {base64.b64encode(blob).decode()}")
 
     def accept(self, login: SSHLogin) -> None:
         """Answer "yes" to a login's first-connection prompt: remember the key it showed."""
+        if not isinstance(login, SSHLogin):
+            raise ArgumentError(
+                f"accept needs the SSHLogin ssh_login returned, not {type(login).__name__}."
+            )
         if login.prompt is None or login.host_public_line is None:
             raise ArgumentError("This login showed no first-connection prompt to accept.")
         self.add(login.host, login.host_public_line)
 
     def trust_ca(self, ca_public_line: str, hosts: str = "*") -> None:
         """``@cert-authority HOSTS KEY``: trust host certificates this CA signs for ``hosts``."""
+        _check_host(hosts, "hosts")
         key_type, blob = _key_blob(ca_public_line)
         self._lines.append(f"@cert-authority {hosts} {key_type} {base64.b64encode(blob).decode()}")
 
@@ -712,9 +904,19 @@ def ssh_login(
         raise ArgumentError("known_hosts must be a KnownHosts(): the host keys you trust.")
     if type(timeout) not in (int, float) or not 0 < timeout <= 30:
         raise ArgumentError(f"timeout must be a number of seconds (0 to 30), not {timeout!r}.")
+    for what, value in (("command", command), ("username", username)):
+        if not isinstance(value, str) or not value:
+            example = "'whoami'" if what == "command" else "'admin'"
+            raise ArgumentError(f"{what} must be text such as {example}, not {value!r}.")
+    if host_name is not None:
+        _check_host(host_name, "host_name")
+    if certificate is not None and not isinstance(certificate, str):
+        raise ArgumentError(
+            f"certificate must be the sign_user_key(...) line, not {type(certificate).__name__}."
+        )
     host = host_name if host_name is not None else f"[{HOST}]:{port}"
     check = _HostKeyCheck(known_hosts, host, port)
-    private = asyncssh.import_private_key(key.private_openssh)
+    private = _private_key(key, "key")
     client_key: object = private
     if certificate is not None:
         client_key = (private, _import_certificate(certificate, key, "certificate"))
@@ -752,8 +954,9 @@ async def _login(check: _HostKeyCheck, port: int, key: object, command: str, use
             return SSHLogin(False, "", None, None, denied, check.host)
         except (OSError, asyncio.TimeoutError, asyncssh.Error) as problem:
             raise ServerError(
-                f"No SSH login to {HOST}:{port} ({type(problem).__name__}: {problem}). Is the "
-                f"server's with block still open? Use server.port."
+                f"No SSH login to {HOST}:{port} ({type(problem).__name__}: {problem}). Is an "
+                "SSH server listening there (not a web or TLS server), and is its with block "
+                "still open? Use server.port."
             ) from None
     output = result.stdout if isinstance(result.stdout, str) else ""
     fp = None if server_key is None else str(server_key.get_fingerprint("sha256"))

@@ -60,7 +60,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from pkicourse import keys
 from pkicourse.ca import CA, LeafCert
-from pkicourse.errors import ArgumentError, ServerError
+from pkicourse.certificates import _certificates, file_kind
+from pkicourse.errors import (
+    ArgumentError,
+    CertificateParseError,
+    CourseError,
+    NotACertificateError,
+    PassphraseError,
+    ServerError,
+)
 from pkicourse.validation import OPENSSL_CODES, RULES
 
 __all__ = [
@@ -111,6 +119,7 @@ _CLOSE_WAIT = 0.5  # seconds a server waits for the client's close_notify after 
 _GRACE = 0.25  # seconds a stopping server lets busy visitors finish before cutting them off
 _MAX_HEAD = 65536  # an HTTP request head longer than this is cut
 _MAX_BODY = 1 << 20  # a request body is read up to 1 MiB
+_MAX_TIMEOUT = 60  # seconds; a local handshake takes milliseconds
 
 
 # --- the server -------------------------------------------------------------------------------
@@ -170,10 +179,12 @@ def _server_context(
         and all(isinstance(part, (bytes, str)) for part in leaf)
     ):
         chain_pem, key_pem = (
-            p.encode("ascii", "replace") if isinstance(p, str) else p for p in leaf
+            p.encode("utf-8", "replace") if isinstance(p, str) else p for p in leaf
         )
-        chain = _pem_certificates(chain_pem, "the server's certificate chain")
-        _load_cert_chain(context, chain_pem, key_pem)
+        chain = _pem_certificates(
+            chain_pem, "The server's certificate chain (the pair's first item)"
+        )
+        _load_cert_chain(context, chain, _server_key_pem(key_pem))
     else:
         raise ArgumentError(
             "tls_server needs a LeafCert (ca.issue_cert(...)) or a pair (cert_chain_pem, "
@@ -251,28 +262,72 @@ def _set_ciphers(context: ssl.SSLContext, ciphers: object) -> None:
 
 
 def _pem_certificates(chain_pem: bytes, what: str) -> list[x509.Certificate]:
+    """Every certificate in PEM (or DER) bytes; course errors that say what the bytes hold
+    instead (a key, a CSR, a CRL...) or what is damaged (``certificates``' own checks)."""
+    if not chain_pem.strip():
+        raise NotACertificateError(f"{what} is empty: give the certificate's PEM text.")
+    if file_kind(chain_pem) in ("private key", "encrypted private key", "OpenSSH private key"):
+        raise NotACertificateError(
+            f"{what} holds a private key, not a certificate. A server's pair is "
+            "(cert_chain_pem, private_key_pem): the certificate chain first, then the key."
+        )
+    return _certificates(chain_pem, what)
+
+
+def _server_key_pem(key_pem: bytes) -> bytes:
+    """The server's private key as unencrypted PKCS#8 PEM, read with ``keys`` first: OpenSSL
+    itself would ask for the passphrase of an encrypted key on the terminal."""
     try:
-        certificates = x509.load_pem_x509_certificates(chain_pem)
-    except ValueError as error:
-        raise ArgumentError(f"{what} holds no PEM certificate: {error}") from error
-    return certificates
+        key = keys.private_key_from_pem(key_pem)
+    except PassphraseError:
+        raise PassphraseError(
+            "The server's private key (the pair's second item) is encrypted, and tls_server "
+            "takes no passphrase. Decrypt it first: key = keys.private_key_from_pem(pem, "
+            "passphrase=getpass.getpass()), then give keys.private_key_pem(key)."
+        ) from None
+    except CourseError as error:
+        raise type(error)(f"The server's private key (the pair's second item): {error}") from None
+    return keys.private_key_pem(key)
 
 
-def _load_cert_chain(context: ssl.SSLContext, chain_pem: bytes, key_pem: bytes) -> None:
+#: Why OpenSSL refuses a certificate and key (its reason) -> what to do.
+_LOAD_REASONS: Mapping[str, str] = MappingProxyType(
+    {
+        "KEY_VALUES_MISMATCH": "OpenSSL checks that the private key belongs to the "
+        "certificate, and it does not. Give the key that was made with the certificate.",
+        "NO_CERTIFICATE_ASSIGNED": "the private key is of another type than the certificate's "
+        "key (RSA and EC, say): OpenSSL checks that the private key belongs to the "
+        "certificate. Give the key that was made with the certificate.",
+        "EE_KEY_TOO_SMALL": "the certificate's key is too small for OpenSSL's security level "
+        "(RSA below 2048 bits). Make a new key and certificate (ca.issue_cert).",
+        "CA_MD_TOO_WEAK": "a certificate in the chain is signed with a hash OpenSSL no longer "
+        "accepts (MD5 or SHA-1). Make a new certificate (ca.issue_cert).",
+    }
+)
+
+
+def _load_cert_chain(
+    context: ssl.SSLContext, chain: list[x509.Certificate], key_pem: bytes
+) -> None:
     """``ssl`` loads a chain and key only from files: a temporary folder, removed at once."""
     with tempfile.TemporaryDirectory(prefix="pkicourse-tls-") as folder:
         key_path, cert_path = Path(folder, "server.key"), Path(folder, "server.pem")
         key_path.touch(mode=0o600)  # a private key file is never world-readable
         key_path.write_bytes(key_pem)
-        cert_path.write_bytes(chain_pem)
+        cert_path.write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM) for c in chain))
         try:
             context.load_cert_chain(cert_path, key_path)
         except ssl.SSLError as error:
+            reason = str(error.reason or "")
+            words = _LOAD_REASONS.get(
+                reason,
+                "OpenSSL cannot use this certificate (it may be damaged, or in a form OpenSSL "
+                "refuses) or this key. Give a certificate from ca.issue_cert and its own key.",
+            )
             raise ServerError(
-                f"The server cannot use this certificate and key ({error.reason}): "
-                "OpenSSL checks that the private key belongs to the certificate. Give the "
-                "key that was made with the certificate."
-            ) from error
+                f"The server cannot use this certificate and key ({reason or 'unreadable'}): "
+                + words
+            ) from None
 
 
 def _http_answer(request: bytes, body: bytes) -> bytes:
@@ -309,7 +364,7 @@ def _linger(tls: ssl.SSLSocket) -> None:
 def _peer_certificate(tls: ssl.SSLSocket) -> x509.Certificate | None:
     """The client's certificate (mutual TLS), or None when it sent none."""
     der = tls.getpeercert(binary_form=True)
-    return x509.load_der_x509_certificate(der) if der else None
+    return _parsed(der) if der else None
 
 
 def _alert_name(reason: str) -> str | None:
@@ -647,8 +702,11 @@ class Connection:
 
 
 def _cn(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-    return str(names[0].value) if names else certificate.subject.rfc4514_string() or "(no name)"
+    try:
+        names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        return str(names[0].value) if names else certificate.subject.rfc4514_string() or "(no name)"
+    except ValueError:  # a subject cryptography cannot parse (e.g. a name that is not UTF-8)
+        return "(a name that cannot be read)"
 
 
 def _rule_for(code: int) -> tuple[str | None, str | None]:
@@ -671,12 +729,24 @@ def _client_context(
                 "context: set your context up yourself (set_ciphers, load_verify_locations, "
                 "load_cert_chain)."
             )
+        if trust.protocol == ssl.PROTOCOL_TLS_SERVER:
+            raise ArgumentError(
+                "trust is a server's context (ssl.PROTOCOL_TLS_SERVER): a client needs "
+                "ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), or give the CA as trust."
+            )
         return trust  # the learner's own context, used as it is
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # check_hostname and CERT_REQUIRED on
     context.verify_flags |= ssl.VERIFY_X509_STRICT  # as Python 3.13's default: RFC 5280 rules
     context.check_hostname = True
     for trusted in _trusted(trust):
-        context.load_verify_locations(cadata=trusted.public_bytes(serialization.Encoding.DER))
+        try:
+            context.load_verify_locations(cadata=trusted.public_bytes(serialization.Encoding.DER))
+        except ssl.SSLError:
+            raise CertificateParseError(
+                f"OpenSSL cannot read the trusted certificate {_cn(trusted)!r} (cryptography "
+                "can: it has a defect OpenSSL refuses, such as a name that is not valid "
+                "UTF-8). Leave it out of trust."
+            ) from None
     if ciphers is not None:
         _set_ciphers(context, ciphers)
     if crl is not None:
@@ -715,7 +785,7 @@ def _trusted(trust: object) -> list[x509.Certificate]:
         return [trust]
     if isinstance(trust, (bytes, str)):
         data = trust.encode("ascii", "replace") if isinstance(trust, str) else trust
-        return _pem_certificates(data, "trust")
+        return _pem_certificates(data, "The trust you gave (PEM text)")
     if isinstance(trust, (list, tuple)) and trust:
         return [c for item in trust for c in _trusted(item)]
     raise ArgumentError(
@@ -843,7 +913,15 @@ class _Handshake:
             certificates = getter() or []
         except (ssl.SSLError, ValueError):
             return []
-        return [x509.load_der_x509_certificate(_der(c)) for c in certificates]
+        return [c for c in (_parsed(_der(c)) for c in certificates) if c is not None]
+
+
+def _parsed(der: bytes) -> x509.Certificate | None:
+    """A certificate OpenSSL accepted; None when ``cryptography`` cannot read it."""
+    try:
+        return x509.load_der_x509_certificate(der)
+    except (ValueError, x509.InvalidVersion):
+        return None
 
 
 def _der(certificate: object) -> bytes:
@@ -899,10 +977,12 @@ def connect(
     """
     if type(port) is not int or not 0 < port < 65536:
         raise ArgumentError(f"port must be a number from 1 to 65535, not {port!r}.")
-    if type(hostname) is not str or not hostname:
-        raise ArgumentError(f"hostname must be a name such as 'bank.example', not {hostname!r}.")
-    if type(timeout) not in (int, float) or not timeout > 0:
-        raise ArgumentError(f"timeout must be a positive number of seconds, not {timeout!r}.")
+    _check_hostname(hostname)
+    if type(timeout) not in (int, float) or not 0 < timeout <= _MAX_TIMEOUT:
+        raise ArgumentError(
+            f"timeout must be a positive number of seconds, at most {_MAX_TIMEOUT}, "
+            f"not {timeout!r}."
+        )
     if request is not None and type(request) is not bytes:
         raise ArgumentError(f"request must be bytes or None, not {type(request).__name__}.")
     wanted = None if pins is None else _checked_pins(pins)
@@ -936,9 +1016,26 @@ def connect(
             return _failed(error, hostname, port, handshake)
         except OSError as error:
             raise ServerError(
-                f"The server on {HOST}:{port} hung up during the handshake ({error})."
+                f"The server on {HOST}:{port} hung up during the handshake ({error}): is it a "
+                "TLS server, and is this its port (server.port)?"
             ) from error
         return _exchange(handshake, hostname, port, request, wanted)
+
+
+def _check_hostname(hostname: object) -> None:
+    """A host name ``ssl`` can send (SNI) and check: text, IDNA-encodable, no NUL byte."""
+    if type(hostname) is not str or not hostname:
+        raise ArgumentError(f"hostname must be a name such as 'bank.example', not {hostname!r}.")
+    try:
+        hostname.encode("idna")  # what ssl does with server_hostname
+    except UnicodeError:
+        raise ArgumentError(
+            f"hostname {hostname!r} is not a valid host name: each part between dots must "
+            "have 1 to 63 characters (no empty part, as in 'bank..example'). Write it as "
+            "'bank.example'."
+        ) from None
+    if "\x00" in hostname:
+        raise ArgumentError(f"hostname {hostname!r} holds a NUL character: remove it.")
 
 
 def _exchange(
@@ -1061,6 +1158,29 @@ _ALERT_WORDS: Mapping[str, str] = MappingProxyType(
 )
 
 
+def _not_tls(received: bytes) -> str:
+    """Words for a server that does not speak TLS (its first byte is no TLS record type), or
+    hung up without a word; "" when its answer looks like TLS."""
+    if not received:
+        return (
+            "The server hung up without answering the client's hello: is it a TLS server, "
+            "and is this its port?"
+        )
+    if received[0] in (20, 21, 22, 23):  # a TLS record's content type
+        return ""
+    if received.startswith(b"HTTP/"):
+        status = received.split(b"\r\n", 1)[0][:60].decode("ascii", "replace")
+        return (
+            f"The server answered in plain HTTP ({status!r}), not TLS: it is a web server "
+            "without TLS, or this is not the TLS server's port (server.port)."
+        )
+    other = " (an SSH server)" if received.startswith(b"SSH-") else ""
+    return (
+        f"The server did not answer in TLS: its first bytes are not a TLS record{other}. "
+        "Check the port: connect to the port of a TLS server (server.port)."
+    )
+
+
 def _failed(
     error: ssl.SSLError,
     hostname: str,
@@ -1076,7 +1196,10 @@ def _failed(
     """
     reason = str(error.reason or error)
     alert = _alert_name(reason)
-    if alert is not None:
+    not_tls = _not_tls(bytes(handshake.received))
+    if not_tls and after is None:
+        words = f"{not_tls} ({reason})"
+    elif alert is not None:
         words = _ALERT_WORDS.get(alert, "The server ended the connection with an alert.")
         words += f" (The alert: {alert}, OpenSSL's {reason}.)"
         if after == "TLSv1.3":
