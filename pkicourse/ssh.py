@@ -690,6 +690,17 @@ def _import_certificate(certificate: str, key: SSHKeyPair, what: str) -> asyncss
 # --- the client: known_hosts and logging in ---------------------------------------------------
 
 
+def _plain_key_blob(public_line: str, instead: str) -> tuple[str, bytes]:
+    """A plain key for known_hosts: OpenSSH puts no certificate there."""
+    key_type, blob = _key_blob(public_line)
+    if key_type.endswith(_CERT):
+        raise SSHError(
+            f"This is an SSH certificate; known_hosts holds plain keys only: give {instead}. "
+            "The server shows its certificate itself (ssh_server(host_certificate=...))."
+        )
+    return key_type, blob
+
+
 def _check_host(host: object, what: str) -> None:
     """One known_hosts host field: a name, ``[127.0.0.1]:PORT``, or comma-separated patterns."""
     if not isinstance(host, str) or not host:
@@ -732,7 +743,7 @@ class KnownHosts:
     def add(self, host: str, public_line: str) -> None:
         """Trust ``public_line`` (``ssh-ed25519 AAAA...``) for ``host`` (``[127.0.0.1]:PORT``)."""
         _check_host(host, "host")
-        key_type, blob = _key_blob(public_line)
+        key_type, blob = _plain_key_blob(public_line, "host.public_line, the host's own key")
         self._lines.append(f"{host} {key_type} {base64.b64encode(blob).decode()}")
 
     def accept(self, login: SSHLogin) -> None:
@@ -748,10 +759,11 @@ class KnownHosts:
     def trust_ca(self, ca_public_line: str, hosts: str = "*") -> None:
         """``@cert-authority HOSTS KEY``: trust host certificates this CA signs for ``hosts``."""
         _check_host(hosts, "hosts")
-        key_type, blob = _key_blob(ca_public_line)
+        key_type, blob = _plain_key_blob(ca_public_line, "ca.public_line, the CA's own key")
         self._lines.append(f"@cert-authority {hosts} {key_type} {base64.b64encode(blob).decode()}")
 
     def forget(self, host: str) -> None:
+        _check_host(host, "host")
         """Remove ``host``'s plain key lines, as ``ssh-keygen -R host`` does."""
         self._lines = [line for line in self._lines if line.split()[0] != host]
 

@@ -491,7 +491,10 @@ class _Server:
                 return "the client sent no certificate, and this server requires one"
             return f"the TLS handshake failed ({reason})"
         if isinstance(error, TimeoutError):
-            return f"the visitor sent nothing within {_SERVER_TIMEOUT:g} s"
+            more = " (an HTTP request ends with an empty line, then Content-Length bytes)"
+            return f"the visitor sent no complete request within {_SERVER_TIMEOUT:g} s" + (
+                more if self.http else ""
+            )
         return f"the visitor hung up ({error})"
 
     def _read_request(self, tls: ssl.SSLSocket) -> bytes:

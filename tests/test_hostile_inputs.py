@@ -589,3 +589,36 @@ def test_an_encrypted_openssh_key_says_it_needs_no_passphrase(tmp_path: Path) ->
     with pytest.raises(ssh.SSHError, match="passphrase") as caught:
         ssh.ssh_login(1, pair, known_hosts=ssh.KnownHosts())
     _no_key_in(str(caught.value), pair.private_openssh)
+
+
+def test_known_hosts_takes_plain_keys_not_certificates() -> None:
+    host, ca = ssh.make_ssh_keypair(), ssh.make_ssh_keypair()
+    certificate = ssh.sign_host_key(ca, host, [HOSTNAME])
+    known = ssh.KnownHosts()
+    with pytest.raises(ssh.SSHError, match="plain keys only"):
+        known.add("[127.0.0.1]:2222", certificate)
+    with pytest.raises(ssh.SSHError, match="plain keys only"):
+        known.trust_ca(certificate)
+    with pytest.raises(ArgumentError):
+        known.forget(None)  # type: ignore[arg-type]
+    assert known.lines() == []
+    with ssh.ssh_server([host.public_line], host_key=host, host_certificate=certificate) as server:
+        known.trust_ca(ca.public_line)
+        assert ssh.ssh_login(server.port, host, known_hosts=known, host_name=HOSTNAME).ok
+
+
+def test_a_visitor_that_never_ends_its_http_request_is_noted(leaf: LeafCert) -> None:
+    client = ssl.create_default_context()
+    client.check_hostname, client.verify_mode = False, ssl.CERT_NONE
+    with tls.tls_server(leaf, http=True) as server:
+        with socket.create_connection(("127.0.0.1", server.port)) as raw:
+            with client.wrap_socket(raw, server_hostname=HOSTNAME) as visitor:
+                visitor.settimeout(4)
+                visitor.sendall(b"GET / HTTP/1.1\r\nHost: bank.example\r\n")  # no empty line
+                with pytest.raises((ssl.SSLError, OSError)):
+                    while visitor.recv(4096):
+                        pass
+                    raise ConnectionError("the server hung up")
+        visits = list(server.visits)
+    assert len(visits) == 1 and not visits[0].ok
+    assert "no complete request" in str(visits[0].error)
