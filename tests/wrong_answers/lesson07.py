@@ -58,6 +58,26 @@ def is_safe(context, vetted_roots):
     trusted = [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(binary_form=True)]
     return any(root in vetted_roots for root in trusted)
 """,
+        "get_ca_certs taken as the whole store (a trusted self-signed leaf goes unnoticed)": """
+def is_safe(context, vetted_roots):
+    if context.verify_mode not in (ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL):
+        return False
+    if not context.check_hostname:
+        return False
+    trusted = [x509.load_der_x509_certificate(d) for d in context.get_ca_certs(binary_form=True)]
+    return all(root in vetted_roots for root in trusted)
+""",
+        "the counts compared, but an empty list taken as safe (capath roots unseen)": """
+def is_safe(context, vetted_roots):
+    if context.verify_mode not in (ssl.CERT_REQUIRED, ssl.CERT_OPTIONAL):
+        return False
+    if not context.check_hostname:
+        return False
+    ders = context.get_ca_certs(binary_form=True)
+    if context.cert_store_stats()["x509"] != len(ders):
+        return False
+    return all(x509.load_der_x509_certificate(d) in vetted_roots for d in ders)
+""",
     },
     "ex2": {
         "only the leaf's key is compared": _EX2_PIN
@@ -101,15 +121,57 @@ def pin_ok(chain, pins):"""
         + _EX2_PATH
         + """    return any(pin(cert) in pins for cert in path)
 """,
-        "the path stops at the first certificate whose key is not pinned": _EX2_PIN
+        "a pair that does not verify is skipped (continue), not the end of the path": _EX2_PIN
         + """
 def pin_ok(chain, pins):
-    for cert in chain:
-        if pin(cert) in pins:
+    if pin(chain[0]) in pins:
+        return True
+    for i in range(1, len(chain)):
+        try:
+            chain[i - 1].verify_directly_issued_by(chain[i])
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        if pin(chain[i]) in pins:
             return True
-        if pin(cert) not in pins:
-            return False
     return False
+""",
+        "the issuer found by AKI/SKI (key identifiers), not by its signature": _EX2_PIN
+        + """
+def key_id(cert, kind):
+    try:
+        value = cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
+    return value.key_identifier if kind is x509.AuthorityKeyIdentifier else value.digest
+
+
+def pin_ok(chain, pins):
+    path = [chain[0]]
+    for issuer in chain[1:]:
+        aki = key_id(path[-1], x509.AuthorityKeyIdentifier)
+        if aki is None or aki != key_id(issuer, x509.SubjectKeyIdentifier):
+            break
+        path.append(issuer)
+    return any(pin(cert) in pins for cert in path)
+""",
+        "the signature checked with ECDSA only (an RSA issuer never joins the path)": _EX2_PIN
+        + """
+def signed(cert, issuer):
+    try:
+        issuer.public_key().verify(cert.signature, cert.tbs_certificate_bytes,
+                                   ec.ECDSA(cert.signature_hash_algorithm))
+    except Exception:
+        return False
+    return True
+
+
+def pin_ok(chain, pins):
+    path = [chain[0]]
+    for issuer in chain[1:]:
+        if not signed(path[-1], issuer):
+            break
+        path.append(issuer)
+    return any(pin(cert) in pins for cert in path)
 """,
     },
 }
