@@ -226,6 +226,31 @@ class Recording:
     received_response: bytes = field(repr=False)
     order: tuple[tuple[Direction, int], ...] = field(default=(), repr=False)
 
+    def __post_init__(self) -> None:
+        """Checked when made (``dataclasses.replace`` too): text fields, bytes (a relay's
+        bytearray is copied to bytes), ``order`` as (``"client"`` | ``"server"``, size) pairs."""
+        for name in ("version", "cipher", "group"):
+            if not isinstance(getattr(self, name), str):
+                raise ArgumentError(f"Recording.{name} must be text, as record() makes it.")
+        for name in ("client_to_server", "server_to_client", "sent_request", "received_response"):
+            value = getattr(self, name)
+            if not isinstance(value, (bytes, bytearray, memoryview)):
+                raise ArgumentError(
+                    f"Recording.{name} must be bytes (the bytes on the wire), not "
+                    f"{type(value).__name__}."
+                )
+            object.__setattr__(self, name, bytes(value))
+        order = self.order
+        if not isinstance(order, (tuple, list)) or not all(
+            isinstance(p, (tuple, list)) and len(p) == 2 and p[0] in ("client", "server")
+            and type(p[1]) is int and p[1] >= 0 for p in order
+        ):  # fmt: skip
+            raise ArgumentError(
+                "Recording.order must be (who, size) pairs such as ('client', 517), who being "
+                "'client' or 'server', as the relay keeps them."
+            )
+        object.__setattr__(self, "order", tuple((who, size) for who, size in order))
+
     def flights(self) -> list[Flight]:
         """The recorded bytes cut into records, one :class:`~pkicourse.handshake.Flight` per
         turn (``pictures.draw_handshake`` draws them), read by handshake.py's record reader."""
@@ -373,7 +398,9 @@ def record(
     if tls12_rsa and tls12_ecdhe:
         raise ArgumentError("Choose tls12_rsa=True or tls12_ecdhe=True, not both.")
     if not isinstance(leaf, LeafCert):
-        raise ArgumentError(f"leaf must be a LeafCert (ca.issue_cert(...)), not {type(leaf)}.")
+        raise ArgumentError(
+            f"leaf must be a LeafCert (ca.issue_cert(...)), not {type(leaf).__name__}."
+        )
     if tls12_rsa and not isinstance(leaf.private_key, rsa.RSAPrivateKey):
         raise ArgumentError(
             "RSA key transport needs an RSA server key: ca.issue_cert(name, key_type='rsa')."

@@ -199,6 +199,13 @@ def _server_context(
                 f"{what} must be an ssl.TLSVersion such as ssl.TLSVersion.TLSv1_2, "
                 f"not {type(version).__name__}."
             )
+    special = (ssl.TLSVersion.MINIMUM_SUPPORTED, ssl.TLSVersion.MAXIMUM_SUPPORTED)  # -2, -1
+    if minimum_version not in (None, *special) and maximum_version not in (None, *special):
+        if minimum_version > maximum_version:
+            raise ArgumentError(
+                f"minimum_version ({minimum_version.name}) is above maximum_version "
+                f"({maximum_version.name}): no client could connect. Swap them."
+            )
     if minimum_version is not None:
         context.minimum_version = minimum_version
     if maximum_version is not None:

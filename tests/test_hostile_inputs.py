@@ -622,3 +622,37 @@ def test_a_visitor_that_never_ends_its_http_request_is_noted(leaf: LeafCert) -> 
         visits = list(server.visits)
     assert len(visits) == 1 and not visits[0].ok
     assert "no complete request" in str(visits[0].error)
+
+
+def test_a_hand_made_recording_is_checked_when_made(
+    recordings: list[recording.Recording], rsa_leaf: LeafCert
+) -> None:
+    original = recordings[0]
+    for changes in (
+        {"client_to_server": original.client_to_server.decode("latin-1")},
+        {"server_to_client": None},
+        {"client_to_server": list(original.client_to_server)},
+        {"order": (("attacker", 5),)},
+        {"order": None},
+        {"group": None},
+    ):
+        with pytest.raises(ArgumentError, match="Recording"):
+            dataclasses.replace(original, **changes)  # type: ignore[arg-type]
+    kept = dataclasses.replace(original, client_to_server=bytearray(original.client_to_server))
+    assert type(kept.client_to_server) is bytes  # a relay's live bytearray, copied
+    opened = recording.steal_and_decrypt(kept, rsa_leaf.private_key)
+    assert opened.client_plaintext == original.sent_request
+
+
+def test_tls_server_refuses_versions_that_exclude_every_client(leaf: LeafCert) -> None:
+    with pytest.raises(ArgumentError, match="Swap them"):
+        with tls.tls_server(
+            leaf, minimum_version=ssl.TLSVersion.TLSv1_3, maximum_version=ssl.TLSVersion.TLSv1_2
+        ):
+            pass
+    with tls.tls_server(
+        leaf,
+        minimum_version=ssl.TLSVersion.TLSv1_2,
+        maximum_version=ssl.TLSVersion.MAXIMUM_SUPPORTED,
+    ):
+        pass
