@@ -319,12 +319,10 @@ def save_keypair(pair: SSHKeyPair, folder: str | os.PathLike[str], name: str) ->
     replaced (``KeyFileExistsError``). Returns the two paths.
     """
     _check_pair(pair, "pair")
-    if not isinstance(name, str) or not name or "/" in name:
+    if not isinstance(name, str) or not name or "/" in name or "\x00" in name:
         raise ArgumentError(f"name must be a file name such as 'id_ed25519', not {name!r}.")
-    if not isinstance(folder, (str, os.PathLike)):
-        raise ArgumentError(
-            f"folder must be a folder's name (str or Path), not {type(folder).__name__}."
-        )
+    if not isinstance(folder, (str, os.PathLike)) or "\x00" in os.fspath(folder):
+        raise ArgumentError(f"folder must be a folder's name (str or Path), not {folder!r}.")
     private_path = Path(folder) / name
     public_path = Path(folder) / f"{name}.pub"
     _write_atomically(private_path, pair.private_openssh, 0o600, False)

@@ -516,6 +516,8 @@ def test_ssh_helpers_with_wrong_kinds(tmp_path: Path) -> None:
         lambda: ssh.authorized_keys_line(pair.public_line, options=None),  # type: ignore[arg-type]
         lambda: ssh.authorized_keys_line(pair.public_line, options=5),  # type: ignore[arg-type]
         lambda: ssh.save_keypair(pair, None, "id"),  # type: ignore[arg-type]
+        lambda: ssh.save_keypair(pair, tmp_path, "id\x00rsa"),
+        lambda: ssh.save_keypair(pair, f"{tmp_path}\x00", "id"),
         lambda: ssh.save_keypair("pair", tmp_path, "id"),  # type: ignore[arg-type]
         lambda: ssh.sign_host_key(ca.public_line, pair, [HOSTNAME]),  # type: ignore[arg-type]
         lambda: ssh.sign_host_key(ca, pair.public_line, [HOSTNAME]),  # type: ignore[arg-type]
