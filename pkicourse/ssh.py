@@ -676,6 +676,11 @@ def ssh_server(
 def _import_certificate(certificate: str, key: SSHKeyPair, what: str) -> asyncssh.SSHCertificate:
     """The certificate object (a ``str`` given to asyncssh would be read as a file name),
     checked to certify ``key``: nobody can use a certificate made for another key."""
+    if not isinstance(certificate, str):
+        raise ArgumentError(
+            f"{what} must be the certificate line sign_host_key / sign_user_key returned, not "
+            f"{type(certificate).__name__}."
+        )
     try:
         cert = asyncssh.import_certificate(certificate)
     except (ValueError, TypeError, asyncssh.KeyImportError) as error:

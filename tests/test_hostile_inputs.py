@@ -575,6 +575,10 @@ def test_ssh_login_and_server_with_wrong_arguments() -> None:
     with pytest.raises(ArgumentError):
         with ssh.ssh_server([pair.public_line], username=None):  # type: ignore[arg-type]
             pass
+    for certificate in (5, b"ssh-ed25519-cert-v01@openssh.com AAAA", "not a certificate"):
+        with pytest.raises(CourseError, match="certificate"):
+            with ssh.ssh_server([pair.public_line], host_certificate=certificate):  # type: ignore[arg-type]
+                pass
 
 
 def test_an_encrypted_openssh_key_says_it_needs_no_passphrase(tmp_path: Path) -> None:
