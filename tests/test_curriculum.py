@@ -323,6 +323,86 @@ POINTS = [
         "servers must send their intermediates",
         [r"without the intermediate", r"load_cert_chain\(", r"SSLCertVerificationError"],
     ),
+    # 06 · the TLS handshake
+    (
+        "06-tls-handshake",
+        "the certificate is sent",
+        [r"getpeercert\(binary_form=True\)", r"received == bank\.certificate"],
+    ),
+    (
+        "06-tls-handshake",
+        "the certificate is checked",
+        [r"load_verify_locations\(", r"SSLCertVerificationError", r"verify_code"],
+    ),
+    (
+        "06-tls-handshake",
+        "a session key is agreed (never sent)",
+        [r"keylog_filename", r"client_secrets == server_secrets"],
+    ),
+    (
+        "06-tls-handshake",
+        "the data is encrypted: the request is in neither recording",
+        [
+            r"sent_request in old_style\.client_to_server",
+            r"sent_request in new_style\.client_to_server",
+        ],
+    ),
+    (
+        "06-tls-handshake",
+        "the note's key sent under the server's public key (TLS 1.2 RSA key transport)",
+        [r"set_ciphers\(\"AES128-GCM-SHA256\"\)", r"maximum_version = ssl\.TLSVersion\.TLSv1_2"],
+    ),
+    (
+        "06-tls-handshake",
+        "a real handshake on 127.0.0.1 with Python ssl",
+        [
+            r"ssl\.PROTOCOL_TLS_SERVER",
+            r"server_side=True",
+            r"server_hostname=hostname",
+            r"create_server\(\(\"127\.0\.0\.1\", 0\)\)",
+        ],
+    ),
+    ("06-tls-handshake", "stepped flight by flight", [r"step_through\("]),
+    (
+        "06-tls-handshake",
+        "negotiated version, cipher, group",
+        [r"\.version\(\)", r"\.cipher\(\)", r"connection\.group"],
+    ),
+    (
+        "06-tls-handshake",
+        "TLS 1.2 static RSA vs TLS 1.3",
+        [r"tls12_rsa=True", r"tls12_rsa=False", r"steal_and_decrypt\(", r"CannotDecryptError"],
+    ),
+    ("06-tls-handshake", "a sequence-diagram picture", [r"draw_handshake\("]),
+    (
+        "06-tls-handshake",
+        "record and handshake-message headers cut by hand",
+        [
+            r"int\.from_bytes\(wire\[3:5\], \"big\"\)",
+            r"HANDSHAKE_TYPES\[inside\[0\]\]",
+            r"int\.from_bytes\(inside\[1:4\], \"big\"\)",
+        ],
+    ),
+    (
+        "06-tls-handshake",
+        "RSA key transport needs keyEncipherment; TLS 1.3 a signing certificate",
+        [r"key_type=\"rsa\", key_encipherment=True", r"record\(rsa_bank_tls13, tls12_rsa=False"],
+    ),
+    (
+        "06-tls-handshake",
+        "curl and openssl s_client against the gallery",
+        [r"\"curl\", \"-sS\"", r"\"openssl\", \"s_client\"", r"-verify_hostname"],
+    ),
+    (
+        "06-tls-handshake",
+        "the local badssl gallery: table, widget, Chromium's real warning",
+        [
+            r"visit_all\(\)",
+            r"gallery_table\(",
+            r"gallery_widget\(\)",
+            r"data_path\(\"browser/interstitial-",
+        ],
+    ),
 ]
 
 
