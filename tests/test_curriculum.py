@@ -403,6 +403,66 @@ POINTS = [
             r"data_path\(\"browser/interstitial-",
         ],
     ),
+    # 07 · man in the middle
+    (
+        "07-mitm",
+        "a look-alike bank and a redirected connection",
+        [
+            r"make_self_signed\(hacker_key, \"bank\.example\"",
+            r"dns\[\"bank\.example\"\] = hacker_server\.port",
+        ],
+    ),
+    (
+        "07-mitm",
+        "an encrypted connection to the wrong party",
+        [
+            r"ssl\.CERT_NONE",
+            r"careless\.wrap_socket\(",
+            r"tls\.version\(\)",
+            r"hacker_server\.visits\[0\]\.request",
+        ],
+    ),
+    (
+        "07-mitm",
+        "the self-signed impostor is refused and the browser warns",
+        [
+            r"ssl\.create_default_context\(cadata=",
+            r"refused = connect\(",
+            r"interstitial-self-signed\.png",
+        ],
+    ),
+    (
+        "07-mitm",
+        "the only way in (the note): the attacker's CA in the victim's trust store",
+        [
+            r"CA\.root\(\"Evil Proxy CA\"\)",
+            r"\[public_ca\.certificate, evil_ca\.certificate\]",
+            r"def forward\(request\)",
+            r"draw_chain_of_trust\(",
+        ],
+    ),
+    ("07-mitm", "six MITM scenarios over real sockets", [r"play_all\(\)", r"outcomes_table\("]),
+    ("07-mitm", 'a "proceed anyway?" widget', [r"proceed_anyway_widget\(\)"]),
+    (
+        "07-mitm",
+        "pinning a key (SPKI SHA-256) and what it costs",
+        [
+            r"PublicFormat\.SubjectPublicKeyInfo",
+            r"hashlib\.sha256\(spki\)",
+            r"pinned_login\(rotated_bank\.port",
+            r"pinning_costs\(\)",
+        ],
+    ),
+    ("07-mitm", "curl pins a key", [r"\"--pinnedpubkey\""]),
+    (
+        "07-mitm",
+        "the passive eavesdropper sees ciphertext only",
+        [
+            r"relay\(real_bank\.port\)",
+            r"PASSWORD\.encode\(\) in heard",
+            r"b\"bank\.example\" in wire\.client_to_server",
+        ],
+    ),
 ]
 
 
