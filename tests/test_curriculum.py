@@ -463,6 +463,131 @@ POINTS = [
             r"b\"bank\.example\" in wire\.client_to_server",
         ],
     ),
+    # 08 · putting it together
+    (
+        "08-putting-it-together",
+        "the admin's SSH key pair in OpenSSH format, its SHA256: fingerprint by hand, saved 0600",
+        [
+            r"PrivateFormat\.OpenSSH",
+            r"hashlib\.sha256\(wire_format\)",
+            r"save_keypair\(admin, WORK",
+            r"ssh-keygen\", \"-l\"",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "authorized_keys and a real SSH login (asyncssh server) with the admin's key",
+        [
+            r"authorized_keys_line\(admin\.public_line\)",
+            r"with ssh_server\(authorized_keys",
+            r"ssh_login\(server\.port, admin",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "trust on first use: the prompt, the fingerprint compared before yes, known_hosts",
+        [
+            r"print\(first\.prompt\)",
+            r"first\.host_key_fingerprint == told",
+            r"known_hosts\.accept\(first\)",
+            r"known_hosts\.lines\(\)",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "a changed host key under the same name is refused",
+        [r"with ssh_server\(authorized_keys\) as look_alike", r"ssh_login\(look_alike\.port"],
+    ),
+    (
+        "08-putting-it-together",
+        "SSH certificates as the bridge: host certificate, @cert-authority, user certificate",
+        [
+            r"sign_host_key\(ssh_ca, host_key",
+            r"trust_ca\(ssh_ca\.public_line",
+            r"sign_user_key\(ssh_ca, admin",
+            r"options=\[\"cert-authority\"\]",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "the server's key pair and its CSR",
+        [
+            r"ec\.generate_private_key\(ec\.SECP256R1\(\)\)",
+            r"CertificateSigningRequestBuilder\(\)",
+            r"make_csr\(server_key",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "the CA signs (root and issuing CA) and the chain goes back",
+        [
+            r"CA\.root\(",
+            r"create_intermediate\(",
+            r"issuing_ca\.issue\(csr\)",
+            r"save_certificate\(\[certificate, issuing_ca\.certificate\]",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "the server is configured: load_cert_chain, a key that does not fit, tls_server",
+        [
+            r"load_cert_chain\(certfile=",
+            r"last-year\.key",
+            r"tls_server\(bank_files, http=True, handler=bank_app\)",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "the browser verifies: connect trusting the root only, signatures by hand, verify_chain",
+        [
+            r"connect\(wire\.port, hostname=\"bank\.example\", trust=root_ca\.certificate",
+            r"verify_directly_issued_by\(",
+            r"verify_chain\(leaf",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "a session key agreed: version, cipher, group",
+        [r"visit\.version", r"visit\.cipher", r"visit\.group"],
+    ),
+    (
+        "08-putting-it-together",
+        "an encrypted exchange: an answered request, only ciphertext on the wire",
+        [
+            r"relay\(bank\.port\) as wire",
+            r"REQUEST in wire\.client_to_server",
+            r"b\"balance\" in wire\.server_to_client",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "mutual TLS: a client certificate from the organisation's CA; certificate_required",
+        [
+            r"issue_client_cert\(\"alice@corp\.example\"\)",
+            r"client_ca=corp_ca",
+            r"tls\.recv\(1024\)",
+            r"certificate=cert",
+        ],
+    ),
+    (
+        "08-putting-it-together",
+        "a final quiz across 00-08",
+        [r"ask\(\"00 ·", r"ask\(\"04 ·", r"ask\(\"08 ·"],
+    ),
+    (
+        "08-putting-it-together",
+        "a one-page map of what was built",
+        [r"MAP = \[", r"map\.html", r"def map_page\("],
+    ),
+    (
+        "08-putting-it-together",
+        "real clients agree: curl, openssl s_client, OpenSSH ssh",
+        [
+            r"\"curl\", \"--silent\"",
+            r"\"openssl\", \"s_client\"",
+            r"\"ssh\", \"-F\", \"/dev/null\"",
+        ],
+    ),
 ]
 
 
