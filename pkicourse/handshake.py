@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Literal, NamedTuple
 
 from pkicourse.errors import ArgumentError, CourseError
+from pkicourse.tls import _shown
 from pkicourse.validation import RULES
 
 __all__ = [
@@ -363,11 +364,11 @@ class HandshakeStepper:
             hostname.encode("idna")  # what ssl sends as the server name (SNI)
         except UnicodeError:
             raise ArgumentError(
-                f"hostname {hostname!r} is not a valid host name: each part between dots must "
-                "have 1 to 63 characters. Write it as 'bank.example'."
+                f"hostname {_shown(hostname)} is not a valid host name: each part between dots "
+                "must have 1 to 63 characters. Write it as 'bank.example'."
             ) from None
         if "\x00" in hostname:
-            raise ArgumentError(f"hostname {hostname!r} holds a NUL character: remove it.")
+            raise ArgumentError(f"hostname {_shown(hostname)} holds a NUL character: remove it.")
         self._version = _Version()
         self._sides = (
             _Side(client_context, "client", hostname, self._version),

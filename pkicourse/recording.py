@@ -56,6 +56,7 @@ from pkicourse.errors import ArgumentError, CourseError, DecryptionError, Server
 from pkicourse.handshake import Flight, FlightRow, describe_flights
 from pkicourse.handshake import _Reader as _RecordReader  # handshake.py's record reader
 from pkicourse.handshake import _Version as _SharedVersion
+from pkicourse.tls import _shown
 
 __all__ = [
     "CannotDecryptError",
@@ -187,7 +188,9 @@ def relay(target_port: int) -> Iterator[Relay]:
     when the block raised), then cuts them and joins every thread.
     """
     if type(target_port) is not int or not 0 < target_port < 65536:
-        raise ArgumentError(f"target_port must be a port from 1 to 65535, not {target_port!r}.")
+        raise ArgumentError(
+            f"target_port must be a port from 1 to 65535, not {_shown(target_port)}."
+        )
     try:
         listener = socket.create_server((_HOST, 0))  # port 0: the OS picks a free one
     except OSError as error:
@@ -343,7 +346,7 @@ def _client_context(
             context.keylog_filename = os.fspath(keylog_filename)  # the format Wireshark reads
         except OSError as error:
             raise ArgumentError(
-                f"keylog_filename {os.fspath(keylog_filename)!r} cannot be written "
+                f"keylog_filename {_shown(os.fspath(keylog_filename))} cannot be written "
                 f"({error.strerror}): give a file in a folder that exists, e.g. in the "
                 "lesson's WORK folder."
             ) from None
@@ -390,11 +393,11 @@ def record(
         raise ArgumentError("tls12_rsa and tls12_ecdhe must be True or False.")
     if type(extended_master_secret) is not bool:
         raise ArgumentError(
-            f"extended_master_secret must be True or False, not {extended_master_secret!r}."
+            f"extended_master_secret must be True or False, not {_shown(extended_master_secret)}."
         )
     for what, value in (("request", request), ("response", response)):
         if value is not None and type(value) is not bytes:
-            raise ArgumentError(f'{what} must be bytes (b"...") or None, not {value!r}.')
+            raise ArgumentError(f'{what} must be bytes (b"...") or None, not {_shown(value)}.')
     if tls12_rsa and tls12_ecdhe:
         raise ArgumentError("Choose tls12_rsa=True or tls12_ecdhe=True, not both.")
     if not isinstance(leaf, LeafCert):
@@ -450,7 +453,9 @@ def prf(secret: bytes, label: bytes, seed: bytes, length: int) -> bytes:
         if type(value) is not bytes:
             raise ArgumentError(f'{what} must be bytes (b"..."), not {type(value).__name__}.')
     if type(length) is not int or not 0 <= length <= 1 << 20:
-        raise ArgumentError(f"length must be a number of bytes from 0 to 1 MiB, not {length!r}.")
+        raise ArgumentError(
+            f"length must be a number of bytes from 0 to 1 MiB, not {_shown(length)}."
+        )
     seed = label + seed
     a = seed  # A(0)
     output = b""

@@ -61,6 +61,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from pkicourse.errors import ArgumentError, CourseError, ServerError, UnknownKeyTypeError
 from pkicourse.keys import _write_atomically
+from pkicourse.tls import _shown
 
 __all__ = [
     "KnownHosts",
@@ -126,7 +127,9 @@ def make_ssh_keypair(
     elif kind == "ecdsa":
         private_key = ec.generate_private_key(ec.SECP256R1())
     else:
-        raise UnknownKeyTypeError(f"SSH key kind {kind!r}: choose 'ed25519', 'rsa' or 'ecdsa'.")
+        raise UnknownKeyTypeError(
+            f"SSH key kind {_shown(kind)}: choose 'ed25519', 'rsa' or 'ecdsa'."
+        )
     private_openssh = private_key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.OpenSSH,
@@ -218,7 +221,7 @@ def _key_blob(public_line: str) -> tuple[str, bytes]:
                        "again from the .pub file.")  # fmt: skip
     if named != fields[0]:
         raise SSHError(
-            f"The line says {fields[0][:40]!r} but its key is {named!r}: it was altered."
+            f"The line says {_shown(fields[0])} but its key is {_shown(named)}: it was altered."
         )
     _check_whole(named, fields[1])
     return fields[0], blob
@@ -306,7 +309,7 @@ def authorized_keys_line(public_line: str, *, options: Iterable[str] = ()) -> st
         unquoted = re.sub(r'"[^"\n]*"', "", option) if isinstance(option, str) else " "
         if not unquoted or any(c.isspace() or c == "," for c in unquoted):
             raise ArgumentError(
-                f"{option!r} is not one authorized_keys option such as 'no-pty' or "
+                f"{_shown(option)} is not one authorized_keys option such as 'no-pty' or "
                 f"'from=\"127.0.0.1\"' (spaces and commas only inside quotes)."
             )
     return (",".join(chosen) + " " if chosen else "") + public_line.strip()
@@ -320,9 +323,9 @@ def save_keypair(pair: SSHKeyPair, folder: str | os.PathLike[str], name: str) ->
     """
     _check_pair(pair, "pair")
     if not isinstance(name, str) or not name or "/" in name or "\x00" in name:
-        raise ArgumentError(f"name must be a file name such as 'id_ed25519', not {name!r}.")
+        raise ArgumentError(f"name must be a file name such as 'id_ed25519', not {_shown(name)}.")
     if not isinstance(folder, (str, os.PathLike)) or "\x00" in os.fspath(folder):
-        raise ArgumentError(f"folder must be a folder's name (str or Path), not {folder!r}.")
+        raise ArgumentError(f"folder must be a folder's name (str or Path), not {_shown(folder)}.")
     private_path = Path(folder) / name
     public_path = Path(folder) / f"{name}.pub"
     _write_atomically(private_path, pair.private_openssh, 0o600, False)
@@ -370,10 +373,12 @@ def _principals_and_days(principals: Iterable[str], days: int, what: str) -> lis
         raise ArgumentError(f"principals: give the {what} as a list, such as ['bank.example'].")
     names = [principals] if isinstance(principals, str) else list(principals)
     if not names or not all(isinstance(n, str) and n for n in names):
-        raise ArgumentError(f"principals: give the {what}, such as {names or ['bank.example']}.")
+        raise ArgumentError(
+            f"principals: give the {what}, such as ['bank.example'], not {_shown(names)}."
+        )
     if type(days) is not int or not 1 <= days <= _MAX_DAYS:
         raise ArgumentError(
-            f"days must be a whole number of days from 1 to {_MAX_DAYS}, not {days!r}."
+            f"days must be a whole number of days from 1 to {_MAX_DAYS}, not {_shown(days)}."
         )
     return names
 
@@ -648,7 +653,9 @@ def ssh_server(
     if not all(isinstance(line, str) for line in lines):
         raise ArgumentError("authorized_keys must hold lines of text (public-key lines).")
     if not isinstance(username, str) or not username:
-        raise ArgumentError(f"username must be a user name such as 'admin', not {username!r}.")
+        raise ArgumentError(
+            f"username must be a user name such as 'admin', not {_shown(username)}."
+        )
     text = "\n".join(lines)
     try:
         asyncssh.import_authorized_keys(text)
@@ -707,7 +714,9 @@ def _plain_key_blob(public_line: str, instead: str) -> tuple[str, bytes]:
 def _check_host(host: object, what: str) -> None:
     """One known_hosts host field: a name, ``[127.0.0.1]:PORT``, or comma-separated patterns."""
     if not isinstance(host, str) or not host:
-        raise ArgumentError(f"{what} must be a host such as '[127.0.0.1]:2222', not {host!r}.")
+        raise ArgumentError(
+            f"{what} must be a host such as '[127.0.0.1]:2222', not {_shown(host)}."
+        )
     if host.startswith("|1|"):
         raise SSHError(
             "Hashed host names (|1|..., OpenSSH's HashKnownHosts) are not supported by the "
@@ -721,7 +730,7 @@ def _check_host(host: object, what: str) -> None:
     if any(c.isspace() for c in host):
         raise ArgumentError(
             f"{what} must be one host field without spaces (several names: separate them "
-            f"with commas), not {host!r}."
+            f"with commas), not {_shown(host)}."
         )
 
 
@@ -738,7 +747,7 @@ class KnownHosts:
     def __init__(self, *, trust_on_first_use: bool = False) -> None:
         if type(trust_on_first_use) is not bool:
             raise ArgumentError(
-                f"trust_on_first_use must be True or False, not {trust_on_first_use!r}."
+                f"trust_on_first_use must be True or False, not {_shown(trust_on_first_use)}."
             )
         self.trust_on_first_use = trust_on_first_use
         self._lines: list[str] = []
@@ -912,17 +921,25 @@ def ssh_login(
     :class:`SSHLogin`; raises ``ServerError`` when nothing answers within ``timeout`` seconds.
     """
     if type(port) is not int or not 0 < port < 65536:
-        raise ArgumentError(f"port must be the server's port number (server.port), not {port!r}.")
+        raise ArgumentError(
+            f"port must be the server's port number (server.port), not {_shown(port)}."
+        )
     if not isinstance(key, SSHKeyPair):
         raise ArgumentError("key must be an SSHKeyPair from make_ssh_keypair().")
     if not isinstance(known_hosts, KnownHosts):
         raise ArgumentError("known_hosts must be a KnownHosts(): the host keys you trust.")
     if type(timeout) not in (int, float) or not 0 < timeout <= 30:
-        raise ArgumentError(f"timeout must be a number of seconds (0 to 30), not {timeout!r}.")
+        raise ArgumentError(
+            f"timeout must be a number of seconds (0 to 30), not {_shown(timeout)}."
+        )
     for what, value in (("command", command), ("username", username)):
-        if not isinstance(value, str) or not value:
-            example = "'whoami'" if what == "command" else "'admin'"
-            raise ArgumentError(f"{what} must be text such as {example}, not {value!r}.")
+        if (
+            not isinstance(value, str)
+            or not value
+            or (what == "username" and any(not c.isprintable() or c.isspace() for c in value))
+        ):
+            example = "'whoami'" if what == "command" else "'admin' (no spaces)"
+            raise ArgumentError(f"{what} must be text such as {example}, not {_shown(value)}.")
     if host_name is not None:
         _check_host(host_name, "host_name")
     if certificate is not None and not isinstance(certificate, str):

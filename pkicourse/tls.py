@@ -122,6 +122,17 @@ _MAX_BODY = 1 << 20  # a request body is read up to 1 MiB
 _MAX_TIMEOUT = 60  # seconds; a local handshake takes milliseconds
 
 
+def _shown(value: object) -> str:
+    """A wrong value as an error message shows it: its repr when short and not key-like, else
+    only its type and size. A PEM key pasted in the wrong place is never echoed back."""
+    if isinstance(value, (str, bytes, bytearray)):
+        text = value if isinstance(value, str) else bytes(value).decode("latin-1")
+        if "-----BEGIN" in text or "PRIVATE" in text or len(text) > 60:
+            return f"a {type(value).__name__} of length {len(value)} (not shown)"
+    shown = repr(value)
+    return shown if len(shown) <= 80 else f"a {type(value).__name__} (not shown)"
+
+
 # --- the server -------------------------------------------------------------------------------
 
 
@@ -248,7 +259,7 @@ def _set_ecdh_curve(context: ssl.SSLContext, curve: object) -> None:
         context.set_ecdh_curve(curve)  # the server's only group; OpenSSL 3 accepts X25519 too
     except ValueError as error:
         raise ArgumentError(
-            f"OpenSSL knows no group {curve!r}: try 'X25519', 'prime256v1' or 'secp384r1'."
+            f"OpenSSL knows no group {_shown(curve)}: try 'X25519', 'prime256v1' or 'secp384r1'."
         ) from error
 
 
@@ -262,7 +273,7 @@ def _set_ciphers(context: ssl.SSLContext, ciphers: object) -> None:
         context.set_ciphers(ciphers)  # TLS 1.2 suites only: TLS 1.3's are not chosen here
     except ssl.SSLError as error:
         raise ArgumentError(
-            f"OpenSSL knows no cipher suite in {ciphers!r}: use OpenSSL's names, e.g. "
+            f"OpenSSL knows no cipher suite in {_shown(ciphers)}: use OpenSSL's names, e.g. "
             "'AES128-GCM-SHA256' or 'ECDHE-RSA-AES128-GCM-SHA256' (openssl ciphers -v lists "
             "them)."
         ) from error
@@ -986,12 +997,12 @@ def connect(
     server does not finish the handshake within ``timeout`` seconds.
     """
     if type(port) is not int or not 0 < port < 65536:
-        raise ArgumentError(f"port must be a number from 1 to 65535, not {port!r}.")
+        raise ArgumentError(f"port must be a number from 1 to 65535, not {_shown(port)}.")
     _check_hostname(hostname)
     if type(timeout) not in (int, float) or not 0 < timeout <= _MAX_TIMEOUT:
         raise ArgumentError(
             f"timeout must be a positive number of seconds, at most {_MAX_TIMEOUT}, "
-            f"not {timeout!r}."
+            f"not {_shown(timeout)}."
         )
     if request is not None and type(request) is not bytes:
         raise ArgumentError(f"request must be bytes or None, not {type(request).__name__}.")
@@ -1035,17 +1046,19 @@ def connect(
 def _check_hostname(hostname: object) -> None:
     """A host name ``ssl`` can send (SNI) and check: text, IDNA-encodable, no NUL byte."""
     if type(hostname) is not str or not hostname:
-        raise ArgumentError(f"hostname must be a name such as 'bank.example', not {hostname!r}.")
+        raise ArgumentError(
+            f"hostname must be a name such as 'bank.example', not {_shown(hostname)}."
+        )
     try:
         hostname.encode("idna")  # what ssl does with server_hostname
     except UnicodeError:
         raise ArgumentError(
-            f"hostname {hostname!r} is not a valid host name: each part between dots must "
+            f"hostname {_shown(hostname)} is not a valid host name: each part between dots must "
             "have 1 to 63 characters (no empty part, as in 'bank..example'). Write it as "
             "'bank.example'."
         ) from None
     if "\x00" in hostname:
-        raise ArgumentError(f"hostname {hostname!r} holds a NUL character: remove it.")
+        raise ArgumentError(f"hostname {_shown(hostname)} holds a NUL character: remove it.")
 
 
 def _exchange(
@@ -1276,8 +1289,9 @@ def _checked_pins(pins: object) -> set[str]:
     for pin in pins:
         if not _is_pin(pin):
             raise ArgumentError(
-                f"{pin!r} is not a pin: 'sha256/' and the base64 of 32 bytes (44 characters). "
-                "Make one with spki_pin(certificate); curl's form sha256//... is for curl only."
+                f"{_shown(pin)} is not a pin: 'sha256/' and the base64 of 32 bytes (44 "
+                "characters). Make one with spki_pin(certificate); curl's form sha256//... is for "
+                "curl only."
             )
     return set(pins)
 
