@@ -49,6 +49,7 @@ import ssl
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,7 @@ from types import MappingProxyType
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.utils import CryptographyDeprecationWarning
 
 from pkicourse import keys
 from pkicourse.ca import CA, LeafCert
@@ -318,6 +320,8 @@ _LOAD_REASONS: Mapping[str, str] = MappingProxyType(
         "certificate. Give the key that was made with the certificate.",
         "EE_KEY_TOO_SMALL": "the certificate's key is too small for OpenSSL's security level "
         "(RSA below 2048 bits). Make a new key and certificate (ca.issue_cert).",
+        "CA_KEY_TOO_SMALL": "a CA certificate in the chain has a key too small for OpenSSL's "
+        "security level (RSA below 2048 bits). Leave it out, or make a new chain (ca.py).",
         "CA_MD_TOO_WEAK": "a certificate in the chain is signed with a hash OpenSSL no longer "
         "accepts (MD5 or SHA-1). Make a new certificate (ca.issue_cert).",
     }
@@ -940,7 +944,9 @@ class _Handshake:
 def _parsed(der: bytes) -> x509.Certificate | None:
     """A certificate OpenSSL accepted; None when ``cryptography`` cannot read it."""
     try:
-        return x509.load_der_x509_certificate(der)
+        with warnings.catch_warnings():  # a negative serial loads with a warning today
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            return x509.load_der_x509_certificate(der)
     except (ValueError, x509.InvalidVersion):
         return None
 

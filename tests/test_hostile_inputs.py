@@ -18,6 +18,7 @@ import ssl
 import subprocess
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -702,3 +703,32 @@ def test_a_key_pasted_into_the_wrong_argument_is_never_echoed(
 def _serve_with(leaf: LeafCert, **options: object) -> None:
     with tls.tls_server(leaf, **options):  # type: ignore[arg-type]
         pass
+
+
+def test_real_certificates_appended_to_a_chain_are_served_or_refused_quietly(
+    root: CA, leaf: LeafCert
+) -> None:
+    """A server sends extra real certificates after its leaf: the client still checks the
+    leaf's own chain, and reads what it was sent without a warning (negative serial too)."""
+    outcomes = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for name in (
+            "real/odd/negative-serial.pem",
+            "real/roots/dst-root-ca-x3.pem",
+            "real/odd/ssleay-v1-1995.pem",
+            "real/broken/invalid-version.pem",
+        ):
+            pair = (leaf.cert_chain_pem + data_path(name).read_bytes(), leaf.private_key_pem)
+            try:
+                with tls.tls_server(pair) as server:
+                    result = tls.connect(server.port, hostname=HOSTNAME, trust=root)
+                outcomes[name] = (result.ok, len(result.chain))
+            except CourseError as error:
+                outcomes[name] = (False, type(error).__name__)
+    assert outcomes == {
+        "real/odd/negative-serial.pem": (True, 2),
+        "real/roots/dst-root-ca-x3.pem": (True, 2),
+        "real/odd/ssleay-v1-1995.pem": (False, "ServerError"),  # RSA-512: CA_KEY_TOO_SMALL
+        "real/broken/invalid-version.pem": (False, "CertificateParseError"),
+    }
