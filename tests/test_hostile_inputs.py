@@ -457,6 +457,12 @@ def test_security_key_lines_from_the_openssh_format() -> None:
     line = "sk-ssh-ed25519@openssh.com " + base64.b64encode(blob).decode() + " yubikey"
     assert ssh.fingerprint(line).startswith("SHA256:")
     assert ssh.ssh_keygen_l(line).endswith(" yubikey (ED25519-SK)")  # as ssh-keygen -l
+    keygen = shutil.which("ssh-keygen")
+    if keygen is not None:  # the real one reads the same line the same way
+        printed = subprocess.run(
+            [keygen, "-l", "-f", "-"], input=line, capture_output=True, text=True, timeout=20
+        ).stdout.strip()
+        assert ssh.ssh_keygen_l(line) == printed
 
 
 @pytest.mark.parametrize(
