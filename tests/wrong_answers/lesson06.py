@@ -98,7 +98,7 @@ def readable_messages(wire, version):
             inner += 4 + size
     return names
 """,
-        "every handshake record read, skipping bytes that are no known type (no ChangeCipherSpec rule)": """
+        "every handshake record read, unknown types skipped (no ChangeCipherSpec rule)": """
 def readable_messages(wire, version):
     names = []
     at = 0
@@ -133,6 +133,27 @@ def readable_messages(wire, version):
             kind = fragment[inner]
             size = int.from_bytes(fragment[inner + 1:inner + 4], "big")
             if kind not in HANDSHAKE_TYPES or inner + 4 + size > len(fragment):
+                break
+            names.append(HANDSHAKE_TYPES[kind])
+            inner += 4 + size
+    return names
+""",
+        "a Finished is always encrypted: type 20 dropped (no ChangeCipherSpec rule)": """
+def readable_messages(wire, version):
+    names = []
+    at = 0
+    while at + 5 <= len(wire):
+        content_type = wire[at]
+        length = int.from_bytes(wire[at + 3:at + 5], "big")
+        fragment = wire[at + 5:at + 5 + length]
+        at += 5 + length
+        if content_type != 22:
+            continue
+        inner = 0
+        while inner + 4 <= len(fragment):
+            kind = fragment[inner]
+            size = int.from_bytes(fragment[inner + 1:inner + 4], "big")
+            if kind not in HANDSHAKE_TYPES or kind == 20 or inner + 4 + size > len(fragment):
                 break
             names.append(HANDSHAKE_TYPES[kind])
             inner += 4 + size
