@@ -100,6 +100,19 @@ def pin_ok(chain, pins):
         path.append(issuer)
     return any(pin(cert) in pins for cert in path)
 """,
+        "the leaf and chain[1] only (the path stops after one intermediate)": _EX2_PIN
+        + """
+def pin_ok(chain, pins):
+    if pin(chain[0]) in pins:
+        return True
+    if len(chain) < 2:
+        return False
+    try:
+        chain[0].verify_directly_issued_by(chain[1])
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return pin(chain[1]) in pins
+""",
         "the whole certificate hashed (its fingerprint), not its key": """
 def pin(cert):
     der = cert.public_bytes(serialization.Encoding.DER)
