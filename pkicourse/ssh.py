@@ -775,8 +775,8 @@ class KnownHosts:
         self._lines.append(f"@cert-authority {hosts} {key_type} {base64.b64encode(blob).decode()}")
 
     def forget(self, host: str) -> None:
-        _check_host(host, "host")
         """Remove ``host``'s plain key lines, as ``ssh-keygen -R host`` does."""
+        _check_host(host, "host")
         self._lines = [line for line in self._lines if line.split()[0] != host]
 
     def lines(self) -> list[str]:

@@ -624,7 +624,7 @@ def tls_server(
 
     ``minimum_version`` / ``maximum_version``: ``ssl.TLSVersion`` bounds (e.g. ``maximum_version
     =ssl.TLSVersion.TLSv1_2``); ``ciphers``: an OpenSSL cipher string for TLS 1.2 and older,
-    e.g. ``"AES128-GCM-SHA256"`` (RSA key transport, lesson 07). TLS 1.3's suites are not
+    e.g. ``"AES128-GCM-SHA256"`` (RSA key transport, lesson 06). TLS 1.3's suites are not
     chosen this way. ``ecdh_curve``: the one key-exchange group the server accepts (e.g.
     ``"secp384r1"``); a TLS 1.3 client that guessed another one is sent a HelloRetryRequest.
 
