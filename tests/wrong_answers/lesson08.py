@@ -147,6 +147,28 @@ def setup_problem(key_pem, chain_pem, root, hostname):
             return "incomplete-chain"
     return "ok"
 """,
+        "the path built in any order (each certificate's issuer searched in the whole file)": (
+            _EX1_KEY_AND_NAME
+            + """
+    current, rest = chain[0], list(chain[1:])
+    while True:
+        try:
+            current.verify_directly_issued_by(root)
+            return "ok"
+        except (ValueError, TypeError, InvalidSignature):
+            pass
+        for issuer in rest:
+            try:
+                current.verify_directly_issued_by(issuer)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            break
+        else:
+            return "incomplete-chain"
+        rest.remove(issuer)
+        current = issuer
+"""
+        ),
         "a file that ends with the root is called incomplete": _EX1_KEY_AND_NAME
         + """
     if chain[-1].subject == chain[-1].issuer:
