@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from grading_support import grade_course
-from nbgrader.api import Gradebook
+from grading_support import Gradebooks, grade_course
 
 
 @pytest.fixture(scope="session")
-def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebook]:
+def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebooks]:
     """The whole course released, handed in by every test learner, and autograded."""
-    course = tmp_path_factory.mktemp("course")
-    for path in grade_course(course):
-        with Gradebook(f"sqlite:///{path}") as gb:
-            yield gb
+    yield from grade_course(tmp_path_factory.mktemp("grading"))

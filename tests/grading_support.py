@@ -6,18 +6,23 @@ The course is released with nbgrader, and these learners hand in every lesson:
 - mallory handed in the untouched copy with every test cell's asserts deleted;
 - wrong1, wrong2, ...: the learner copy with the k-th wrong answer of the lesson's catalogue
   (tests/wrong_answers/) in each exercise that has one, and the right answer elsewhere.
-Then every submission is autograded, in one gradebook.
+Then every submission is autograded: the lessons are shared among two processes, each with
+its own course folder and gradebook, read as one.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader.api import Grade, Gradebook, SubmittedAssignment
 from support import LESSONS, NOTEBOOKS, SOURCE, learner_copies, nbgrader_meta
 from wrong_answers import catalogue
 
@@ -90,11 +95,12 @@ def _without_asserts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def grade_course(course: Path) -> Iterator[Path]:
-    """Release, hand in and autograde everything; yield the gradebook's path."""
+def grade_lessons(course: Path, lessons: list[str]) -> Path:
+    """Release, hand in and autograde ``lessons`` in the course folder ``course``; return the
+    gradebook's path."""
     learner_copies.copy_sources(course)
     api = learner_copies.nbgrader_api(course)
-    for lesson in LESSONS:
+    for lesson in lessons:
         assert api.generate_assignment(lesson, force=True)["success"]
         released = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
         students = {
@@ -108,5 +114,41 @@ def grade_course(course: Path) -> Iterator[Path]:
             _hand_in(course, student, lesson, nb)
             result = api.autograde(lesson, student, force=True, create=True)
             assert result["success"], result["log"]
-    yield course / "gradebook.db"
-    shutil.rmtree(course, ignore_errors=True)
+    return course / "gradebook.db"
+
+
+class Gradebooks:
+    """Several gradebooks read as one: each lesson is looked up in the one that graded it."""
+
+    def __init__(self, books: dict[str, Gradebook]) -> None:
+        self._books = books  # lesson -> its gradebook
+
+    def find_submission(self, assignment: str, student: str) -> SubmittedAssignment:
+        return self._books[assignment].find_submission(assignment, student)
+
+    def find_grade(self, grade_id: str, notebook: str, assignment: str, student: str) -> Grade:
+        return self._books[assignment].find_grade(grade_id, notebook, assignment, student)
+
+
+def grade_course(folder: Path, workers: int = 2) -> Iterator[Gradebooks]:
+    """Grade every lesson, the lessons shared among ``workers`` processes (each autograde is a
+    kernel running a lesson: two cores grade two lessons at once); yield the gradebooks."""
+    shares = [LESSONS[k::workers] for k in range(workers)]
+    runs = []
+    for k, lessons in enumerate(shares):
+        course = folder / f"course{k}"
+        course.mkdir()
+        command = [sys.executable, str(Path(__file__)), str(course), *lessons]
+        runs.append((course, lessons, subprocess.Popen(command, cwd=Path(__file__).parent)))
+    books: dict[str, Gradebook] = {}
+    with ExitStack() as stack:
+        for course, lessons, run in runs:
+            assert run.wait() == 0, f"grading {lessons} failed: see the output above"
+            book = stack.enter_context(Gradebook(f"sqlite:///{course / 'gradebook.db'}"))
+            books.update(dict.fromkeys(lessons, book))
+        yield Gradebooks(books)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":  # one worker of grade_course: python grading_support.py COURSE LESSON...
+    grade_lessons(Path(sys.argv[1]), sys.argv[2:])

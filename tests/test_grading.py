@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import pytest
-from nbgrader.api import Gradebook
+from grading_support import Gradebooks
 from support import LESSONS
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_solved_lesson_gets_full_marks(gradebook: Gradebook, lesson: str) -> None:
+def test_solved_lesson_gets_full_marks(gradebook: Gradebooks, lesson: str) -> None:
     submission = gradebook.find_submission(lesson, "alice")
     print(f"{lesson}: alice {submission.score}/{submission.max_score}")
     assert submission.max_score >= 3
@@ -22,10 +22,10 @@ def test_solved_lesson_gets_full_marks(gradebook: Gradebook, lesson: str) -> Non
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_untouched_copy_gets_zero(gradebook: Gradebook, lesson: str) -> None:
+def test_untouched_copy_gets_zero(gradebook: Gradebooks, lesson: str) -> None:
     assert gradebook.find_submission(lesson, "bob").score == 0
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_deleting_the_tests_does_not_help(gradebook: Gradebook, lesson: str) -> None:
+def test_deleting_the_tests_does_not_help(gradebook: Gradebooks, lesson: str) -> None:
     assert gradebook.find_submission(lesson, "mallory").score == 0

@@ -14,6 +14,7 @@ import nbformat
 import pytest
 from grading_support import (
     CATALOGUE,
+    Gradebooks,
     Injection,
     injections,
     learner_copy,
@@ -21,7 +22,6 @@ from grading_support import (
     with_answers,
 )
 from nbclient import NotebookClient
-from nbgrader.api import Gradebook
 from support import LESSONS, nbgrader_meta
 
 MIN_WRONG_ANSWERS = 3
@@ -101,7 +101,7 @@ def test_visible_tests_reject_each_wrong_answer_in_words(
 
 @pytest.mark.parametrize(("lesson", "injection", "answers"), CASES)
 def test_grading_gives_each_wrong_answer_no_points(
-    gradebook: Gradebook, lesson: str, injection: Injection, answers: dict[str, str]
+    gradebook: Gradebooks, lesson: str, injection: Injection, answers: dict[str, str]
 ) -> None:
     tests = _test_cell_ids(learner_copy(lesson))
     scored = {
