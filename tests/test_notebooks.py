@@ -184,6 +184,15 @@ def _no_lookup(host, *args, real=_socket.getaddrinfo, **kwargs):
     return real(host, *args, **kwargs)
 
 
+def _listen_on_loopback_only(real):
+    def bind(self, address):
+        if isinstance(address, tuple) and _host(address) not in _LOOPBACK:  # "" = everywhere
+            raise PermissionError(13, f"OFFLINE GUARD: a server tried to listen on {address!r}")
+        return real(self, address)
+    return bind
+
+
+_socket.socket.bind = _listen_on_loopback_only(_socket.socket.bind)
 _socket.socket.connect = _guard(_socket.socket.connect)
 _socket.socket.connect_ex = _guard(_socket.socket.connect_ex)
 _socket.getaddrinfo = _no_lookup
@@ -262,13 +271,39 @@ def _run_guarded(nb: nbformat.NotebookNode, path: Path) -> list[str]:
     ]
 
 
+def test_the_offline_guard_refuses_every_other_address() -> None:
+    """The twin: under the guard, listening on every address, connecting out and looking up a
+    name all fail, while 127.0.0.1 works (in a child process: the guard patches socket)."""
+    probe = OFFLINE_GUARD + (
+        "import socket\n"
+        "for attempt in (lambda: socket.create_server(('0.0.0.0', 0)),\n"
+        "                lambda: socket.create_server(('', 0)),\n"
+        "                lambda: socket.create_connection(('192.0.2.1', 443), timeout=1),\n"
+        "                lambda: socket.getaddrinfo('example.com', 443)):\n"
+        "    try:\n"
+        "        attempt()\n"
+        "    except OSError as error:\n"
+        "        assert 'OFFLINE GUARD' in str(error), error\n"
+        "    else:\n"
+        "        raise SystemExit('the guard let it through')\n"
+        "server = socket.create_server(('127.0.0.1', 0))\n"
+        "socket.create_connection(server.getsockname(), timeout=1).close()\n"
+        "print('guarded')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "guarded", result.stderr
+
+
 @pytest.mark.parametrize("name", LESSONS)
 def test_lesson_runs_offline_and_leaves_no_private_key(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With every address but 127.0.0.1 refused, each lesson (with solutions) runs cleanly and
-    leaves no thread and no TCP socket behind; its last cell removes every private key it
-    wrote, and it writes nothing outside its folder."""
+    """With every address but 127.0.0.1 refused (to connect to, to look up and to listen on),
+    each lesson (with solutions) runs cleanly and leaves no thread and no TCP socket behind;
+    its last cell removes every private key it wrote, and it writes nothing outside its
+    folder."""
     lesson, temporary = tmp_path / "lesson", tmp_path / "tmp"
     lesson.mkdir()
     temporary.mkdir()
