@@ -24,6 +24,21 @@ def nbgrader_meta(cell: nbformat.NotebookNode) -> dict[str, object]:
     return dict(cell.get("metadata", {}).get("nbgrader", {}))
 
 
+# The system's Chromium (Debian's package; never `playwright install`) and how the browser
+# tests launch it headless (../shared/TOOLING-NOTES.md).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
 def free_port() -> int:
     """A port the OS says is free on 127.0.0.1 (for servers that must be told one)."""
     with socket.socket() as sock:

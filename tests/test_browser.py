@@ -24,23 +24,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from support import ROOT, free_port, learner_copies
+from support import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, learner_copies
 
-CHROMIUM = "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="no Chromium: apt-get install -y chromium"
 )
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TOKEN = "pkicourse-browser-test"
 
 

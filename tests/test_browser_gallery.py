@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import CHROMIUM
+from support import CHROMIUM_ARGS as BROWSER_ARGS
 
 from pkicourse.gallery import CASES, DOMAIN, Gallery, open_gallery
 
-CHROMIUM = "/usr/bin/chromium"
 CERTUTIL = shutil.which("certutil")
 SCREENSHOT_CASE = "self-signed"
 SCREENSHOT = Path(__file__).resolve().parent.parent / "data" / "browser"
@@ -39,17 +40,7 @@ pytestmark = [
     ),
     pytest.mark.skipif(CERTUTIL is None, reason="no certutil: apt-get install -y libnss3-tools"),
 ]
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--host-resolver-rules=MAP *.badssl.test 127.0.0.1",
-]
+CHROMIUM_ARGS = [*BROWSER_ARGS, "--host-resolver-rules=MAP *.badssl.test 127.0.0.1"]
 
 
 def _trust_in_nss(home: Path, root_pem: bytes) -> None:
