@@ -20,6 +20,7 @@ __all__ = [
     "CSRSignatureError",
     "DataFileNotFoundError",
     "DecryptionError",
+    "GradingError",
     "InvalidChoiceError",
     "KeyAgreementError",
     "KeyFileError",
@@ -167,3 +168,7 @@ class DataFileNotFoundError(CourseError, FileNotFoundError):
 
 class ServerError(CourseError, RuntimeError):
     """A course server on 127.0.0.1 could not start, or did not answer in time."""
+
+
+class GradingError(CourseError, RuntimeError):
+    """An instructor's grading run cannot go on (pkicourse.grading): the message says what to do."""
