@@ -1,6 +1,7 @@
 # pkicourse: two commands for learners and instructors (see README.md).
 #   make lab    set everything up, open the course in JupyterLab at notebooks/00-index.ipynb
 #   make test   set everything up, run every test (lint, types, benchmark, unit tests, lessons)
+#   make grade SUBMISSIONS=folder   grade a class (docs/INSTRUCTORS.md); grades go to grades/
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -23,7 +24,7 @@ ifeq ($(shell id -u),0)
 ROOT_FLAGS := --allow-root
 endif
 
-.PHONY: lab test bench lint notebooks clean
+.PHONY: lab test bench lint notebooks grade clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "pkicourse needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
@@ -41,7 +42,11 @@ $(VENV)/.lab: pyproject.toml binder/overrides.json | $(BIN)/python
 $(VENV)/.test: pyproject.toml binder/overrides.json | $(BIN)/python
 	$(PIP) -e '.[test]'
 	@mkdir -p $(SETTINGS) && cp binder/overrides.json $(SETTINGS)/overrides.json
-	@touch $@ $(VENV)/.lab
+	@touch $@ $(VENV)/.lab $(VENV)/.grade
+
+$(VENV)/.grade: pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[lab,grade]'
+	@touch $@
 
 lab: $(VENV)/.lab
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(ROOT_FLAGS) \
@@ -61,5 +66,12 @@ test: lint bench
 notebooks: $(VENV)/.test
 	$(BIN)/python tools/learner_copies.py
 
+# Grade a class: SUBMISSIONS is a folder of submissions (submitted/<student>/<lesson>/ or an LMS
+# download); GRADE_FLAGS passes options, e.g. GRADE_FLAGS="--student bob --timeout 20".
+SUBMISSIONS ?= course/submitted
+grade: $(VENV)/.grade
+	$(BIN)/pkicourse-grade $(SUBMISSIONS) $(GRADE_FLAGS)
+
+# Never deletes grades: grades/ and course/gradebook.db stay.
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache course/release course/gradebook.db
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache course/release

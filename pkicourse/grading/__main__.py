@@ -1,0 +1,5 @@
+import sys
+
+from pkicourse.grading.cli import main
+
+sys.exit(main())

@@ -1,0 +1,133 @@
+"""``pkicourse-grade``: grade a whole class in one command (docs/INSTRUCTORS.md).
+
+pkicourse-grade SUBMISSIONS                 # every lesson, every student found
+pkicourse-grade SUBMISSIONS --student bob   # regrade one (late) student; the rest stay
+pkicourse-grade --new-private-source DIR    # a private copy of the solutions and tests
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from pkicourse.errors import GradingError
+from pkicourse.grading import run
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pkicourse-grade",
+        description="Grade a class: release every lesson, check the submissions, autograde "
+        "them in parallel, and write one gradebook row per student.",
+    )
+    parser.add_argument(
+        "submissions",
+        nargs="?",
+        type=Path,
+        help="submitted/<student>/<lesson>/<lesson>.ipynb (nbgrader collect), or an LMS "
+        "download: <lesson>/ folders of .ipynb or .zip files named after the student",
+    )
+    parser.add_argument("--out", type=Path, default=Path("grades"), help="default: grades/")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        default=run.ROOT / "course" / "source",
+        help="the lessons' nbgrader sources (default: the course's public course/source/)",
+    )
+    parser.add_argument("--lessons", help="comma-separated lessons (default: all)")
+    parser.add_argument(
+        "--student", action="append", dest="students", help="grade only this student (repeat)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=2 * (os.cpu_count() or 1), help="parallel kernels"
+    )
+    parser.add_argument("--timeout", type=int, default=30, help="seconds per cell (default 30)")
+    parser.add_argument(
+        "--kernel-user",
+        default="auto",
+        help="who runs the students' kernels: auto (nobody when the grader is root), "
+        "same, or a user name",
+    )
+    parser.add_argument("--name-pattern", help="regex with (?P<student_id>...) for LMS files")
+    parser.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
+    parser.add_argument(
+        "--new-private-source",
+        type=Path,
+        metavar="DIR",
+        help="copy course/source/ to DIR (outside this repository) for a graded class",
+    )
+    return parser
+
+
+def new_private_source(target: Path) -> str:
+    """Copy the public source to ``target``; return what to do next."""
+    source = run.ROOT / "course" / "source"
+    if target.exists():
+        raise GradingError(f"{target} exists already: choose a new folder")
+    if target.resolve().is_relative_to(run.ROOT.resolve()):
+        raise GradingError(
+            f"{target} is inside the course repository, where a commit could publish it: "
+            "choose a folder outside it"
+        )
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("work", ".ipynb_checkpoints"))
+    target.chmod(0o700)
+    return (
+        f"Private source written to {target}. Change the hidden tests (between ### BEGIN "
+        "HIDDEN TESTS and ### END HIDDEN TESTS) and, if you like, exercise parameters; then "
+        f"grade with --source {target}. If you changed cells students see, hand out the "
+        "release the grader writes to OUT/release/ instead of notebooks/."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.new_private_source:
+            print(new_private_source(args.new_private_source))
+            return 0
+        if args.submissions is None:
+            raise GradingError("say which folder holds the submissions: pkicourse-grade FOLDER")
+        if not args.submissions.is_dir():
+            raise GradingError(f"{args.submissions} is not a folder of submissions")
+        if args.timeout < 1 or args.jobs < 1:
+            raise GradingError("--timeout and --jobs must be at least 1")
+        from pkicourse.grading.execute import choose_kernel_user
+
+        options = run.Options(
+            submissions=args.submissions,
+            out=args.out,
+            source=args.source,
+            lessons=args.lessons.split(",") if args.lessons else None,
+            students=args.students,
+            jobs=args.jobs,
+            timeout=args.timeout,
+            kernel_user=choose_kernel_user(args.kernel_user),
+            name_pattern=args.name_pattern,
+            feedback=not args.no_feedback,
+        )
+        started = time.monotonic()
+        result = run.grade_class(options, run.progress_printer())
+    except GradingError as error:
+        print(f"pkicourse-grade: {error}", file=sys.stderr)
+        return 2
+    print()
+    print(run.summary_table(result["table"], result["lessons"]))
+    for warning in result["warnings"]:
+        print(f"warning: {warning}")
+    who = options.kernel_user or "the grader's own user (see docs/INSTRUCTORS.md, threat model)"
+    print(
+        f"\n{result['tasks']} notebooks graded in {time.monotonic() - started:.0f} s with "
+        f"{options.jobs} kernels at a time, run as {who}; cell timeout {options.timeout} s."
+    )
+    out = options.out
+    print(f"Grades: {out / 'grades.csv'}  Report: {out / 'report.md'}")
+    print(f"Feedback: {out / 'feedback'}  Gradebook (nbgrader): {out / 'gradebook.db'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
