@@ -1,0 +1,507 @@
+"""Run one student's notebook for grading: ``SafeExecute``, nbgrader's ``Execute`` made safer.
+
+The part of the course's threat model this module implements (docs/INSTRUCTORS.md states it all):
+
+* **Reaching the gradebook or the solutions.** The kernel runs in a fresh temporary folder (not
+  the course folder) holding copies of the files beside the notebook, never other notebooks,
+  with its own ``HOME``, ``TMPDIR``, ``IPYTHONDIR`` and ``MPLCONFIGDIR``; the folder is removed
+  afterwards. With ``kernel_user`` set (``choose_kernel_user("auto")`` picks ``nobody`` when the
+  grader is root) the kernel runs as that user, so the grader's 0700 folders are out of reach.
+* **IPython hooks.** Right after the kernel starts, before any student code, a bootstrap
+  snapshots the hooks student code could use to change how a test cell runs or how its failure
+  shows (AST and input transformers, event callbacks, ``showtraceback``, trace/profile/except
+  hooks, builtins...) and registers a handler for a custom shell message,
+  ``pkicourse_restore_request``. That message never runs through ``run_cell``, so a transformer
+  that blanks every cell cannot block it. Before every graded test cell the grader asks for the
+  snapshot back and waits for the acknowledgement; without one the test cell fails ("hooks
+  tampered") and earns nothing.
+* **Endless loops and dead kernels.** A cell that runs past ``timeout`` is interrupted; if the
+  kernel has not settled ``interrupt_grace`` seconds later (a loop that catches
+  ``KeyboardInterrupt``), it is killed. A killed or dead kernel (``os._exit``) is replaced by a
+  new one, the earlier code cells are run again silently, the cell gets an error output, and
+  grading goes on with the next cell: one student's loop costs seconds.
+
+Not defended (see the guide): code that rebinds objects the tests use in other modules, a
+background thread that re-installs hooks while a test runs, a student who forges the restore
+reply, and, when several kernels run as the same user at once, one student's code signalling or
+connecting to another student's kernel.
+
+Every event is appended to ``resources["pkicourse"]["events"]`` as
+``{"cell": index, "grade_id": id or None, "what": "timeout" | "killed" | "kernel died" |
+"hooks tampered", "seconds": float}``; no output of the student's code goes there.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import pwd
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from queue import Empty
+from time import monotonic
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.client import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Enum, Float, Unicode
+
+from pkicourse.errors import GradingError
+
+__all__ = ["SafeExecute", "choose_kernel_user"]
+
+#: Seconds to wait for the kernel to acknowledge the hook reset before a graded test cell.
+HOOK_REPLY_SECONDS = 5.0
+#: Environment variables a kernel inherits from the grader (everything else is dropped).
+KEPT_ENVIRONMENT = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "VIRTUAL_ENV")
+RESTORE_REQUEST = "pkicourse_restore_request"
+RESTORE_REPLY = "pkicourse_restore_reply"
+
+# The kernel side of the hook reset: run once, silently, right after the kernel starts.
+BOOTSTRAP = r"""
+def _pkicourse_bootstrap():
+    import builtins, os, sys, threading
+    shell = get_ipython()
+    kernel = shell.kernel
+    missing = object()
+    names = ("ast_transformers", "input_transformer_manager", "input_transformers_post",
+             "events", "compile", "showtraceback", "_showtraceback", "showsyntaxerror",
+             "showindentationerror", "custom_exceptions", "CustomTB", "run_cell",
+             "run_cell_async", "_run_cell", "run_ast_nodes", "run_code", "transform_cell",
+             "transform_ast", "should_run_async", "ex", "ev")
+    sys_names = ("excepthook", "displayhook", "breakpointhook", "unraisablehook",
+                 "stdout", "stderr")
+    transformers = shell.input_transformer_manager
+    lists = {"ast": list(shell.ast_transformers), "post": list(shell.input_transformers_post),
+             "cleanup": list(transformers.cleanup_transforms),
+             "line": list(transformers.line_transforms),
+             "token": list(transformers.token_transformers),
+             "meta_path": list(sys.meta_path)}
+    manager_vars = dict(vars(transformers))
+    callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
+    values = {n: getattr(shell, n, missing) for n in names}
+    own = {n: vars(shell)[n] for n in names if n in vars(shell)}
+    on_class = [(c, n, c.__dict__[n]) for c in type(shell).__mro__ for n in names
+                if n in c.__dict__]
+    sys_values = {n: getattr(sys, n) for n in sys_names}
+    traces = (sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile())
+    built = dict(vars(builtins))
+    compile_flags = shell.compile.flags
+
+    def restore():
+        sys.settrace(traces[0]); sys.setprofile(traces[1])
+        threading.settrace(traces[2]); threading.setprofile(traces[3])
+        for n, v in sys_values.items():
+            setattr(sys, n, v)
+        sys.meta_path[:] = lists["meta_path"]
+        for c, n, v in on_class:
+            if c.__dict__.get(n, missing) is not v:
+                setattr(c, n, v)
+        for n in names:
+            if shell.has_trait(n):
+                setattr(shell, n, values[n])
+            elif n in own:
+                vars(shell)[n] = own[n]
+            else:
+                vars(shell).pop(n, None)
+        shell.ast_transformers = list(lists["ast"])
+        shell.input_transformers_post = list(lists["post"])
+        vars(transformers).clear()
+        vars(transformers).update(manager_vars)
+        transformers.cleanup_transforms = list(lists["cleanup"])
+        transformers.line_transforms = list(lists["line"])
+        transformers.token_transformers = list(lists["token"])
+        shell.events.callbacks = {k: list(v) for k, v in callbacks.items()}
+        shell.compile.flags = compile_flags
+        for n, v in built.items():
+            if vars(builtins).get(n, missing) is not v:
+                setattr(builtins, n, v)
+
+    def on_restore_request(stream, ident, msg):
+        try:
+            restore()
+            content = {"status": "ok", "nonce": msg["content"].get("nonce")}
+        except Exception as error:
+            content = {"status": "error", "ename": type(error).__name__}
+        kernel.session.send(stream, "pkicourse_restore_reply", content, parent=msg,
+                            ident=ident)
+
+    kernel.shell_handlers["pkicourse_restore_request"] = on_restore_request
+    # The kernel started with PYTHONSAFEPATH, so files beside the notebook could not shadow
+    # modules while it started; now put its folder on the path as IPython does: after
+    # site-packages, so it can add modules but not replace installed ones.
+    os.environ.pop("PYTHONSAFEPATH", None)
+    if "" not in sys.path:
+        at = next((i for i, p in enumerate(sys.path)
+                   if os.path.basename(p) in ("site-packages", "dist-packages")), -1)
+        sys.path.insert(at + 1, "")
+
+_pkicourse_bootstrap()
+del _pkicourse_bootstrap
+"""
+
+
+def choose_kernel_user(option: str) -> str:
+    """The user grading kernels run as: ``""`` (the grader's own) or a user name.
+
+    ``"auto"``: ``nobody`` when the grader is root, after checking that ``nobody`` can run this
+    Python and import pkicourse and ipykernel; the grader's own user otherwise. ``"same"``: the
+    grader's own user (when root, student code can then read the gradebook and the solutions).
+    Any other value names a user, who must exist.
+    """
+    if option == "same":
+        return ""
+    if option == "auto":
+        if os.geteuid() != 0:
+            return ""
+        _probe_user("nobody")
+        return "nobody"
+    _user_ids(option)
+    return option
+
+
+def _user_ids(name: str) -> tuple[int, int]:
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise GradingError(
+            f"--kernel-user {name}: there is no such user on this machine; "
+            "give an existing user, or 'auto', or 'same'"
+        ) from None
+    return entry.pw_uid, entry.pw_gid
+
+
+def _probe_user(name: str) -> None:
+    """Check that ``name`` can start this Python and import what a kernel needs."""
+    uid, gid = _user_ids(name)
+    with tempfile.TemporaryDirectory(prefix="pkicourse-probe-") as home:
+        os.chown(home, uid, gid)
+        probe = subprocess.run(
+            [sys.executable, "-c", "import pkicourse, ipykernel.kernelapp"],
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            cwd=home,
+            env={**_kept_environment(), "HOME": home},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    if probe.returncode != 0:
+        why = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        raise GradingError(
+            f"grading kernels should run as the unprivileged user '{name}' (the grader runs as "
+            f"root), but '{name}' cannot run {sys.executable} and import pkicourse and "
+            f"ipykernel ({why}). Put the course and its Python where every user can read them "
+            "(e.g. not under /root), or pass --kernel-user same to accept that student code "
+            "can then read the gradebook and the solutions."
+        )
+
+
+def _kept_environment() -> dict[str, str]:
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key in KEPT_ENVIRONMENT or key.startswith("LC_")
+    }
+
+
+class _SandboxKernelManager(AsyncKernelManager):
+    """Writes the connection file where the kernel's user can read it."""
+
+    run_as: tuple[int, int] | None = None
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self.run_as is not None:
+            os.chown(self.connection_file, *self.run_as)
+
+
+class _Sandbox:
+    """A fresh folder for one kernel: ``work/`` (its current folder, with copies of the
+    non-notebook files beside the notebook), ``home/``, ``tmp/``, ``ipython/``, ``matplotlib/``
+    and the connection file, all owned by the kernel's user."""
+
+    def __init__(self, source: Path | None, run_as: tuple[int, int] | None) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="pkicourse-kernel-"))
+        self.work = self.root / "work"
+        if source is not None and source.is_dir():
+            shutil.copytree(source, self.work, symlinks=True, ignore=_not_copied)
+        self.work.mkdir(exist_ok=True)
+        for name in ("home", "tmp", "ipython", "matplotlib"):
+            (self.root / name).mkdir()
+        if run_as is not None:
+            for path in [self.root, *self.root.rglob("*")]:
+                os.lchown(path, *run_as)
+        self.connection_file = str(self.root / "kernel.json")
+        self.env = {
+            **_kept_environment(),
+            "HOME": str(self.root / "home"),
+            "TMPDIR": str(self.root / "tmp"),
+            "IPYTHONDIR": str(self.root / "ipython"),
+            "MPLCONFIGDIR": str(self.root / "matplotlib"),
+            "PYTHONSAFEPATH": "1",
+        }
+
+    def remove(self) -> None:
+        def make_writable(function: Callable[..., Any], path: str, _info: Any) -> None:
+            os.chmod(os.path.dirname(path), stat.S_IRWXU)
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.chmod(path, stat.S_IRWXU)
+            function(path)
+
+        shutil.rmtree(self.root, onerror=make_writable)
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """Other notebooks, checkpoints and symbolic links stay behind."""
+    return {
+        name
+        for name in names
+        if name.endswith(".ipynb")
+        or name == ".ipynb_checkpoints"
+        or os.path.islink(os.path.join(folder, name))
+    }
+
+
+def _error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"]
+    )
+
+
+def _is_graded_test(cell: NotebookNode) -> bool:
+    return bool(is_grade(cell) and not is_solution(cell))
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    return str(grade_id) if grade_id is not None else None
+
+
+class SafeExecute(Execute):  # type: ignore[misc]
+    """nbgrader's ``Execute`` in a sandbox, with hook resets and kill-and-carry-on timeouts."""
+
+    kernel_user = Unicode("", help="Run kernels as this user ('' = the grader's own user)").tag(
+        config=True
+    )
+    interrupt_grace = Float(
+        3.0, help="Seconds after a timeout's interrupt before the kernel is killed"
+    ).tag(config=True)
+    shutdown_kernel = Enum(
+        ["graceful", "immediate"], default_value="immediate", help="Kill kernels when done"
+    ).tag(config=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("kernel_manager_class", _SandboxKernelManager)
+        super().__init__(**kwargs)
+
+    # -- the notebook -------------------------------------------------------------------------
+
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any] | None = None, km: Any = None
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        """Execute every code cell of ``nb`` (in place) in a sandboxed kernel."""
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources if resources is not None else {})
+        self._events: list[dict[str, Any]] = self.resources.setdefault("pkicourse", {}).setdefault(
+            "events", []
+        )
+        path = self.resources.get("metadata", {}).get("path")
+        self._source = Path(path) if path else None
+        self._run_as = _user_ids(self.kernel_user) if self.kernel_user else None
+        self._sandbox: _Sandbox | None = None
+        self._completed: list[int] = []  # code cells that ran to the end, for a replay
+        self._tampered = False
+        self._iopub_seconds: int = self.iopub_timeout
+        run_sync(self._async_preprocess)()
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    async def _async_preprocess(self) -> None:
+        try:
+            await self._start_kernel()
+            assert self.kc is not None
+            info = await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+            if info is not None:
+                self.nb.metadata["language_info"] = info["content"]["language_info"]
+            for index, cell in enumerate(self.nb.cells):
+                await self._run_cell(index, cell)
+        finally:
+            await self._stop_kernel()
+
+    async def _run_cell(self, index: int, cell: NotebookNode) -> None:
+        if cell.cell_type != "code" or not cell.source.strip():
+            return
+        if _is_graded_test(cell) and not await self._reset_hooks(index, cell):
+            return
+        self._interrupted = False
+        self.iopub_timeout = self._iopub_seconds
+        started = monotonic()
+        try:
+            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+        except (CellTimeoutError, DeadKernelError) as problem:
+            seconds = monotonic() - started
+            killed = isinstance(problem, CellTimeoutError)
+            self._record(index, cell, "killed" if killed else "kernel died", seconds)
+            cell.outputs.append(self._stopped_output(killed, seconds))
+            await self._restart(index)
+            return
+        if self._interrupted:
+            self._record(index, cell, "timeout", monotonic() - started)
+        else:
+            self._completed.append(index)
+
+    def _stopped_output(self, killed: bool, seconds: float) -> NotebookNode:
+        if killed:
+            return _error_output(
+                "CellTimeoutError",
+                f"the cell ran longer than {self.timeout} s and ignored the interrupt: its "
+                f"kernel was killed after {seconds:.0f} s, a new one ran the earlier cells "
+                "again, and grading went on",
+            )
+        return _error_output(
+            "DeadKernelError",
+            "the kernel died while running this cell; a new one ran the earlier cells again, "
+            "and grading went on",
+        )
+
+    def _record(self, index: int, cell: NotebookNode, what: str, seconds: float) -> None:
+        event = {"cell": index, "grade_id": _grade_id(cell), "what": what}
+        self._events.append({**event, "seconds": round(seconds, 2)})
+
+    # -- timeouts -----------------------------------------------------------------------------
+
+    async def _async_handle_timeout(
+        self, timeout: int, cell: NotebookNode | None = None
+    ) -> dict[str, Any] | None:
+        """Interrupt, and give the kernel ``interrupt_grace`` seconds to settle (nbclient then
+        raises CellTimeoutError, and ``_run_cell`` kills the kernel)."""
+        self._interrupted = True
+        self.iopub_timeout = max(1, math.ceil(self.interrupt_grace))
+        self.error_on_timeout = {
+            "ename": "CellTimeoutError",
+            "evalue": f"the cell ran longer than {timeout} s and was interrupted",
+            "traceback": [f"CellTimeoutError: the cell ran longer than {timeout} s"],
+        }
+        result: dict[str, Any] | None = await super()._async_handle_timeout(timeout, cell)
+        return result
+
+    # -- kernels ------------------------------------------------------------------------------
+
+    async def _start_kernel(self) -> None:
+        self._sandbox = _Sandbox(self._source, self._run_as)
+        self.km = self.create_kernel_manager()
+        self.km.connection_file = self._sandbox.connection_file
+        self.km.run_as = self._run_as
+        as_user: dict[str, Any] = {}
+        if self._run_as is not None:
+            as_user = {"user": self._run_as[0], "group": self._run_as[1], "extra_groups": []}
+        await self.async_start_new_kernel(
+            cwd=str(self._sandbox.work), env=self._sandbox.env, **as_user
+        )
+        await self.async_start_new_kernel_client()
+        self._tampered = False
+        if await self._silent(BOOTSTRAP, float(self.startup_timeout)) != "ok":
+            raise GradingError(
+                "the grading kernel did not accept the hook-reset bootstrap: "
+                "is it an IPython kernel (python3)?"
+            )
+
+    async def _stop_kernel(self) -> None:
+        try:
+            if self.km is not None:
+                await self._async_cleanup_kernel()
+        finally:
+            self.km = None
+            self.kc = None
+            if self._sandbox is not None:
+                self._sandbox.remove()
+                self._sandbox = None
+
+    async def _restart(self, failed: int) -> None:
+        """A new kernel that has run the code cells before ``failed`` that completed."""
+        for _ in range(len(self.nb.cells) + 1):
+            await self._stop_kernel()
+            await self._start_kernel()
+            earlier = [i for i in self._completed if i < failed]
+            for index in earlier:
+                status = await self._silent(self.nb.cells[index].source, self._cell_seconds())
+                if status == "killed":  # ran once in time, not now: leave it out and start over
+                    self._completed.remove(index)
+                    break
+            else:
+                return
+
+    def _cell_seconds(self) -> float:
+        return float(self.timeout) if self.timeout else 1e9
+
+    async def _silent(self, code: str, seconds: float) -> str:
+        """Run ``code`` with no output kept: "ok", "error", or "killed" (no reply in time, even
+        after an interrupt and the grace)."""
+        assert self.kc is not None and self.km is not None
+        msg_id = await ensure_async(
+            self.kc.execute(code, silent=True, store_history=False, allow_stdin=False)
+        )
+        reply = await self._shell_reply(msg_id, seconds)
+        if reply is None and await ensure_async(self.km.is_alive()):
+            await ensure_async(self.km.interrupt_kernel())
+            reply = await self._shell_reply(msg_id, self.interrupt_grace)
+        if reply is None:
+            return "killed"
+        return str(reply["content"].get("status", "error"))
+
+    async def _shell_reply(self, msg_id: str, seconds: float) -> dict[str, Any] | None:
+        """The shell reply to ``msg_id`` within ``seconds`` (None if none, or the kernel died)."""
+        assert self.kc is not None and self.km is not None
+        deadline = monotonic() + seconds
+        while (left := deadline - monotonic()) > 0:
+            try:
+                reply: dict[str, Any] = await ensure_async(
+                    self.kc.shell_channel.get_msg(timeout=min(left, 1.0))
+                )
+            except Empty:
+                if not await ensure_async(self.km.is_alive()):
+                    return None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                return reply
+        return None
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    async def _reset_hooks(self, index: int, cell: NotebookNode) -> bool:
+        """Ask the kernel to restore its start-up hooks; False (and the cell fails) if it does
+        not acknowledge within HOOK_REPLY_SECONDS."""
+        assert self.kc is not None
+        started = monotonic()
+        if not self._tampered:
+            nonce = secrets.token_hex(8)
+            request = self.kc.session.msg(RESTORE_REQUEST, {"nonce": nonce})
+            self.kc.shell_channel.send(request)
+            reply = await self._shell_reply(request["header"]["msg_id"], HOOK_REPLY_SECONDS)
+            content = reply["content"] if reply is not None else {}
+            if content.get("status") == "ok" and content.get("nonce") == nonce:
+                return True
+            self._tampered = True
+        self._record(index, cell, "hooks tampered", monotonic() - started)
+        cell.outputs = [
+            _error_output(
+                "HooksTamperedError",
+                "the notebook's code changed the kernel so that the grader could not reset "
+                "IPython's hooks before this test; the test was not run and earns no points",
+            )
+        ]
+        return False
