@@ -170,9 +170,11 @@ def grade_one(master: Path, out: Path, student: str, lesson: str, options: Optio
         events = _autograde(task, student, lesson, options)
         outcome.findings += [_event_text(e) for e in events]
         _read_grades(task, student, lesson, outcome)
-        _keep(task / "autograded" / student / lesson, out / "autograded" / student / lesson)
+        graded = task / "autograded" / student / lesson
+        _keep(graded, out / "autograded" / student / lesson)
         if options.feedback:
-            _feedback(task, student, lesson, out / "feedback" / student / lesson)
+            _without_hidden_code(graded / f"{lesson}.ipynb")
+            _keep(graded, master / "feedback-work" / "autograded" / student / lesson)
     except GradingError as error:
         outcome.status = f"failed: {error}"
     except Exception as error:  # one submission's failure must not stop the class
@@ -268,11 +270,8 @@ def _keep(source: Path, target: Path) -> None:
     shutil.copytree(source, target)
 
 
-def _feedback(task: Path, student: str, lesson: str, target: Path) -> None:
-    """nbgrader's feedback HTML, with hidden tests removed and test tracebacks cut to one line."""
-    from nbgrader.apps import NbGraderAPI
-
-    path = task / "autograded" / student / lesson / f"{lesson}.ipynb"
+def _without_hidden_code(path: Path) -> None:
+    """Remove the hidden tests from a graded notebook, and cut test tracebacks to one line."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -283,10 +282,21 @@ def _feedback(task: Path, student: str, lesson: str, target: Path) -> None:
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
     nbformat.write(nb, path)
-    result = NbGraderAPI(config=nbgrader_config(task)).generate_feedback(lesson, student, True)
+
+
+def feedback(master: Path, out: Path, lesson: str) -> None:
+    """nbgrader's feedback HTML for every graded student of a lesson, from the class gradebook
+    and the graded notebooks without hidden code (run once per lesson: one HTML exporter)."""
+    from nbgrader.apps import NbGraderAPI
+
+    work = master / "feedback-work"
+    config = nbgrader_config(work)
+    config.CourseDirectory.db_url = f"sqlite:///{out / 'gradebook.db'}"
+    result = NbGraderAPI(config=config).generate_feedback(lesson, force=True)
     if not result["success"]:
-        raise GradingError("nbgrader could not write the feedback")
-    _keep(task / "feedback" / student / lesson, target)
+        raise GradingError(f"nbgrader could not write the feedback: {_log_error(result['log'])}")
+    for folder in sorted((work / "feedback").glob(f"*/{lesson}")):
+        _keep(folder, out / "feedback" / folder.parent.name / lesson)
 
 
 def _without_hidden_tests(source: str) -> str:
@@ -366,6 +376,8 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
             failures += outcome.status.startswith("failed")
             progress(done, len(tasks), failures)
         merge(master, options.out, list(known.values()))
+        if options.feedback and tasks:
+            _feedback_all(master, options, sorted({lesson for _, lesson in tasks}))
     finally:
         shutil.rmtree(master, ignore_errors=True)
     table = export(options.out, lessons, known, warnings)
@@ -375,10 +387,7 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
 def _run_pool(master: Path, options: Options, tasks: list[tuple[str, str]]) -> Iterable[Outcome]:
     if not tasks:
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    workers = max(1, min(options.jobs, len(tasks)))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with _pool(options.jobs, len(tasks)) as pool:
         futures: dict[Future[Outcome], tuple[str, str]] = {
             pool.submit(grade_one, master, options.out, student, lesson, options): (student, lesson)
             for student, lesson in tasks
@@ -389,6 +398,21 @@ def _run_pool(master: Path, options: Options, tasks: list[tuple[str, str]]) -> I
                 yield future.result()
             except Exception as error:  # a worker that died (out of memory...)
                 yield Outcome(student, lesson, f"failed: the grading process died ({error})")
+
+
+def _pool(jobs: int, tasks: int) -> ProcessPoolExecutor:
+    """Worker processes, forked where the system can (they start with nbgrader imported)."""
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=max(1, min(jobs, tasks)), mp_context=context)
+
+
+def _feedback_all(master: Path, options: Options, lessons: list[str]) -> None:
+    (master / "feedback-work").mkdir(exist_ok=True)
+    (master / "feedback-work" / "source").symlink_to(master / "source")
+    with _pool(options.jobs, len(lessons)) as pool:
+        for future in [pool.submit(feedback, master, options.out, x) for x in lessons]:
+            future.result()
 
 
 # ----------------------------------------------------------------------------- gradebook
