@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print()
     print(run.summary_table(result["table"], result["lessons"]))
+    if result["unplaced"]:
+        print(f"{len(result['unplaced'])} files set aside with no student or lesson: see report.md")
     for warning in result["warnings"]:
         print(f"warning: {warning}")
     who = options.kernel_user or "the grader's own user (see docs/INSTRUCTORS.md, threat model)"

@@ -193,9 +193,9 @@ def _executor_class() -> type:
     """SafeExecute, recording its events for this task."""
     from pkicourse.grading.execute import SafeExecute
 
-    class Recording(SafeExecute):  # type: ignore[misc]
-        def preprocess(self, nb: Any, resources: Any) -> Any:
-            nb, resources = super().preprocess(nb, resources)
+    class Recording(SafeExecute):
+        def preprocess(self, nb: Any, resources: Any = None, km: Any = None) -> Any:
+            nb, resources = super().preprocess(nb, resources, km)
             _EVENTS.extend(resources.get("pkicourse", {}).get("events", []))
             return nb, resources
 
@@ -316,19 +316,22 @@ def _without_hidden_tests(source: str) -> str:
 
 def prepare_all(
     options: Options, lessons: list[str], released: dict[str, Any], master: Path
-) -> tuple[list[tuple[str, str]], dict[tuple[str, str], Outcome]]:
-    """Gather and prepare every submission; return the tasks and the outcomes already known."""
-    found, set_aside = intake.gather(options.submissions, lessons, options.name_pattern)
+) -> tuple[list[tuple[str, str]], dict[tuple[str, str], Outcome], list[str]]:
+    """Gather and prepare every submission of ``lessons``.
+
+    Returns the tasks to grade, the outcome known so far of each (student, lesson), and what
+    could not be placed (a file with no student or lesson) for the report."""
+    everything = lesson_names(options.source)
+    found, set_aside = intake.gather(
+        options.submissions, everything, options.name_pattern, scratch=master / "unzipped"
+    )
     wanted = set(options.students) if options.students else None
+    found = [
+        sub for sub in found if sub.lesson in lessons and (wanted is None or sub.student in wanted)
+    ]
     known: dict[tuple[str, str], Outcome] = {}
-    for item in set_aside:
-        if wanted is None or item.student in wanted:
-            lesson = item.lesson or "?"
-            known[(item.student, lesson)] = Outcome(item.student, lesson, f"failed: {item.reason}")
     tasks = []
     for sub in found:
-        if wanted is not None and sub.student not in wanted:
-            continue
         nb, findings, reason = intake.prepare(sub, released[sub.lesson])
         if nb is None:
             known[(sub.student, sub.lesson)] = Outcome(
@@ -342,7 +345,19 @@ def prepare_all(
             (folder / "timestamp.txt").write_text(sub.timestamp)
         known[(sub.student, sub.lesson)] = Outcome(sub.student, sub.lesson, "", findings=findings)
         tasks.append((sub.student, sub.lesson))
-    return tasks, known
+    unplaced = []
+    for item in set_aside:
+        where = f"{item.path.name}: {item.reason}"
+        if not item.student or not item.lesson:
+            if wanted is None and (item.lesson is None or item.lesson in lessons):
+                unplaced.append(where)
+        elif item.lesson in lessons and (wanted is None or item.student in wanted):
+            key = (item.student, item.lesson)
+            if key in known:  # e.g. an extra notebook beside the graded one
+                known[key].findings.append(f"set aside {where}")
+            else:
+                known[key] = Outcome(item.student, item.lesson, f"failed: {item.reason}")
+    return tasks, known, unplaced
 
 
 def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> dict[str, Any]:
@@ -363,7 +378,7 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
             for lesson in lessons:
                 _keep(master / "release" / lesson, options.out / "release" / lesson)
         (master / "tasks").mkdir()
-        tasks, known = prepare_all(options, lessons, released, master)
+        tasks, known, unplaced = prepare_all(options, lessons, released, master)
         # The slowest lessons first, so the pool is not left waiting on one at the end.
         tasks.sort(key=lambda t: (-lessons.index(t[1]), t[0]))
         done = failures = 0
@@ -380,8 +395,17 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
             _feedback_all(master, options, sorted({lesson for _, lesson in tasks}))
     finally:
         shutil.rmtree(master, ignore_errors=True)
-    table = export(options.out, lessons, known, warnings)
-    return {"lessons": lessons, "table": table, "warnings": warnings, "tasks": len(tasks)}
+    if not options.lessons:  # the lessons handed out: those someone handed in, now or before
+        handed_in = {lesson for entry in _load_status(options.out).values() for lesson in entry}
+        lessons = [lesson for lesson in lessons if lesson in handed_in] or lessons
+    table = export(options.out, lessons, warnings, unplaced)
+    return {
+        "lessons": lessons,
+        "table": table,
+        "warnings": warnings,
+        "unplaced": unplaced,
+        "tasks": len(tasks),
+    }
 
 
 def _run_pool(master: Path, options: Options, tasks: list[tuple[str, str]]) -> Iterable[Outcome]:
@@ -471,7 +495,7 @@ def _load_status(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def export(
-    out: Path, lessons: list[str], run: dict[tuple[str, str], Outcome], warnings: list[str]
+    out: Path, lessons: list[str], warnings: list[str], unplaced: list[str]
 ) -> list[dict[str, str]]:
     """grades.csv (one row per student) and report.md from the gradebook and status.json."""
     from nbgrader.api import Gradebook, MissingEntry
@@ -503,7 +527,7 @@ def export(
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
-    _report(out, lessons, statuses, warnings)
+    _report(out, lessons, statuses, warnings, unplaced)
     return rows
 
 
@@ -512,11 +536,17 @@ def _number(value: float) -> str:
 
 
 def _report(
-    out: Path, lessons: list[str], statuses: dict[str, dict[str, Any]], warnings: list[str]
+    out: Path,
+    lessons: list[str],
+    statuses: dict[str, dict[str, Any]],
+    warnings: list[str],
+    unplaced: list[str],
 ) -> None:
     lines = ["# Grading report", ""]
     if warnings:
         lines += ["## Source", "", *[f"- {w}" for w in warnings], ""]
+    if unplaced:
+        lines += ["## Set aside: no student or lesson", "", *[f"- {u}" for u in unplaced], ""]
     lines += ["## Per student", ""]
     for student in sorted(statuses):
         notes = []
