@@ -187,19 +187,22 @@ def _probe_user(name: str) -> None:
     uid, gid = _user_ids(name)
     with tempfile.TemporaryDirectory(prefix="pkicourse-probe-") as home:
         os.chown(home, uid, gid)
-        probe = subprocess.run(
-            [sys.executable, "-c", "import pkicourse, ipykernel.kernelapp"],
-            user=uid,
-            group=gid,
-            extra_groups=[],
-            cwd=home,
-            env={**_kept_environment(), "HOME": home},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    if probe.returncode != 0:
-        why = (probe.stderr.strip().splitlines() or ["no message"])[-1]
+        try:
+            probe = subprocess.run(
+                [sys.executable, "-c", "import pkicourse, ipykernel.kernelapp"],
+                user=uid,
+                group=gid,
+                extra_groups=[],
+                cwd=home,
+                env={**_kept_environment(), "HOME": home},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            why = (probe.stderr.strip().splitlines() or [""])[-1] if probe.returncode else ""
+        except OSError as error:
+            why = str(error)
+    if why:
         raise GradingError(
             f"grading kernels should run as the unprivileged user '{name}' (the grader runs as "
             f"root), but '{name}' cannot run {sys.executable} and import pkicourse and "
