@@ -91,6 +91,8 @@ c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {hub_port}
 c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{proxy_api_port}"
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
+# POST /users/NAME/server answers at once, so the servers start side by side.
+c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
 c.JupyterHub.pid_file = {state!r} + "/jupyterhub.pid"
 c.JupyterHub.services = [{{"name": "pkicourse-test", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [

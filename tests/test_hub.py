@@ -8,16 +8,21 @@ HTTP APIs, as the JupyterLab buttons do it:
 - each student lists and fetches it through the assignment list (the "Assignments" tab),
   writes into the fetched notebook with the contents API (alice solves ex1 from the source's
   solution, bob hands in the untouched copy) and submits;
-- the instructor collects, and the class is graded; each student's score is asserted.
+- the instructor collects, and the class is graded with the course's grader
+  (pkicourse-grade, from the instructor's private source); each student's score is asserted.
 Students get no formgrader, and a student's token does not open another student's server.
 All servers run as this test's uid (root here): see docs/JUPYTERHUB.md.
 """
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +43,10 @@ STUDENTS = ["alice", "bob"]
 # 00-index: ex1 is worth 2 points, ex2 1 point.
 EXPECTED = {"alice": 2.0, "bob": 0.0}
 MAX_SCORE = 3.0
+# On a hub the instructor's server runs as the instructor's own (unprivileged) uid, where the
+# grader's "auto" means "same": kernels run as the instructor. Here every server is root only
+# because of the simple spawner, so the test asks for what a real instructor gets.
+KERNEL_USER = os.environ.get("PKICOURSE_TEST_KERNEL_USER", "same")
 
 
 class Timer:
@@ -143,18 +152,28 @@ def answer(notebook: dict[str, Any], grade_id: str, code: str) -> int:
     return changed
 
 
-def grade(instructor: Server) -> dict[str, tuple[float, float]]:
-    """{student: (score, max score)} after grading the collected submissions.
+def grade(course: Path, out: Path) -> dict[str, tuple[float, float, str]]:
+    """{student: (score, max, status)} from the course's grader run on the collected folder.
 
-    TODO(lead): grade with the course's grader once it is in git:
-    `.venv/bin/pkicourse-grade <course>/submitted --out <tmp>/grades --lessons 00-index`, and
-    read grades.csv. Until then: nbgrader's autograde, through the instructor's formgrader.
+    The instructor runs it in their server's terminal; here the test runs the same command, as
+    the same uid, in the instructor's home: it grades from the instructor's private source.
     """
-    for student in STUDENTS:
-        result = instructor.post(f"/formgrader/api/submission/{LESSON}/{student}/autograde")
-        assert result["success"], result.get("error") or result
-    rows = instructor.get(f"/formgrader/api/submissions/{LESSON}")
-    return {row["student"]: (row["score"], row["max_score"]) for row in rows}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "pkicourse-grade"), str(course / "submitted")]
+        + ["--out", str(out), "--source", str(course / "source"), "--lessons", LESSON]
+        + ["--kernel-user", KERNEL_USER],
+        cwd=course.parent,
+        env={**os.environ, "HOME": str(course.parent)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    with (out / "grades.csv").open(newline="") as handle:
+        return {
+            row["student"]: (float(row["total"]), float(row["max"]), row[f"{LESSON} status"])
+            for row in csv.DictReader(handle)
+        }
 
 
 def test_a_class_on_jupyterhub(hub: Hub, tmp_path: Path) -> None:
@@ -235,6 +254,6 @@ def _play_the_class(hub: Hub, tmp_path: Path, timer: Timer) -> None:
         assert (submitted_dir / student / LESSON / f"{LESSON}.ipynb").is_file()
     timer("instructor collected")
 
-    scores = grade(instructor)
-    timer("class graded")
-    assert scores == {s: (EXPECTED[s], MAX_SCORE) for s in STUDENTS}, scores
+    scores = grade(tmp_path / "home" / INSTRUCTOR / "course", tmp_path / "grades")
+    timer("class graded (pkicourse-grade)")
+    assert scores == {s: (EXPECTED[s], MAX_SCORE, "graded") for s in STUDENTS}, scores
