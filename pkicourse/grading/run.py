@@ -227,6 +227,10 @@ def _autograde(task: Path, student: str, lesson: str, options: Options) -> list[
     config.OverwriteCells.add_missing_cells = True
     config.SafeExecute.timeout = options.timeout
     config.SafeExecute.kernel_user = options.kernel_user
+    # What a student's kernel must not read: the grader's private folder (gradebooks, staged
+    # notebooks), the solutions (public and private), the class's grades and submissions.
+    hidden = {task.parent.parent, options.source, ROOT / "course", options.out, options.submissions}
+    config.SafeExecute.hidden_paths = sorted(str(p.resolve()) for p in hidden if p.exists())
     _EVENTS.clear()
     result = NbGraderAPI(config=config).autograde(lesson, student, force=True, create=True)
     if not result["success"]:
