@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -257,3 +258,25 @@ def _play_the_class(hub: Hub, tmp_path: Path, timer: Timer) -> None:
     scores = grade(tmp_path / "home" / INSTRUCTOR / "course", tmp_path / "grades")
     timer("class graded (pkicourse-grade)")
     assert scores == {s: (EXPECTED[s], MAX_SCORE, "graded") for s in STUDENTS}, scores
+
+    # Feedback back through the exchange (docs/JUPYTERHUB.md): the grader's HTML, with the
+    # submission's secret that names it, then the formgrader's "release feedback" button.
+    course = tmp_path / "home" / INSTRUCTOR / "course"
+    for student in STUDENTS:
+        target = course / "feedback" / student / LESSON
+        shutil.copytree(tmp_path / "grades" / "feedback" / student / LESSON, target)
+        shutil.copy(course / "submitted" / student / LESSON / "submission_secret.txt", target)
+    released = instructor.post(f"/formgrader/api/assignment/{LESSON}/release_feedback")
+    assert released["success"], released.get("error") or released
+    for student in (alice, bob):
+        listing = student.post(
+            "/assignments/fetch_feedback", {"course_id": COURSE, "assignment_id": LESSON}
+        )
+        [submission] = assignment(listing, "submitted")["submissions"]
+        assert submission["has_local_feedback"], submission
+        folder = quote(submission["local_feedback_path"])  # in the student's home
+        html = student.get(f"/api/contents/{folder}/{LESSON}.html?type=file&format=text")
+        score = f"{LESSON} (Score: {EXPECTED[student.name]:.1f} / {MAX_SCORE:.1f})"
+        assert score in html["content"], f"{student.name}'s feedback lacks {score!r}"
+        assert "HIDDEN TESTS" not in html["content"]
+    timer("feedback released and fetched")
