@@ -210,6 +210,9 @@ def _play_the_class(hub: Hub, tmp_path: Path, timer: Timer) -> None:
         assert ("@jupyter/nbgrader:create-assignment" in disabled) is hidden, server.name
         assert "@jupyter/nbgrader:assignment-list" not in disabled
 
+    # The hub made nbgrader's exchange root, writable by all and sticky like /tmp.
+    assert (tmp_path / "exchange").stat().st_mode & 0o7777 == 0o1777
+
     # Release: generate the student version from the source, then copy it to the exchange.
     generated = instructor.post(f"/formgrader/api/assignment/{LESSON}/assign")
     assert generated["success"], generated.get("error") or generated

@@ -93,12 +93,14 @@ c.Spawner.pre_spawn_hook = pre_spawn_hook
 
 # --- nbgrader's exchange ----------------------------------------------------------------------
 # The exchange root must exist and be writable by everyone, sticky like /tmp (nbgrader's own
-# instructions: mode 1777); the hub runs as root and creates it once.
-try:
-    os.makedirs(EXCHANGE_ROOT, exist_ok=True)
-    os.chmod(EXCHANGE_ROOT, 0o1777)
-except PermissionError:  # pragma: no cover - a hub not run as root: the admin creates it
-    print(f"pkicourse: create {EXCHANGE_ROOT} with mode 1777 (nbgrader's exchange)")
+# instructions: mode 1777); the hub runs as root and creates it once. (PKICOURSE_EXCHANGE=ngshare
+# selects the ngshare service instead: docs/JUPYTERHUB.md, Kubernetes.)
+if os.path.isabs(EXCHANGE_ROOT):
+    try:
+        os.makedirs(EXCHANGE_ROOT, exist_ok=True)
+        os.chmod(EXCHANGE_ROOT, 0o1777)
+    except PermissionError:  # a hub not run as root: the admin creates it
+        print(f"pkicourse: create {EXCHANGE_ROOT} with mode 1777 (nbgrader's exchange)")
 
 # --- The hub's own state --------------------------------------------------------------------
 c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"

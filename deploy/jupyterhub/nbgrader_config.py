@@ -11,7 +11,17 @@ import os
 c = get_config()  # noqa: F821 - provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = os.environ.get("PKICOURSE_COURSE_ID", "pkicourse")
-c.Exchange.root = os.environ.get("PKICOURSE_EXCHANGE", "/srv/nbgrader/exchange")
+EXCHANGE = os.environ.get("PKICOURSE_EXCHANGE", "/srv/nbgrader/exchange")
+if EXCHANGE == "ngshare":
+    # Kubernetes (Zero to JupyterHub): every pod runs as the same uid, so a shared exchange
+    # folder cannot keep students apart; ngshare, a hub service, holds the exchange instead.
+    # Needs `pip install ngshare_exchange` in the image (docs/JUPYTERHUB.md; not tested here).
+    from ngshare_exchange import configureExchange
+
+    configureExchange(c)
+else:
+    # One machine: nbgrader's filesystem exchange, a folder every user can reach.
+    c.Exchange.root = EXCHANGE
 
 if os.environ.get("PKICOURSE_ROLE") == "instructor":
     # The course folder: source/ (the private copy of the lessons), release/, submitted/,
