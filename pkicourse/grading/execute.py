@@ -33,6 +33,8 @@ Every event is appended to ``resources["pkicourse"]["events"]`` as
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
 import os
 import pwd
@@ -55,11 +57,17 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Enum, Float, Unicode
+from traitlets import Enum, Float, List, Unicode
 
 from pkicourse.errors import GradingError
+from pkicourse.grading import sandbox
 
-__all__ = ["SafeExecute", "choose_kernel_user"]
+__all__ = ["ISOLATED", "SafeExecute", "choose_kernel_user"]
+
+#: ``kernel_user`` for kernels that each run as a uid of their own in a private mount namespace.
+ISOLATED = "isolated"
+#: What the probe of ``choose_kernel_user`` runs, started exactly as a kernel is.
+PROBE = "import os, pkicourse, ipykernel.kernelapp; open('probe', 'w').close(); os.getuid() or 1/0"
 
 #: Seconds to wait for the kernel to acknowledge the hook reset before a graded test cell.
 HOOK_REPLY_SECONDS = 5.0
@@ -153,22 +161,40 @@ del _pkicourse_bootstrap
 
 
 def choose_kernel_user(option: str) -> str:
-    """The user grading kernels run as: ``""`` (the grader's own) or a user name.
+    """The user grading kernels run as: ``""`` (the grader's own), ``ISOLATED``, or a user name.
 
-    ``"auto"``: ``nobody`` when the grader is root, after checking that ``nobody`` can run this
-    Python and import pkicourse and ipykernel; the grader's own user otherwise. ``"same"``: the
-    grader's own user (when root, student code can then read the gradebook and the solutions).
-    Any other value names a user, who must exist.
+    ``"auto"``, when the grader is root: ``ISOLATED`` (each kernel its own uid, in a private
+    mount namespace; see the module's docstring) if a probe started the exact way kernels are
+    can run this Python and import pkicourse and ipykernel; else ``nobody`` if such a probe as
+    ``nobody`` can; else a GradingError saying what to do. Not root: the grader's own user.
+    ``"same"``: the grader's own user (when root, student code can then read the gradebook and
+    the solutions). Any other value names a user, who must exist.
     """
     if option == "same":
         return ""
-    if option == "auto":
-        if os.geteuid() != 0:
-            return ""
-        _probe_user("nobody")
+    if option != "auto":
+        _user_ids(option)
+        return option
+    if os.geteuid() != 0:
+        return ""
+    isolated = _probe(ISOLATED) if _can_isolate() else "unshare or setpriv is missing"
+    if not isolated:
+        return ISOLATED
+    plain = _probe("nobody")
+    if not plain:
         return "nobody"
-    _user_ids(option)
-    return option
+    raise GradingError(
+        "grading kernels should run unprivileged (the grader runs as root), but neither a "
+        f"kernel with its own uid in a private mount namespace ({isolated}) nor one run as "
+        f"'nobody' ({plain}) could run {sys.executable} and import pkicourse and ipykernel. "
+        "Put the course and its Python where every user can read them (e.g. not under /root), "
+        "or pass --kernel-user same to accept that student code can then read the gradebook "
+        "and the solutions."
+    )
+
+
+def _can_isolate() -> bool:
+    return all(shutil.which(tool) for tool in ("unshare", "setpriv", "kill"))
 
 
 def _user_ids(name: str) -> tuple[int, int]:
@@ -182,33 +208,97 @@ def _user_ids(name: str) -> tuple[int, int]:
     return entry.pw_uid, entry.pw_gid
 
 
-def _probe_user(name: str) -> None:
-    """Check that ``name`` can start this Python and import what a kernel needs."""
-    uid, gid = _user_ids(name)
-    with tempfile.TemporaryDirectory(prefix="pkicourse-probe-") as home:
-        os.chown(home, uid, gid)
-        try:
-            probe = subprocess.run(
-                [sys.executable, "-c", "import pkicourse, ipykernel.kernelapp"],
-                user=uid,
-                group=gid,
-                extra_groups=[],
-                cwd=home,
-                env={**_kept_environment(), "HOME": home},
-                capture_output=True,
-                text=True,
-                timeout=60,
+def _probe(user: str) -> str:
+    """Why ``user`` cannot start a kernel's Python the kernels' way ("" if it can)."""
+    box = _Sandbox(None, None if user == ISOLATED else _user_ids(user))
+    try:
+        prefix, as_user = _launch(user, box.root, [])
+        probe = subprocess.run(
+            [*prefix, sys.executable, "-c", PROBE],
+            cwd=box.work,
+            env=box.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            **as_user,
+        )
+        return _last_line(probe.stderr) if probe.returncode else ""
+    except (OSError, subprocess.SubprocessError, GradingError) as error:
+        return str(error)
+    finally:
+        box.remove()
+
+
+def _last_line(text: str) -> str:
+    return (text.strip().splitlines() or ["no error message"])[-1][-300:]
+
+
+def _launch(user: str, home: Path, hidden: list[str]) -> tuple[list[str], dict[str, Any]]:
+    """How kernels start: what goes before the kernel's command line, and Popen's arguments."""
+    if user == ISOLATED:
+        plan = json.dumps({"home": str(home), "covers": mount_plan(home, hidden)})
+        unshare = ["unshare", "--mount", "--propagation", "private", "--"]
+        return [*unshare, sys.executable, "-I", "-S", sandbox.__file__, plan, "--"], {}
+    if user:
+        uid, gid = _user_ids(user)
+        return [], {"user": uid, "group": gid, "extra_groups": []}
+    return [], {}
+
+
+def mount_plan(home: Path, hidden: list[str]) -> list[tuple[str, list[str]]]:
+    """What sandbox.py covers: ``[(path, [kept paths inside it]), ...]``, shallowest first.
+
+    Covered: the highest folder other users cannot enter above the kernel's Python, its
+    virtual environment, pkicourse or the kernel's folder (``home``); and every existing path
+    of ``hidden``. Kept inside a cover: those folders. A hidden path one of them needs is an
+    error: it cannot be hidden.
+    """
+    kept = [os.path.realpath(p) for p in _python_folders()] + [os.path.realpath(home)]
+    covers = set()
+    for path in kept:
+        closed = [p for p in reversed(Path(path).parents) if not os.stat(p).st_mode & stat.S_IXOTH]
+        if closed and closed[0] != Path("/"):
+            covers.add(str(closed[0]))
+    for path in hidden:
+        real = os.path.realpath(path)
+        clash = [k for k in kept if k == real or _inside(k, real)]
+        if clash:
+            raise GradingError(
+                f"{path} cannot be hidden from grading kernels: their Python needs {clash[0]}"
             )
-            why = (probe.stderr.strip().splitlines() or [""])[-1] if probe.returncode else ""
-        except OSError as error:
-            why = str(error)
-    if why:
-        raise GradingError(
-            f"grading kernels should run as the unprivileged user '{name}' (the grader runs as "
-            f"root), but '{name}' cannot run {sys.executable} and import pkicourse and "
-            f"ipykernel ({why}). Put the course and its Python where every user can read them "
-            "(e.g. not under /root), or pass --kernel-user same to accept that student code "
-            "can then read the gradebook and the solutions."
+        if os.path.lexists(real):
+            covers.add(real)
+    plan = []
+    for cover in sorted(covers, key=lambda c: (len(Path(c).parts), c)):
+        inside = sorted({k for k in kept if _inside(cover, k)})
+        plan.append((cover, [k for k in inside if not any(_inside(o, k) for o in inside)]))
+    return plan
+
+
+def _inside(folder: str, path: str) -> bool:
+    """Whether ``path`` lies strictly inside ``folder``."""
+    return path.startswith(folder.rstrip("/") + "/")
+
+
+def _python_folders() -> list[str]:
+    """The folders a kernel's Python reads: its installation, virtual environment, pkicourse."""
+    import pkicourse
+
+    package = os.path.dirname(pkicourse.__file__)
+    return [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix, package]
+
+
+def _kill_user(uid: int) -> None:
+    """End every process left running as a kernel's own uid (its student code's children)."""
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        subprocess.run(
+            ["kill", "-KILL", "-1"],
+            user=uid,
+            group=uid,
+            extra_groups=[],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=10,
         )
 
 
@@ -224,11 +314,16 @@ class _SandboxKernelManager(AsyncKernelManager):
     """Writes the connection file where the kernel's user can read it."""
 
     run_as: tuple[int, int] | None = None
+    wrap: Callable[[list[str]], list[str]] | None = None  # the launch around the kernel command
 
     def write_connection_file(self, **kwargs: Any) -> None:
         super().write_connection_file(**kwargs)
         if self.run_as is not None:
             os.chown(self.connection_file, *self.run_as)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        command: list[str] = super().format_kernel_cmd(extra_arguments)
+        return self.wrap(command) if self.wrap is not None else command
 
 
 class _Sandbox:
@@ -296,9 +391,12 @@ def _grade_id(cell: NotebookNode) -> str | None:
 class SafeExecute(Execute):  # type: ignore[misc]
     """nbgrader's ``Execute`` in a sandbox, with hook resets and kill-and-carry-on timeouts."""
 
-    kernel_user = Unicode("", help="Run kernels as this user ('' = the grader's own user)").tag(
-        config=True
-    )
+    kernel_user = Unicode(
+        "", help=f"Run kernels as this user ('' = the grader's own user, {ISOLATED!r}: see above)"
+    ).tag(config=True)
+    hidden_paths = List(
+        Unicode(), help=f"Paths kernels see as empty (only with kernel_user {ISOLATED!r})"
+    ).tag(config=True)
     interrupt_grace = Float(
         3.0, help="Seconds after a timeout's interrupt before the kernel is killed"
     ).tag(config=True)
@@ -324,7 +422,9 @@ class SafeExecute(Execute):  # type: ignore[misc]
         )
         path = self.resources.get("metadata", {}).get("path")
         self._source = Path(path) if path else None
-        self._run_as = _user_ids(self.kernel_user) if self.kernel_user else None
+        named = self.kernel_user not in ("", ISOLATED)
+        self._run_as = _user_ids(self.kernel_user) if named else None
+        self._kernel_uid: int | None = None
         self._sandbox: _Sandbox | None = None
         self._completed: list[int] = []  # code cells that ran to the end, for a replay
         self._tampered = False
@@ -405,17 +505,29 @@ class SafeExecute(Execute):  # type: ignore[misc]
     # -- kernels ------------------------------------------------------------------------------
 
     async def _start_kernel(self) -> None:
-        self._sandbox = _Sandbox(self._source, self._run_as)
+        self._sandbox = box = _Sandbox(self._source, self._run_as)
         self.km = self.create_kernel_manager()
-        self.km.connection_file = self._sandbox.connection_file
+        self.km.connection_file = box.connection_file
         self.km.run_as = self._run_as
-        as_user: dict[str, Any] = {}
-        if self._run_as is not None:
-            as_user = {"user": self._run_as[0], "group": self._run_as[1], "extra_groups": []}
-        await self.async_start_new_kernel(
-            cwd=str(self._sandbox.work), env=self._sandbox.env, **as_user
-        )
-        await self.async_start_new_kernel_client()
+        prefix, as_user = _launch(self.kernel_user, box.root, list(self.hidden_paths))
+        self.km.wrap = lambda command: [*prefix, *command]
+        # The kernel's own stderr (ipykernel's TCP warning...) is shown only if it fails to start.
+        with tempfile.TemporaryFile() as stderr:
+            try:
+                await self.async_start_new_kernel(
+                    cwd=str(box.work),
+                    env=box.env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=stderr.fileno(),
+                    **as_user,
+                )
+                if self.kernel_user == ISOLATED:
+                    self._kernel_uid = sandbox.KERNEL_UID_BASE + self.km.provisioner.process.pid
+                await self.async_start_new_kernel_client()
+            except Exception as error:
+                stderr.seek(0)
+                said = _last_line(stderr.read()[-4000:].decode(errors="replace"))
+                raise GradingError(f"the grading kernel did not start ({error}): {said}") from None
         self._tampered = False
         if await self._silent(BOOTSTRAP, float(self.startup_timeout)) != "ok":
             raise GradingError(
@@ -430,6 +542,9 @@ class SafeExecute(Execute):  # type: ignore[misc]
         finally:
             self.km = None
             self.kc = None
+            if self._kernel_uid is not None:
+                _kill_user(self._kernel_uid)
+                self._kernel_uid = None
             if self._sandbox is not None:
                 self._sandbox.remove()
                 self._sandbox = None
