@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it loads this file
 
@@ -74,7 +75,7 @@ def role_of(username: str) -> str:
     return "instructor" if username in INSTRUCTORS else "student"
 
 
-def pre_spawn_hook(spawner) -> None:  # type: ignore[no-untyped-def]
+def pre_spawn_hook(spawner: Any) -> None:
     """Give each server its role: the nbgrader settings and the extensions it may use."""
     role = role_of(spawner.user.name)
     config_path = [str(HERE)] if role == "instructor" else [str(HERE / "student"), str(HERE)]

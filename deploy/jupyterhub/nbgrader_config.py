@@ -31,8 +31,8 @@ if os.environ.get("PKICOURSE_ROLE") == "instructor":
     # A lesson's cells take at most 2 s; a student's endless loop costs this much per cell.
     c.ExecutePreprocessor.timeout = 30
 else:
-    # Submissions are named after the hub user. nbgrader would take the uid's name, which is
-    # the same for everyone in a container (`jovyan`) or with a shared uid.
+    # Submissions are named after the hub user. nbgrader would take the uid's name (except
+    # for `jovyan`), the same for everyone who shares a uid.
     user = os.environ.get("JUPYTERHUB_USER")
     if user:
         c.CourseDirectory.student_id = user
