@@ -8,12 +8,14 @@ notebook. The cheats are first shown to work against plain nbgrader, so the test
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -29,7 +31,8 @@ from nbgrader.preprocessors import Execute  # noqa: E402
 from nbgrader.utils import determine_grade  # noqa: E402
 
 from pkicourse.errors import GradingError  # noqa: E402
-from pkicourse.grading.execute import SafeExecute, choose_kernel_user  # noqa: E402
+from pkicourse.grading import execute  # noqa: E402
+from pkicourse.grading.execute import ISOLATED, SafeExecute, choose_kernel_user  # noqa: E402
 
 
 def _cell(source: str, *, test: bool = False, grade_id: str = "ex1") -> nbformat.NotebookNode:
@@ -195,16 +198,7 @@ def test_a_stuck_or_dead_kernel_costs_seconds_and_grading_goes_on(
     assert set(event) == {"cell", "grade_id", "what", "seconds"}
 
 
-def _nobody_can_run(code: str) -> bool:
-    """Whether ``nobody`` can run this Python (asked with runuser; setpriv here once ran
-    /usr/bin/python3.11 where this venv's Python could not be reached)."""
-    if shutil.which("runuser") is None:
-        pytest.skip("needs runuser")
-    command = ["runuser", "-u", "nobody", "--", sys.executable, "-c", code]
-    return subprocess.run(command, cwd="/", capture_output=True).returncode == 0
-
-
-def test_choose_kernel_user() -> None:
+def test_choose_kernel_user(monkeypatch: pytest.MonkeyPatch) -> None:
     assert choose_kernel_user("same") == ""
     assert choose_kernel_user("nobody") == "nobody"
     with pytest.raises(GradingError, match="no such user"):
@@ -212,75 +206,131 @@ def test_choose_kernel_user() -> None:
     if os.geteuid() != 0:
         assert choose_kernel_user("auto") == ""
         return
-    if _nobody_can_run("import pkicourse, ipykernel"):
+    assert choose_kernel_user("auto") == ISOLATED, "root: kernels isolated out of the box"
+    # Without unshare: plain nobody, if nobody can run this Python (here it lives under 0700
+    # /root, so it cannot, and the error says what to do).
+    monkeypatch.setattr(execute, "_can_isolate", lambda: False)
+    nobody = subprocess.run(
+        ["runuser", "-u", "nobody", "--", sys.executable, "-c", "import pkicourse, ipykernel"],
+        cwd="/",
+        capture_output=True,
+    )
+    if nobody.returncode == 0:
         assert choose_kernel_user("auto") == "nobody"
     else:
-        with pytest.raises(GradingError, match="--kernel-user same"):
+        with pytest.raises(GradingError, match="unshare or setpriv is missing.*--kernel-user same"):
             choose_kernel_user("auto")
 
 
-# Run by the next test as root, in a child process: a 0700 folder stands in for the gradebook.
-AS_NOBODY = """
-import json, os, pathlib, sys, tempfile, time
-from nbformat.v4 import new_code_cell, new_notebook
-from pkicourse.grading.execute import SafeExecute, choose_kernel_user
+def test_the_mount_plan_covers_closed_folders_and_hidden_paths(tmp_path: Path) -> None:
+    hidden = tmp_path / "gradebook"
+    hidden.mkdir()
+    home = Path(tempfile.mkdtemp())
+    try:
+        plan = dict(execute.mount_plan(home, [str(hidden), str(tmp_path / "absent")]))
+    finally:
+        home.rmdir()
+    assert plan[str(hidden)] == [], "a hidden folder shows empty"
+    assert str(tmp_path / "absent") not in plan
+    python = Path(sys.base_prefix).resolve()
+    closed = [p for p in reversed(python.parents) if not p.stat().st_mode & 0o001]
+    if closed:  # pyenv's Python under 0700 /root: /root is covered, the Python kept
+        assert plan[str(closed[0])] == [str(python)]
+    with pytest.raises(GradingError, match="cannot be hidden"):
+        execute.mount_plan(home, [sys.prefix])
 
-base = pathlib.Path(sys.argv[1])
-secret = base / "gradebook"
-secret.mkdir(mode=0o700)
-(secret / "gradebook.db").write_text("manual_score")
-folder = base / "autograded"
-folder.mkdir()
-(folder / "lesson.ipynb").write_text("{}")
-user = choose_kernel_user("auto")
-code = '''
-import json, os, pwd
-try:
-    open(%r).read()
-    leaked = True
-except PermissionError:
-    leaked = False
-print(json.dumps({"user": pwd.getpwuid(os.geteuid()).pw_name, "leaked": leaked,
-                  "files": os.listdir(), "groups": os.getgroups()}))
-''' % str(secret / "gradebook.db")
-nb = new_notebook(cells=[new_code_cell(code)])
-started = time.monotonic()
-nb, _ = SafeExecute(kernel_user=user).preprocess(nb, {"metadata": {"path": str(folder)}})
-seconds = time.monotonic() - started
-print(json.dumps({"chosen": user, "seconds": seconds, "kernel": nb.cells[0].outputs[0].text}))
+
+# Run by the next test in two kernels at once (they meet in a shared folder): what each kernel
+# can reach, and as whom the other runs.
+PROBE_CELL = """
+import json, os, pathlib, time
+import cryptography, matplotlib, pkicourse
+matplotlib.use("agg")
+import matplotlib.pyplot as plt
+plt.plot([1, 2, 3]); plt.savefig("plot.png")
+pathlib.Path("answer.txt").write_text("42")
+meet = pathlib.Path(MEET)
+(meet / str(os.getpid())).write_text(str(os.getuid()))
+deadline = time.monotonic() + 15
+while len(os.listdir(meet)) < 2 and time.monotonic() < deadline:
+    time.sleep(0.1)
+others = {}
+for pid in os.listdir(meet):
+    if int(pid) != os.getpid():
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        others[int(pid)] = int(status.split("Uid:")[1].split()[0])
+def reach(path):
+    try:
+        return sorted(os.listdir(path)) if os.path.isdir(path) else open(path).read()
+    except OSError as error:
+        return type(error).__name__
+signalled = []
+for pid in others:
+    try:
+        os.kill(pid, 0)
+        signalled.append(pid)
+    except OSError:
+        pass
+print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+                  "others": list(others.values()), "signalled": signalled,
+                  "files": sorted(os.listdir()), "paths": {p: reach(p) for p in PATHS}}))
 """
 
 
-def _readable_python_command() -> list[str]:
-    """How to start a child where ``nobody`` can run this Python: directly, or (when the Python
-    lives under a folder ``nobody`` cannot enter, like pyenv's under 0700 /root) in a private
-    mount namespace where that folder is replaced by a tmpfs holding only the Python's part."""
-    if _nobody_can_run(""):
-        return [sys.executable]
-    real = Path(sys.executable).resolve()
-    closed = next(p for p in reversed(real.parents) if not os.stat(p).st_mode & 0o001)
-    keep = real.relative_to(closed).parts[0]
-    script = (
-        'set -e; keep=$(mktemp -d); mount --bind "$1/$2" "$keep"; '
-        'mount -t tmpfs -o mode=0755 tmpfs "$1"; mkdir "$1/$2"; '
-        'mount --bind "$keep" "$1/$2"; shift 2; exec "$@"'
-    )
-    unshare = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "-"]
-    return [*unshare, str(closed), keep, sys.executable]
+@pytest.mark.skipif(os.geteuid() != 0, reason="isolating kernels needs root")
+def test_isolated_kernels_run_apart_and_see_no_secrets(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    if choose_kernel_user("auto") != ISOLATED:
+        pytest.skip("no unshare or setpriv here")
+    base = Path(tempfile.mkdtemp())  # under /tmp, readable by every user, unlike tmp_path
+    try:
+        base.chmod(0o755)
+        for name in ("hidden", "visible", "private"):
+            (base / name).mkdir()
+            (base / name / "gradebook.db").write_text("manual_score")
+        (base / "private").chmod(0o700)
+        root_files = sorted(os.listdir("/root")) if os.path.isdir("/root") else []
+        paths = [str(base / n / "gradebook.db") for n in ("hidden", "visible", "private")]
+        paths += [str(base / "hidden"), "/root", "/root/.bashrc"]
+        (base / "meet").mkdir()
+        (base / "meet").chmod(0o777)
+        cell = new_code_cell(f"PATHS = {paths!r}\nMEET = {str(base / 'meet')!r}\n" + PROBE_CELL)
+        folder = tmp_path / "ana"
+        folder.mkdir()
+        hidden = [str(base / "hidden")]
+
+        def grade(_: int) -> dict[str, Any]:
+            nb, _, _ = _run([cell.copy()], folder, kernel_user=ISOLATED, hidden_paths=hidden)
+            return dict(json.loads(nb.cells[0].outputs[-1].text))
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            first, second = pool.map(grade, range(2))
+    finally:
+        shutil.rmtree(base)
+    for seen, other in ((first, second), (second, first)):
+        assert seen["uid"] == seen["gid"] and seen["uid"] not in (0, other["uid"])
+        assert seen["groups"] == [] and seen["others"] == [other["uid"]], "both ran at once"
+        assert seen["signalled"] == [], "a kernel cannot signal another"
+        assert seen["files"] == ["answer.txt", "plot.png"]
+        reached = seen["paths"]
+        assert reached[paths[0]] == "FileNotFoundError" and reached[str(base / "hidden")] == []
+        assert reached[paths[1]] == "manual_score", "ordinary readable files stay readable"
+        assert reached[paths[2]] == "PermissionError", "a 0700 root folder"
+        assert reached["/root/.bashrc"] == "FileNotFoundError"
+        assert set(reached["/root"]) <= {".pyenv"} and set(root_files) - {".pyenv"}, reached
+    assert "without encryption" not in capfd.readouterr().err, "the kernel's stderr is kept"
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="running a kernel as nobody needs root")
-def test_a_kernel_run_as_nobody_cannot_read_the_graders_folders(tmp_path: Path) -> None:
-    if shutil.which("unshare") is None:
-        pytest.skip("needs unshare")
-    tmp_path.chmod(0o755)
-    command = [*_readable_python_command(), "-c", AS_NOBODY, str(tmp_path)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0 and "mount" in done.stderr and "pkicourse" not in done.stderr:
-        pytest.skip(f"cannot make this Python readable by nobody here: {done.stderr[-300:]}")
-    assert done.returncode == 0, done.stderr[-2000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    kernel = json.loads(result["kernel"])
-    print(f"a kernel run as nobody: {result['seconds']:.1f} s for the notebook")
-    assert result["chosen"] == "nobody"
-    assert kernel == {"user": "nobody", "leaked": False, "files": [], "groups": []}
+@pytest.mark.skipif(os.geteuid() != 0, reason="isolating kernels needs root")
+def test_an_isolated_kernel_starts_about_as_fast(tmp_path: Path) -> None:
+    if choose_kernel_user("auto") != ISOLATED:
+        pytest.skip("no unshare or setpriv here")
+    seconds = {}
+    for user in ("", ISOLATED, "", ISOLATED):
+        _, _, seconds[user] = _run(
+            [new_code_cell("import os; os.getuid()")], tmp_path, kernel_user=user
+        )
+    same, isolated = seconds[""], seconds[ISOLATED]
+    print(f"a one-cell notebook: {same:.2f} s as the grader, {isolated:.2f} s isolated")
+    assert isolated < same + 1
