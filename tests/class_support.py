@@ -25,9 +25,12 @@ exercise was counted):
   tests, which also ``raise AssertionError`` and re-raise NotImplementedError, wraps every cell
   in ``try: ... except BaseException: pass``); an input transformer that blanks every cell; a
   ``bytes`` subclass whose ``__eq__`` is always true; code that looks for gradebook.db and the
-  solutions (``../../../``, every folder up from the working folder, and /tmp), writes
+  solutions (``../../../``, every folder up from the working folder, the grader's temporary
+  folders ``/tmp/pkicourse-*`` and the folder holding the class, where the grades go), writes
   ``manual_score`` = full marks for its student and runs ex2's solution if it finds it. Each
-  must score exactly ex1's points;
+  must score exactly ex1's points. (It does not search all of /tmp: a world-readable clone of
+  the public repository there holds the public solutions, which students can read on the web
+  anyway; the defence against those is a private source, not the grader);
 - 10 MB of output in ex1's cell (answers right): full marks;
 - corrupted JSON and a misnamed file: set aside with a reason, status "failed: ...", 0 points;
 - another kernel name ("python3-custom" in the notebook's kernelspec, answers right): graded
@@ -42,6 +45,7 @@ import hashlib
 import json
 import re
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,6 +154,7 @@ def {name}(*args, **kwargs):
 """
 
 GRADEBOOK_CHEAT = """\
+import glob as _glob
 import json as _json
 import os as _os
 import sqlite3 as _sqlite3
@@ -157,7 +162,7 @@ import time as _time
 
 
 def _found(name, limit_s=3.0):
-    \"\"\"Every path ending in ``name``: up from here, ../../../, and anywhere under /tmp.\"\"\"
+    \"\"\"Every path ending in ``name``: up from here, ../../../, and under the roots.\"\"\"
     hits, here = [], _os.path.abspath(_os.getcwd())
     while True:
         hits.append(_os.path.join(here, name))
@@ -166,13 +171,14 @@ def _found(name, limit_s=3.0):
         here = _os.path.dirname(here)
     hits.append(_os.path.join("../../..", name))
     start, last = _time.monotonic(), name.split("/")[-1]
-    for root, dirs, files in _os.walk("/tmp"):
-        if _time.monotonic() - start > limit_s or root.count("/") > 9:
-            dirs[:] = []
-            continue
-        if last in files and root.endswith(_os.path.dirname(name)):
-            hits.append(_os.path.join(root, last))
-    return [h for h in hits if _os.path.isfile(h)]
+    for _root in [r for pattern in {roots!r} for r in _glob.glob(pattern)]:
+        for root, dirs, files in _os.walk(_root):
+            if _time.monotonic() - start > limit_s or root.count("/") > 12:
+                dirs[:] = []
+                continue
+            if last in files and root.endswith(_os.path.dirname(name)):
+                hits.append(_os.path.join(root, last))
+    return sorted({{h for h in hits if _os.path.isfile(h)}})
 
 
 _wrote = _read = 0
@@ -216,9 +222,23 @@ def _test_cell_index(nb: nbformat.NotebookNode, grade_id: str) -> int:
     raise AssertionError(f"no test cell {grade_id}-tests")
 
 
-def build_class(folder: Path, lesson: str = LESSON) -> dict[str, Expect]:
+def build_class(
+    folder: Path, lesson: str = LESSON, search: list[str] | None = None
+) -> dict[str, Expect]:
     """Write the class into ``folder`` (``folder/<student>/<lesson>/...``); return
-    ``{student: Expect}``. Students are numbered in the order nbgrader would grade them."""
+    ``{student: Expect}``. Students are numbered in the order nbgrader would grade them.
+
+    ``search``: glob patterns of the folders the gradebook cheat walks through besides every
+    folder up from its own (default: the grader's temporary folders, ``pkicourse-*`` in the
+    temporary directory, and the folder holding ``folder``, where the grades usually go)."""
+    roots = (
+        search
+        if search is not None
+        else [
+            str(Path(tempfile.gettempdir()) / "pkicourse-*"),
+            str(folder.resolve().parent),
+        ]
+    )
     learner = learner_copy(lesson)
     right = solutions(lesson)
     worth = points(lesson)
@@ -342,7 +362,7 @@ def build_class(folder: Path, lesson: str = LESSON) -> dict[str, Expect]:
             worth[ex1],
             "graded",
         ),
-        cheat(GRADEBOOK_CHEAT.format(student=student, lesson=lesson, grade_id=ex2)),
+        cheat(GRADEBOOK_CHEAT.format(student=student, lesson=lesson, grade_id=ex2, roots=roots)),
     )
     add(
         "big-output",
