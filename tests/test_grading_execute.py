@@ -264,6 +264,8 @@ def reach(path):
         return sorted(os.listdir(path)) if os.path.isdir(path) else open(path).read()
     except OSError as error:
         return type(error).__name__
+import subprocess
+daemon = subprocess.Popen(["sleep", "300"], start_new_session=True).pid
 signalled = []
 for pid in others:
     try:
@@ -272,6 +274,7 @@ for pid in others:
     except OSError:
         pass
 print(json.dumps({"uid": os.getuid(), "gid": os.getgid(), "groups": os.getgroups(),
+                  "daemon": daemon,
                   "others": list(others.values()), "signalled": signalled,
                   "files": sorted(os.listdir()), "paths": {p: reach(p) for p in PATHS}}))
 """
@@ -320,6 +323,11 @@ def test_isolated_kernels_run_apart_and_see_no_secrets(
         assert reached["/root/.bashrc"] == "FileNotFoundError"
         assert set(reached["/root"]) <= {".pyenv"} and set(root_files) - {".pyenv"}, reached
     assert "without encryption" not in capfd.readouterr().err, "the kernel's stderr is kept"
+    for daemon in (first["daemon"], second["daemon"]):
+        deadline = time.monotonic() + 3
+        while Path(f"/proc/{daemon}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{daemon}").exists(), "a kernel's leftover process is killed"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="isolating kernels needs root")

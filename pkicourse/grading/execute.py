@@ -5,8 +5,24 @@ The part of the course's threat model this module implements (docs/INSTRUCTORS.m
 * **Reaching the gradebook or the solutions.** The kernel runs in a fresh temporary folder (not
   the course folder) holding copies of the files beside the notebook, never other notebooks,
   with its own ``HOME``, ``TMPDIR``, ``IPYTHONDIR`` and ``MPLCONFIGDIR``; the folder is removed
-  afterwards. With ``kernel_user`` set (``choose_kernel_user("auto")`` picks ``nobody`` when the
-  grader is root) the kernel runs as that user, so the grader's 0700 folders are out of reach.
+  afterwards. When the grader is root, ``choose_kernel_user("auto")`` picks ``ISOLATED``: every
+  kernel is started as ``unshare --mount --propagation private -- python -I -S sandbox.py PLAN
+  -- setpriv ... -- python -m ipykernel_launcher -f CONNECTION`` (sandbox.py says how), so it
+  runs in a private mount namespace as a uid and gid of its own (``sandbox.KERNEL_UID_BASE`` +
+  its pid: no two running kernels share one, so one student's code cannot signal or attach to
+  another's kernel), with no groups and no capabilities. In that namespace a folder other
+  users cannot enter above the Python (pyenv's under 0700 ``/root``) shows only the Python,
+  pkicourse and the virtual environment, read-only, and every path of ``hidden_paths`` (the
+  grader's private folder, the solutions, the grades) shows empty; the grader's 0700 folders
+  stay closed. When the kernel stops, every process left running as its uid is killed. A probe
+  started exactly that way must import pkicourse and ipykernel first; if it cannot (no
+  ``unshare``, mounts refused), ``auto`` falls back to plain ``nobody`` if that probe passes
+  (then ``hidden_paths`` has no effect and kernels share one uid), else to a GradingError
+  saying what to do. Not root: ``auto`` is the grader's own user, and student code can read
+  whatever the grader can (the instructor's guide says so).
+* **Noise.** The kernel's own stdout and stderr (ipykernel's "running over TCP without
+  encryption" warning) stay out of the grader's terminal; the end of its stderr is shown only
+  if it fails to start.
 * **IPython hooks.** Right after the kernel starts, before any student code, a bootstrap
   snapshots the hooks student code could use to change how a test cell runs or how its failure
   shows (AST and input transformers, event callbacks, ``showtraceback``, trace/profile/except
@@ -23,8 +39,11 @@ The part of the course's threat model this module implements (docs/INSTRUCTORS.m
 
 Not defended (see the guide): code that rebinds objects the tests use in other modules, a
 background thread that re-installs hooks while a test runs, a student who forges the restore
-reply, and, when several kernels run as the same user at once, one student's code signalling or
-connecting to another student's kernel.
+reply; when several kernels run as the same user at once (``nobody``, or the grader's own user),
+one student's code signalling or connecting to another student's kernel; with ``ISOLATED``,
+what every user may read anyway (``/tmp``, ``/proc``'s process list and mount table, which
+name the hidden paths), files a kernel leaves in a shared folder such as ``/tmp``, and the
+network.
 
 Every event is appended to ``resources["pkicourse"]["events"]`` as
 ``{"cell": index, "grade_id": id or None, "what": "timeout" | "killed" | "kernel died" |
