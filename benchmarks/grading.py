@@ -182,6 +182,8 @@ def main() -> int:
         f"{mine['grading']:.1f} s, export {mine['after']:.1f} s)"
     )
     print(f"speed-up: {speedup:.2f}x (target >= {MIN_SPEEDUP})")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average at the end: {load} (other work on the machine slows both sides)")
     print(
         f"estimate for {CLASS_SIZE} students x {len(LESSONS)} lessons: {estimate:.0f} s = "
         f"{estimate / 60:.1f} min (target <= {MAX_CLASS_S / 60:.0f} min)"
