@@ -331,6 +331,18 @@ def test_isolated_kernels_run_apart_and_see_no_secrets(
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="isolating kernels needs root")
+def test_a_sandbox_that_cannot_be_set_up_stops_grading_loudly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not execute._can_isolate():
+        pytest.skip("no unshare or setpriv here")
+    missing = str(tmp_path / "missing")
+    monkeypatch.setattr(execute, "mount_plan", lambda home, hidden: [(str(tmp_path), [missing])])
+    with pytest.raises(GradingError, match=f"pkicourse sandbox: .*{missing}.*--kernel-user"):
+        _run([new_code_cell("1")], tmp_path, kernel_user=ISOLATED)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="isolating kernels needs root")
 def test_an_isolated_kernel_starts_about_as_fast(tmp_path: Path) -> None:
     if choose_kernel_user("auto") != ISOLATED:
         pytest.skip("no unshare or setpriv here")

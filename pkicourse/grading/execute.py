@@ -546,7 +546,15 @@ class SafeExecute(Execute):  # type: ignore[misc]
             except Exception as error:
                 stderr.seek(0)
                 said = _last_line(stderr.read()[-4000:].decode(errors="replace"))
-                raise GradingError(f"the grading kernel did not start ({error}): {said}") from None
+                advice = ""
+                if self.kernel_user == ISOLATED:
+                    advice = (
+                        "; if the private mount namespace cannot be set up here, pass "
+                        "--kernel-user nobody (or same) to grade without it"
+                    )
+                raise GradingError(
+                    f"the grading kernel did not start ({error}): {said}{advice}"
+                ) from None
         self._tampered = False
         if await self._silent(BOOTSTRAP, float(self.startup_timeout)) != "ok":
             raise GradingError(
