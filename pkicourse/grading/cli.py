@@ -120,7 +120,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(result['unplaced'])} files set aside with no student or lesson: see report.md")
     for warning in result["warnings"]:
         print(f"warning: {warning}")
-    who = options.kernel_user or "the grader's own user (see docs/INSTRUCTORS.md, threat model)"
+    who = {
+        "": "the grader's own user (see docs/INSTRUCTORS.md, threat model)",
+        "isolated": "a user of their own, with the solutions and grades out of sight",
+    }.get(options.kernel_user, options.kernel_user)
     print(
         f"\n{result['tasks']} notebooks graded in {time.monotonic() - started:.0f} s with "
         f"{options.jobs} kernels at a time, run as {who}; cell timeout {options.timeout} s."

@@ -229,7 +229,9 @@ def _autograde(task: Path, student: str, lesson: str, options: Options) -> list[
     config.SafeExecute.kernel_user = options.kernel_user
     # What a student's kernel must not read: the grader's private folder (gradebooks, staged
     # notebooks), the solutions (public and private), the class's grades and submissions.
-    hidden = {task.parent.parent, options.source, ROOT / "course", options.out, options.submissions}
+    hidden = {task.parent.parent, options.source, options.out, options.submissions}
+    if (ROOT / "course").is_dir():  # a checkout: its .git and tests hold the solutions too; the
+        hidden.add(ROOT)  # kernel still gets ROOT/pkicourse and ROOT/.venv, read only
     config.SafeExecute.hidden_paths = sorted(str(p.resolve()) for p in hidden if p.exists())
     _EVENTS.clear()
     result = NbGraderAPI(config=config).autograde(lesson, student, force=True, create=True)
