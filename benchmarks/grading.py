@@ -190,7 +190,10 @@ def main() -> int:
     )
     failed = []
     if differ:
-        failed.append(f"scores differ between (a) and (b): {differ}")
+        shown = ", ".join(
+            f"{s}/{x}: (a) {theirs[s, x]:g}, (b) {got.get((s, x))}" for s, x in differ
+        )
+        failed.append(f"scores differ between (a) and (b): {shown}")
     if speedup < MIN_SPEEDUP:
         failed.append(f"speed-up {speedup:.2f} < {MIN_SPEEDUP}")
     if estimate > MAX_CLASS_S:
