@@ -78,7 +78,7 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Enum, Float, List, Unicode
 
-from pkicourse.errors import GradingError
+from pkicourse.errors import CourseError, GradingError
 from pkicourse.grading import sandbox
 
 __all__ = ["ISOLATED", "SafeExecute", "choose_kernel_user"]
@@ -300,11 +300,20 @@ def _inside(folder: str, path: str) -> bool:
 
 
 def _python_folders() -> list[str]:
-    """The folders a kernel's Python reads: its installation, virtual environment, pkicourse."""
+    """What a kernel's Python reads: its installation, virtual environment, pkicourse, and the
+    course's data (in a checkout: data/ and the pyproject.toml that marks the checkout)."""
     import pkicourse
+    from pkicourse.data import data_folder
 
     package = os.path.dirname(pkicourse.__file__)
-    return [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix, package]
+    kept = [sys.base_prefix, sys.base_exec_prefix, sys.prefix, sys.exec_prefix, package]
+    with contextlib.suppress(CourseError):  # no data folder at all
+        data = data_folder()
+        kept.append(str(data))
+        marker = Path(package).parent / "pyproject.toml"
+        if data.parent == marker.parent and marker.is_file():
+            kept.append(str(marker))
+    return kept
 
 
 def _kill_user(uid: int) -> None:

@@ -62,10 +62,14 @@ def cover(path: str, kept: list[str], writable: str) -> None:
         _mount("/dev/null", path, None, MS_BIND)
         _read_only(path)
         return
-    held = [(inside, os.open(inside, os.O_PATH | os.O_DIRECTORY)) for inside in kept]
+    held = [(inside, os.open(inside, os.O_PATH)) for inside in kept]
     _mount("tmpfs", path, "tmpfs", LOCKED, "mode=0755,size=1m")
     for inside, fd in held:
-        os.makedirs(inside, mode=0o755, exist_ok=True)
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(inside, mode=0o755, exist_ok=True)
+        else:  # a kept file: an empty file to bind it onto
+            os.makedirs(os.path.dirname(inside), mode=0o755, exist_ok=True)
+            os.close(os.open(inside, os.O_CREAT | os.O_WRONLY, 0o644))
         _mount(f"/proc/self/fd/{fd}", inside, None, MS_BIND | MS_REC)
         os.close(fd)
         if inside != writable:
