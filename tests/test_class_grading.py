@@ -179,6 +179,14 @@ def test_report_names_edited_deleted_and_pasted_cells_of_those_students_only(
         assert named == set(expect.findings), f"{student} ({expect.what}): the report says\n{said}"
 
 
+def test_report_names_the_students_whose_hooks_were_reset(graded: Graded) -> None:
+    """The transformer cheats score only their honest answer, and the instructor is told."""
+    sections = _sections((graded.out / "report.md").read_text())
+    for student, expect in graded.expected.items():
+        reset = "hooks reset" in sections.get(student, "")
+        assert reset == ("transformer" in expect.what), f"{student} ({expect.what})"
+
+
 def test_no_submitted_file_is_modified(graded: Graded) -> None:
     assert hashes(graded.folder) == graded.before
 

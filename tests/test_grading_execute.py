@@ -118,6 +118,12 @@ def test_an_honest_notebook_runs_normally_in_a_fresh_folder(tmp_path: Path) -> N
     ]
 
 
+# Each cheat, and the kind of hook the reset reports (for the instructor's report).
+KINDS = {
+    "an AST transformer turning assert into pass": "AST transformers",
+    "an input transformer that blanks every cell": "input transformers",
+    "showtraceback disabled": "traceback display",
+}
 CHEATS = {
     "an AST transformer turning assert into pass": """
         import ast
@@ -149,7 +155,7 @@ def test_a_hook_installed_by_student_code_is_reset_before_a_test(
     traceback = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))
     assert "assert False" in traceback, "the kernel's own traceback, not a stand-in"
     assert _score(nb.cells[1]) == 0
-    assert _events(resources) == []
+    assert _events(resources) == [(1, f"hooks reset ({KINDS[cheat]})")]
 
 
 def test_a_kernel_that_does_not_acknowledge_the_reset_fails_its_tests(tmp_path: Path) -> None:

@@ -92,6 +92,16 @@ PROBE = "import os, pkicourse, ipykernel.kernelapp; open('probe', 'w').close(); 
 HOOK_REPLY_SECONDS = 5.0
 #: Environment variables a kernel inherits from the grader (everything else is dropped).
 KEPT_ENVIRONMENT = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "VIRTUAL_ENV")
+# What the restore handler reports as changed (only these words reach the report).
+HOOK_KINDS = (
+    "AST transformers",
+    "input transformers",
+    "traceback display",
+    "cell execution",
+    "sys hooks",
+    "builtins",
+    "pre-run events",
+)
 RESTORE_REQUEST = "pkicourse_restore_request"
 RESTORE_REPLY = "pkicourse_restore_reply"
 
@@ -109,56 +119,102 @@ def _pkicourse_bootstrap():
              "transform_ast", "should_run_async", "ex", "ev")
     sys_names = ("excepthook", "displayhook", "breakpointhook", "unraisablehook",
                  "stdout", "stderr")
-    transformers = shell.input_transformer_manager
-    lists = {"ast": list(shell.ast_transformers), "post": list(shell.input_transformers_post),
-             "cleanup": list(transformers.cleanup_transforms),
-             "line": list(transformers.line_transforms),
-             "token": list(transformers.token_transformers),
-             "meta_path": list(sys.meta_path)}
-    manager_vars = dict(vars(transformers))
-    callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
-    values = {n: getattr(shell, n, missing) for n in names}
-    own = {n: vars(shell)[n] for n in names if n in vars(shell)}
-    on_class = [(c, n, c.__dict__[n]) for c in type(shell).__mro__ for n in names
-                if n in c.__dict__]
-    sys_values = {n: getattr(sys, n) for n in sys_names}
-    traces = (sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile())
-    built = dict(vars(builtins))
-    compile_flags = shell.compile.flags
+    def take():
+        # A snapshot of the hooks, and how to compare with it and go back to it.
+        transformers = shell.input_transformer_manager
+        lists = {"ast": list(shell.ast_transformers), "post": list(shell.input_transformers_post),
+                 "cleanup": list(transformers.cleanup_transforms),
+                 "line": list(transformers.line_transforms),
+                 "token": list(transformers.token_transformers),
+                 "meta_path": list(sys.meta_path)}
+        manager_vars = dict(vars(transformers))
+        callbacks = {k: list(v) for k, v in shell.events.callbacks.items()}
+        values = {n: getattr(shell, n, missing) for n in names}
+        own = {n: vars(shell)[n] for n in names if n in vars(shell)}
+        on_class = [(c, n, c.__dict__[n]) for c in type(shell).__mro__ for n in names
+                    if n in c.__dict__]
+        sys_values = {n: getattr(sys, n) for n in sys_names}
+        traces = (sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile())
+        built = dict(vars(builtins))
+        compile_flags = shell.compile.flags
 
-    def restore():
-        sys.settrace(traces[0]); sys.setprofile(traces[1])
-        threading.settrace(traces[2]); threading.setprofile(traces[3])
-        for n, v in sys_values.items():
-            setattr(sys, n, v)
-        sys.meta_path[:] = lists["meta_path"]
-        for c, n, v in on_class:
-            if c.__dict__.get(n, missing) is not v:
-                setattr(c, n, v)
-        for n in names:
-            if shell.has_trait(n):
-                setattr(shell, n, values[n])
-            elif n in own:
-                vars(shell)[n] = own[n]
-            else:
-                vars(shell).pop(n, None)
-        shell.ast_transformers = list(lists["ast"])
-        shell.input_transformers_post = list(lists["post"])
-        vars(transformers).clear()
-        vars(transformers).update(manager_vars)
-        transformers.cleanup_transforms = list(lists["cleanup"])
-        transformers.line_transforms = list(lists["line"])
-        transformers.token_transformers = list(lists["token"])
-        shell.events.callbacks = {k: list(v) for k, v in callbacks.items()}
-        shell.compile.flags = compile_flags
-        for n, v in built.items():
-            if vars(builtins).get(n, missing) is not v:
-                setattr(builtins, n, v)
+        def differs(a, b):
+            try:
+                return a is not b and bool(a != b)
+            except Exception:
+                return True
+
+        def changed():
+            # Which kinds of hook the notebook's code changed (names from this list only).
+            manager = shell.input_transformer_manager
+            kinds = {
+                "AST transformers": differs(shell.ast_transformers, lists["ast"]),
+                "input transformers": manager is not transformers
+                or any(differs(getattr(manager, a, None), lists[k]) for k, a in (
+                    ("cleanup", "cleanup_transforms"), ("line", "line_transforms"),
+                    ("token", "token_transformers")))
+                or differs(shell.input_transformers_post, lists["post"]),
+                "traceback display": any(differs(getattr(shell, n, missing), values[n]) for n in (
+                    "showtraceback", "_showtraceback", "showsyntaxerror", "custom_exceptions",
+                    "CustomTB")),
+                "cell execution": any(differs(getattr(shell, n, missing), values[n]) for n in (
+                    "run_cell", "run_cell_async", "_run_cell", "run_ast_nodes", "run_code",
+                    "transform_cell", "transform_ast", "compile"))
+                or any(c.__dict__.get(n, missing) is not v for c, n, v in on_class),
+                # (IPython swaps sys.displayhook, stdout and stderr and a few builtins around each
+                # cell by itself: those are restored, not reported.)
+                "sys hooks": any(getattr(sys, n) is not sys_values[n] for n in (
+                    "excepthook", "breakpointhook", "unraisablehook"))
+                or (sys.gettrace(), sys.getprofile()) != traces[:2]
+                or differs(sys.meta_path, lists["meta_path"]),
+                "builtins": any(vars(builtins).get(n, v) is not v for n, v in built.items()
+                                if n not in ("_", "__", "___")),
+                "pre-run events": any(
+                    differs(shell.events.callbacks.get(e, []), callbacks.get(e, []))
+                    for e in ("pre_execute", "pre_run_cell")),
+            }
+            return [kind for kind, yes in kinds.items() if yes]
+
+        def restore():
+            sys.settrace(traces[0]); sys.setprofile(traces[1])
+            threading.settrace(traces[2]); threading.setprofile(traces[3])
+            for n, v in sys_values.items():
+                setattr(sys, n, v)
+            sys.meta_path[:] = lists["meta_path"]
+            for c, n, v in on_class:
+                if c.__dict__.get(n, missing) is not v:
+                    setattr(c, n, v)
+            for n in names:
+                if shell.has_trait(n):
+                    setattr(shell, n, values[n])
+                elif n in own:
+                    vars(shell)[n] = own[n]
+                else:
+                    vars(shell).pop(n, None)
+            shell.ast_transformers = list(lists["ast"])
+            shell.input_transformers_post = list(lists["post"])
+            vars(transformers).clear()
+            vars(transformers).update(manager_vars)
+            transformers.cleanup_transforms = list(lists["cleanup"])
+            transformers.line_transforms = list(lists["line"])
+            transformers.token_transformers = list(lists["token"])
+            shell.events.callbacks = {k: list(v) for k, v in callbacks.items()}
+            shell.compile.flags = compile_flags
+            for n, v in built.items():
+                if vars(builtins).get(n, missing) is not v:
+                    setattr(builtins, n, v)
+        return changed, restore
+
+    hooks = [take()]
 
     def on_restore_request(stream, ident, msg):
         try:
+            if msg["content"].get("baseline"):  # before any of the notebook's cells
+                hooks[0] = take()
+            changed, restore = hooks[0]
+            kinds = changed()
             restore()
-            content = {"status": "ok", "nonce": msg["content"].get("nonce")}
+            content = {"status": "ok", "nonce": msg["content"].get("nonce"), "changed": kinds}
         except Exception as error:
             content = {"status": "error", "ename": type(error).__name__}
         kernel.session.send(stream, "pkicourse_restore_reply", content, parent=msg,
@@ -570,6 +626,12 @@ class SafeExecute(Execute):  # type: ignore[misc]
                 "the grading kernel did not accept the hook-reset bootstrap: "
                 "is it an IPython kernel (python3)?"
             )
+        # The snapshot again, now that no cell is running (IPython swaps some hooks around
+        # each cell), so that only the notebook's own changes are reported.
+        assert self.kc is not None
+        request = self.kc.session.msg(RESTORE_REQUEST, {"baseline": True})
+        self.kc.shell_channel.send(request)
+        await self._shell_reply(request["header"]["msg_id"], HOOK_REPLY_SECONDS)
 
     async def _stop_kernel(self) -> None:
         try:
@@ -648,6 +710,9 @@ class SafeExecute(Execute):  # type: ignore[misc]
             reply = await self._shell_reply(request["header"]["msg_id"], HOOK_REPLY_SECONDS)
             content = reply["content"] if reply is not None else {}
             if content.get("status") == "ok" and content.get("nonce") == nonce:
+                kinds = [k for k in content.get("changed", []) if k in HOOK_KINDS]
+                if kinds:  # the reset undid something: the instructor should know
+                    self._record(index, cell, f"hooks reset ({', '.join(kinds)})", 0.0)
                 return True
             self._tampered = True
         self._record(index, cell, "hooks tampered", monotonic() - started)

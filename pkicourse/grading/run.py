@@ -250,7 +250,10 @@ def _log_error(log: str) -> str:
 
 def _event_text(event: dict[str, Any]) -> str:
     where = event.get("grade_id") or f"cell {event.get('cell')}"
-    return f"{event.get('what')} in {where} after {float(event.get('seconds', 0)):.0f} s"
+    what = str(event.get("what"))
+    if what.startswith("hooks"):
+        return f"{what} before {where}"
+    return f"{what} in {where} after {float(event.get('seconds', 0)):.0f} s"
 
 
 def _read_grades(task: Path, student: str, lesson: str, outcome: Outcome) -> None:
