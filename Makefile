@@ -59,6 +59,7 @@ lint: $(VENV)/.test
 
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/lessons.py
+	$(BIN)/python benchmarks/grading.py
 
 test: lint bench
 	$(BIN)/python -m pytest tests notebooks course/source --nbval-lax
