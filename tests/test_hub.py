@@ -262,13 +262,11 @@ def _play_the_class(hub: Hub, tmp_path: Path, timer: Timer) -> None:
     timer("class graded (pkicourse-grade)")
     assert scores == {s: (EXPECTED[s], MAX_SCORE, "graded") for s in STUDENTS}, scores
 
-    # Feedback back through the exchange (docs/JUPYTERHUB.md): the grader's HTML, with the
-    # submission's secret that names it, then the formgrader's "release feedback" button.
+    # Feedback back through the exchange (docs/JUPYTERHUB.md): the grader's feedback folder
+    # (HTML, timestamp, and the submission's secret that names it) copied into the course as it
+    # is, then the formgrader's "release feedback" button.
     course = tmp_path / "home" / INSTRUCTOR / "course"
-    for student in STUDENTS:
-        target = course / "feedback" / student / LESSON
-        shutil.copytree(tmp_path / "grades" / "feedback" / student / LESSON, target)
-        shutil.copy(course / "submitted" / student / LESSON / "submission_secret.txt", target)
+    shutil.copytree(tmp_path / "grades" / "feedback", course / "feedback")
     released = instructor.post(f"/formgrader/api/assignment/{LESSON}/release_feedback")
     assert released["success"], released.get("error") or released
     for student in (alice, bob):

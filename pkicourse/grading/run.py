@@ -305,7 +305,11 @@ def feedback(master: Path, out: Path, lesson: str) -> None:
     if not result["success"]:
         raise GradingError(f"nbgrader could not write the feedback: {_log_error(result['log'])}")
     for folder in sorted((work / "feedback").glob(f"*/{lesson}")):
-        _keep(folder, out / "feedback" / folder.parent.name / lesson)
+        target = out / "feedback" / folder.parent.name / lesson
+        _keep(folder, target)
+        secret = master / "staging" / folder.parent.name / lesson / "submission_secret.txt"
+        if secret.is_file():  # then feedback/ goes back through nbgrader's exchange as it is
+            shutil.copy(secret, target / secret.name)
 
 
 def _without_hidden_tests(source: str) -> str:
@@ -352,6 +356,9 @@ def prepare_all(
         nbformat.write(nb, folder / f"{sub.lesson}.ipynb")
         if sub.timestamp:
             (folder / "timestamp.txt").write_text(sub.timestamp)
+        secret = sub.path.parent / "submission_secret.txt"  # nbgrader's exchange names
+        if secret.is_file():  # the feedback file a student fetches after it: keep it beside
+            shutil.copy(secret, folder / secret.name)
         known[(sub.student, sub.lesson)] = Outcome(sub.student, sub.lesson, "", findings=findings)
         tasks.append((sub.student, sub.lesson))
     unplaced = []
