@@ -1,0 +1,125 @@
+"""The class grader's own steps, without kernels: the private source, the check against the
+public learner copies, the merge into the class gradebook, the tables it prints, make clean.
+
+(tests/test_class_grading.py grades a whole synthetic class end to end.)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+from support import NOTEBOOKS, ROOT
+
+from pkicourse.errors import GradingError
+from pkicourse.grading import cli, run
+
+LESSON = "00-index"
+
+
+def _learner(lesson: str = LESSON) -> nbformat.NotebookNode:
+    return nbformat.read(NOTEBOOKS / f"{lesson}.ipynb", as_version=4)
+
+
+def test_a_release_equal_to_the_learner_copy_raises_no_warning() -> None:
+    assert run.compare_with_learner_copies({LESSON: _learner()}, NOTEBOOKS) == []
+
+
+def test_a_changed_visible_cell_is_named_and_the_private_release_recommended() -> None:
+    nb = _learner()
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+    nb.cells[index].source += "\nA parameter changed by the instructor."
+    [warning] = run.compare_with_learner_copies({LESSON: nb}, NOTEBOOKS)
+    assert f"cells {index} differ" in warning and f"release/{LESSON}" in warning
+
+
+def test_a_missing_graded_cell_says_the_cells_differ() -> None:
+    nb = _learner()
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "ex1"]
+    [warning] = run.compare_with_learner_copies({LESSON: nb}, NOTEBOOKS)
+    assert "graded cell ids differ" in warning
+
+
+def test_new_private_source_copies_the_lessons_privately(tmp_path: Path) -> None:
+    target = tmp_path / "private"
+    said = cli.new_private_source(target)
+    assert f"--source {target}" in said
+    assert oct(target.stat().st_mode & 0o777) == "0o700"
+    lessons = sorted(p.name for p in (ROOT / "course" / "source").iterdir() if p.is_dir())
+    assert sorted(p.name for p in target.iterdir()) == lessons
+    with pytest.raises(GradingError, match="exists already"):
+        cli.new_private_source(target)
+
+
+def test_new_private_source_refuses_a_folder_inside_the_repository() -> None:
+    with pytest.raises(GradingError, match="inside the course repository"):
+        cli.new_private_source(ROOT / "private-solutions")
+    assert not (ROOT / "private-solutions").exists()
+
+
+def test_the_command_says_what_to_do_with_a_bad_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([str(ROOT / "no-such-folder")]) == 2
+    assert "is not a folder of submissions" in capsys.readouterr().err
+    assert cli.main([]) == 2
+    assert "say which folder holds the submissions" in capsys.readouterr().err
+
+
+def test_make_clean_never_deletes_grades() -> None:
+    recipe = subprocess.run(
+        ["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert "rm -rf" in recipe, recipe
+    for kept in ("grades", "gradebook.db", "course/submitted", "course/autograded"):
+        assert kept not in recipe, f"make clean would delete {kept}: {recipe}"
+
+
+@pytest.fixture(scope="module")
+def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A master course folder with lesson 00 released (as the grader's first step makes it)."""
+    folder = tmp_path_factory.mktemp("master")
+    run.release(ROOT / "course" / "source", [LESSON], folder)
+    return folder
+
+
+def _scores(out: Path) -> dict[str, tuple[float, str]]:
+    rows = csv.DictReader(io.StringIO((out / "grades.csv").read_text()))
+    return {r["student"]: (float(r[LESSON]), r[f"{LESSON} status"]) for r in rows}
+
+
+def test_merge_takes_auto_scores_keeps_manual_ones_and_records_each_status(
+    master: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    ana = run.Outcome("ana", LESSON, "graded", grades={"ex1-tests": (2.0, 2.0, False)})
+    bob = run.Outcome("bob", LESSON, "failed: not a notebook: the file is not JSON")
+    run.merge(master, out, [ana, bob])
+    run.export(out, [LESSON], [], [])
+    assert _scores(out) == {"ana": (2.0, "graded"), "bob": (0.0, bob.status)}
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", run.COURSE_ID) as book:
+        grade = book.find_grade("ex2-tests", LESSON, LESSON, "ana")
+        grade.manual_score = 1.0  # the instructor's own judgement
+        book.db.commit()
+    regraded = run.Outcome("ana", LESSON, "graded", grades={"ex1-tests": (0.0, 2.0, False)})
+    run.merge(master, out, [regraded])  # ana only: bob's row and status stay
+    rows = run.export(out, [LESSON], [], [])
+    assert _scores(out) == {"ana": (1.0, "graded"), "bob": (0.0, bob.status)}
+    table = run.summary_table(rows, [LESSON])
+    assert table.splitlines()[0].split() == ["student", "00", "total", "max"]
+    assert "bob" in table and " !" in table, "a failed lesson is marked in the summary"
+    assert "bob" in (out / "report.md").read_text()
+
+
+def test_the_progress_bar_shows_done_total_time_left_and_failures() -> None:
+    stream = io.StringIO()
+    show = run.progress_printer(stream)
+    show(0, 4, 0)
+    show(3, 4, 1)
+    last = stream.getvalue().splitlines()[-1]
+    assert "3/4" in last and "ETA" in last and "failures 1" in last
