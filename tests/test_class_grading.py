@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from class_support import LESSON, Expect, build_class, hashes
-from support import ROOT, SOURCE, nbgrader_meta
+from support import SOURCE, nbgrader_meta
 
 pytest.importorskip("nbgrader")
 
@@ -55,14 +55,16 @@ class Graded:
 def _grade(folder: Path, out: Path, *extra: str) -> Run:
     from nbgrader.api import Gradebook, MissingEntry
 
-    command = [str(GRADE), str(folder), "--out", str(out), "--lessons", LESSON]
+    # Relative paths, from the output's parent folder, as `make grade` passes them.
+    here = out.parent
+    command = [str(GRADE), os.path.relpath(folder, here), "--out", out.name, "--lessons", LESSON]
     started = time.monotonic()
     done = subprocess.run(
         [*command, "--timeout", str(TIMEOUT), "--kernel-user", KERNEL_USER, *extra],
         capture_output=True,
         text=True,
         timeout=600,
-        cwd=ROOT,
+        cwd=here,
     )
     seconds = time.monotonic() - started
     assert done.returncode == 0, f"pkicourse-grade failed:\n{done.stdout}\n{done.stderr[-4000:]}"

@@ -35,7 +35,7 @@ def test_a_changed_visible_cell_is_named_and_the_private_release_recommended() -
     index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
     nb.cells[index].source += "\nA parameter changed by the instructor."
     [warning] = run.compare_with_learner_copies({LESSON: nb}, NOTEBOOKS)
-    assert f"cells {index} differ" in warning and f"release/{LESSON}" in warning
+    assert f"cell {index} differs" in warning and f"release/{LESSON}" in warning
 
 
 def test_a_missing_graded_cell_says_the_cells_differ() -> None:
@@ -64,9 +64,46 @@ def test_new_private_source_refuses_a_folder_inside_the_repository() -> None:
 
 def test_the_command_says_what_to_do_with_a_bad_folder(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([str(ROOT / "no-such-folder")]) == 2
-    assert "is not a folder of submissions" in capsys.readouterr().err
+    assert "is not a folder: give the folder of submissions" in capsys.readouterr().err
     assert cli.main([]) == 2
     assert "say which folder holds the submissions" in capsys.readouterr().err
+
+
+def test_check_source_releases_a_private_source_and_names_changed_cells(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    private = tmp_path / "private"
+    cli.new_private_source(private)
+    path = private / LESSON / f"{LESSON}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    index = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+    nb.cells[index].source += "\nChanged by the instructor."
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    argv = ["--check-source", "--source", str(private), "--out", str(out), "--lessons", LESSON]
+    assert cli.main(argv) == 0
+    said = capsys.readouterr().out
+    assert f"cell {index} differs" in said and str(out / "release" / LESSON) in said
+    assert (out / "release" / LESSON / f"{LESSON}.ipynb").is_file()
+    assert oct(out.stat().st_mode & 0o777) == "0o700", "grades and releases stay private"
+
+
+def test_an_empty_folder_or_an_unknown_student_is_an_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = str(tmp_path / "out")
+    assert cli.main([str(empty), "--out", out, "--lessons", LESSON]) == 2
+    assert "found no submission in" in capsys.readouterr().err
+    folder = tmp_path / "class" / "ana" / LESSON
+    folder.mkdir(parents=True)
+    nbformat.write(_learner(), folder / f"{LESSON}.ipynb")
+    argv = [str(tmp_path / "class"), "--out", out, "--lessons", LESSON, "--student", "zed"]
+    assert cli.main(argv) == 2
+    assert "no submission from zed" in capsys.readouterr().err
+    assert cli.main([str(tmp_path / "class" / "ana"), "--out", out]) == 2
+    assert "looks like one student's folder" in capsys.readouterr().err
 
 
 def test_make_clean_never_deletes_grades() -> None:

@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--name-pattern", help="regex with (?P<student_id>...) for LMS files")
     parser.add_argument("--no-feedback", action="store_true", help="skip the feedback HTML")
     parser.add_argument(
+        "--check-source",
+        action="store_true",
+        help="only release the lessons from --source into OUT/release/ and compare them with "
+        "the public learner copies (run it before handing out a private source)",
+    )
+    parser.add_argument(
         "--new-private-source",
         type=Path,
         metavar="DIR",
@@ -83,24 +89,48 @@ def new_private_source(target: Path) -> str:
     )
 
 
+def _check_source(args: argparse.Namespace) -> int:
+    """--check-source: release, compare with the learner copies, say what to hand out."""
+    options = run.Options(
+        submissions=Path("."),
+        out=args.out.resolve(),
+        source=args.source.resolve(),
+        lessons=args.lessons.split(",") if args.lessons else None,
+        check_only=True,
+    )
+    result = run.grade_class(options, run.progress_printer())
+    for warning in result["warnings"]:
+        print(f"warning: {warning}")
+    if not result["warnings"]:
+        print(f"{options.source}: every lesson's release matches the public learner copies.")
+    print(f"Released to {options.out / 'release'}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.new_private_source:
             print(new_private_source(args.new_private_source))
             return 0
+        if args.check_source:
+            return _check_source(args)
         if args.submissions is None:
             raise GradingError("say which folder holds the submissions: pkicourse-grade FOLDER")
         if not args.submissions.is_dir():
-            raise GradingError(f"{args.submissions} is not a folder of submissions")
+            raise GradingError(
+                f"{args.submissions} is not a folder: give the folder of submissions "
+                "(<student>/<lesson>/<lesson>.ipynb, or LMS downloads in <lesson>/ folders), "
+                "e.g. make grade SUBMISSIONS=path/to/submitted"
+            )
         if args.timeout < 1 or args.jobs < 1:
             raise GradingError("--timeout and --jobs must be at least 1")
         from pkicourse.grading.execute import choose_kernel_user
 
         options = run.Options(
-            submissions=args.submissions,
-            out=args.out,
-            source=args.source,
+            submissions=args.submissions.resolve(),
+            out=args.out.resolve(),
+            source=args.source.resolve(),
             lessons=args.lessons.split(",") if args.lessons else None,
             students=args.students,
             jobs=args.jobs,
@@ -124,13 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         "": "the grader's own user (see docs/INSTRUCTORS.md, threat model)",
         "isolated": "a user of their own, with the solutions and grades out of sight",
     }.get(options.kernel_user, options.kernel_user)
+    count = f"{result['tasks']} notebook{'s' if result['tasks'] != 1 else ''}"
     print(
-        f"\n{result['tasks']} notebooks graded in {time.monotonic() - started:.0f} s with "
+        f"\n{count} graded in {time.monotonic() - started:.0f} s with "
         f"{options.jobs} kernels at a time, run as {who}; cell timeout {options.timeout} s."
     )
     out = options.out
     print(f"Grades: {out / 'grades.csv'}  Report: {out / 'report.md'}")
-    print(f"Feedback: {out / 'feedback'}  Gradebook (nbgrader): {out / 'gradebook.db'}")
+    if options.feedback:
+        print(f"Feedback: {out / 'feedback'}")
+    print(f"Gradebook (nbgrader): {out / 'gradebook.db'}")
     return 0
 
 

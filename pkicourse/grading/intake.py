@@ -187,17 +187,42 @@ def gather(
             "student (nbgrader's submitted/) or the LMS downloads (downloaded/<lesson>/archive/)"
         )
     state = _Gathering(list(lessons), _patterns(name_pattern), scratch)
+    _refuse_a_part_of_a_class(folder, state.lessons)
     submitted, downloaded = folder / "submitted", folder / "downloaded"
     if _is_dir(submitted) or _is_dir(downloaded):
         if _is_dir(submitted):
             _gather_nbgrader(state, submitted)
         if _is_dir(downloaded):
             _gather_downloads(state, downloaded)
+        for child in _visible(folder):  # nothing beside them is read: say so
+            if child.name not in ("submitted", "downloaded"):
+                state.aside(
+                    "",
+                    None,
+                    child,
+                    "not read: beside submitted/ and downloaded/ nothing is; move it into "
+                    "submitted/<student>/<lesson>/ or downloaded/<lesson>/ and grade again",
+                )
     elif any(child.name in state.lessons for child in _visible(folder) if _is_dir(child)):
         _gather_downloads(state, folder)
     else:
         _gather_nbgrader(state, folder)
     return _settle(state)
+
+
+def _refuse_a_part_of_a_class(folder: Path, lessons: list[str]) -> None:
+    """A GradingError when ``folder`` is one lesson's or one student's folder, not the class's."""
+    if folder.name in lessons:
+        raise GradingError(
+            f"{folder} is one lesson's folder: give the folder that holds it "
+            f"({folder.parent}), so each file is read as {folder.name}'s"
+        )
+    children = [c for c in _visible(folder) if _is_dir(c)]
+    if children and all(c.name in lessons and (c / f"{c.name}.ipynb").is_file() for c in children):
+        raise GradingError(
+            f"{folder} looks like one student's folder (<lesson>/<lesson>.ipynb): give the "
+            f"folder that holds one such folder per student ({folder.parent})"
+        )
 
 
 def _patterns(name_pattern: str | None) -> list[re.Pattern[str]]:

@@ -55,6 +55,7 @@ class Options:
     kernel_user: str = ""  # "" = the grader's own user (execute.choose_kernel_user)
     name_pattern: str | None = None
     feedback: bool = True
+    check_only: bool = False  # release and compare with the learner copies, grade nothing
 
 
 @dataclass
@@ -117,7 +118,9 @@ def release(source: Path, lessons: list[str], master: Path) -> dict[str, Any]:
     return released
 
 
-def compare_with_learner_copies(released: dict[str, Any], public: Path) -> list[str]:
+def compare_with_learner_copies(
+    released: dict[str, Any], public: Path, out: Path = Path("OUT")
+) -> list[str]:
     """Differences between a private source's release and the public learner copies.
 
     Students work in the public copies; grading them against a source whose cells differ is
@@ -134,7 +137,7 @@ def compare_with_learner_copies(released: dict[str, Any], public: Path) -> list[
         if [x[:2] for x in ours] != [x[:2] for x in theirs]:
             warnings.append(
                 f"{lesson}: the private source's cells or graded cell ids differ from the "
-                f"public learner copy: hand out the private release (OUT/release/{lesson}/) "
+                f"public learner copy: hand out the private release ({out / 'release' / lesson}) "
                 "and grade only submissions made from it"
             )
         else:
@@ -142,8 +145,10 @@ def compare_with_learner_copies(released: dict[str, Any], public: Path) -> list[
             if changed:
                 cells = ", ".join(str(i) for i in changed[:8])
                 warnings.append(
-                    f"{lesson}: cells {cells} differ from the public learner copy "
-                    f"(changed exercise parameters?): hand out OUT/release/{lesson}/ instead"
+                    f"{lesson}: {'cells' if len(changed) > 1 else 'cell'} {cells} "
+                    f"{'differ' if len(changed) > 1 else 'differs'} from the public learner copy"
+                    f" (changed exercise parameters?): hand out {out / 'release' / lesson} "
+                    "instead of notebooks/"
                 )
     return warnings
 
@@ -339,6 +344,13 @@ def prepare_all(
         options.submissions, everything, options.name_pattern, scratch=master / "unzipped"
     )
     wanted = set(options.students) if options.students else None
+    everyone = {sub.student for sub in found} | {item.student for item in set_aside}
+    absent = sorted((wanted or set()) - everyone)
+    if absent:
+        raise GradingError(
+            f"no submission from {', '.join(absent)} in {options.submissions} "
+            f"(students found: {', '.join(sorted(everyone - {''})[:12]) or 'none'})"
+        )
     found = [
         sub for sub in found if sub.lesson in lessons and (wanted is None or sub.student in wanted)
     ]
@@ -382,19 +394,28 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
     if options.lessons:
         unknown = sorted(set(options.lessons) - set(lessons))
         if unknown:
-            raise GradingError(f"no such lesson in {options.source}: {', '.join(unknown)}")
+            raise GradingError(
+                f"no such lesson in {options.source}: {', '.join(unknown)} (the lessons are: "
+                f"{', '.join(lessons)})"
+            )
         lessons = [name for name in lessons if name in options.lessons]
-    options.out.mkdir(parents=True, exist_ok=True)
+    options.out.mkdir(mode=0o700, parents=True, exist_ok=True)  # grades are private
     master = Path(tempfile.mkdtemp(prefix="pkicourse-grade-"))  # mode 0700
     try:
         released = release(options.source, lessons, master)
         warnings = []
-        if options.source.resolve() != (ROOT / "course" / "source").resolve():
-            warnings = compare_with_learner_copies(released, ROOT / "notebooks")
+        private = options.source.resolve() != (ROOT / "course" / "source").resolve()
+        if private:
+            warnings = compare_with_learner_copies(released, ROOT / "notebooks", options.out)
+        if private or options.check_only:
             for lesson in lessons:
                 _keep(master / "release" / lesson, options.out / "release" / lesson)
+        if options.check_only:
+            _give_back(options.out)
+            return {"lessons": lessons, "warnings": warnings, "tasks": 0}
         (master / "tasks").mkdir()
         tasks, known, unplaced = prepare_all(options, lessons, released, master)
+        _refuse_nothing_found(options, known, unplaced)
         # The slowest lessons first, so the pool is not left waiting on one at the end.
         tasks.sort(key=lambda t: (-lessons.index(t[1]), t[0]))
         done = failures = 0
@@ -415,6 +436,7 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
         handed_in = {lesson for entry in _load_status(options.out).values() for lesson in entry}
         lessons = [lesson for lesson in lessons if lesson in handed_in] or lessons
     table = export(options.out, lessons, warnings, unplaced)
+    _give_back(options.out)
     return {
         "lessons": lessons,
         "table": table,
@@ -422,6 +444,29 @@ def grade_class(options: Options, progress: Callable[[int, int, int], None]) -> 
         "unplaced": unplaced,
         "tasks": len(tasks),
     }
+
+
+def _refuse_nothing_found(
+    options: Options, known: dict[tuple[str, str], Outcome], unplaced: list[str]
+) -> None:
+    """A GradingError when there is nothing to grade."""
+    if not known and not unplaced:
+        raise GradingError(
+            f"found no submission in {options.submissions}: expected "
+            "<student>/<lesson>/<lesson>.ipynb (nbgrader's submitted/), or LMS downloads in "
+            "<lesson>/ folders (docs/INSTRUCTORS.md, Collect)"
+        )
+
+
+def _give_back(out: Path) -> None:
+    """Run with sudo, hand the grades to the instructor who ran it (so the formgrader can add
+    manual scores); the folder stays closed to others (0700)."""
+    uid, gid = os.environ.get("SUDO_UID"), os.environ.get("SUDO_GID")
+    if os.geteuid() != 0 or not uid or not gid:
+        return
+    for folder, dirs, files in os.walk(out):
+        for name in [folder, *(os.path.join(folder, n) for n in dirs + files)]:
+            os.lchown(name, int(uid), int(gid))
 
 
 def _run_pool(master: Path, options: Options, tasks: list[tuple[str, str]]) -> Iterable[Outcome]:
@@ -587,8 +632,10 @@ def summary_table(rows: list[dict[str, str]], lessons: list[str]) -> str:
         cells = [row["student"]]
         for lesson in lessons:
             status = row[f"{lesson} status"]
-            mark = "" if status == "graded" else {"missing": " -"}.get(status, " !")
-            cells.append(row[lesson] + mark)
+            if status == "missing":
+                cells.append("-")
+            else:
+                cells.append(row[lesson] + ("" if status == "graded" else " !"))
         body.append([*cells, row["total"], row["max"]])
     widths = [max(len(str(r[i])) for r in [header, *body]) for i in range(len(header))]
     lines = [
