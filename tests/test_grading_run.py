@@ -160,3 +160,51 @@ def test_the_progress_bar_shows_done_total_time_left_and_failures() -> None:
     show(3, 4, 1)
     last = stream.getvalue().splitlines()[-1]
     assert "3/4" in last and "ETA" in last and "failures 1" in last
+
+
+def _grade_or_die(master: Path, out: Path, student: str, lesson: str, options: object) -> object:
+    """A stand-in for grade_one: the student "killer" kills its worker process."""
+    import os
+
+    if student == "killer":
+        os._exit(1)
+    return run.Outcome(student, lesson, "graded")
+
+
+def test_a_dying_worker_fails_only_its_own_task(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(run, "grade_one", _grade_or_die)  # forked workers see it
+    options = run.Options(submissions=tmp_path, out=tmp_path, source=tmp_path, jobs=2)
+    tasks = [(s, LESSON) for s in ("ana", "bob", "killer", "cy", "dee", "eve")]
+    outcomes = {o.student: o.status for o in run._run_pool(tmp_path, options, tasks)}
+    assert outcomes.pop("killer").startswith("failed: its grading process died")
+    assert outcomes == dict.fromkeys(["ana", "bob", "cy", "dee", "eve"], "graded")
+
+
+def test_feedback_drops_hidden_test_lines_wherever_they_are_printed(tmp_path: Path) -> None:
+    hidden_line = "assert _secret_check(42) == 'kept out of feedback'"
+    test = nbformat.v4.new_code_cell(
+        "assert True, 'visible'\n### BEGIN HIDDEN TESTS\n" + hidden_line + "\n### END HIDDEN TESTS"
+    )
+    test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
+    printer = nbformat.v4.new_code_cell("print('\\n'.join(In))")  # a student's later cell
+    printer.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"x\n{hidden_line}\n")]
+    path = tmp_path / "graded.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[test, printer]), path)
+    run._without_hidden_code(path)
+    text = path.read_text()
+    assert "_secret_check" not in text and "HIDDEN" not in text
+    assert "visible" in text, "the visible test stays"
+
+
+def test_a_submission_secret_is_kept_only_as_a_small_regular_file(tmp_path: Path) -> None:
+    honest, linked = tmp_path / "honest", tmp_path / "linked"
+    honest.mkdir()
+    linked.mkdir()
+    (honest / "submission_secret.txt").write_text("0123abcd")
+    (linked / "submission_secret.txt").symlink_to(ROOT / "pyproject.toml")
+    run._keep_secret(honest, tmp_path / "keep-honest")
+    run._keep_secret(linked, tmp_path / "keep-linked")
+    assert (tmp_path / "keep-honest" / "submission_secret.txt").read_text() == "0123abcd"
+    assert not (tmp_path / "keep-linked").exists(), "a link is never followed"

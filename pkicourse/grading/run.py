@@ -21,12 +21,14 @@ import json
 import multiprocessing
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,17 +287,48 @@ def _keep(source: Path, target: Path) -> None:
 
 
 def _without_hidden_code(path: Path) -> None:
-    """Remove the hidden tests from a graded notebook, and cut test tracebacks to one line."""
+    """Remove the hidden tests from a graded notebook and cut test tracebacks to one line; and
+    drop every output line of any cell that shows a line of a hidden test (a student's cell
+    that prints ``In``, say)."""
     nb = nbformat.read(path, as_version=4)
+    hidden = set()
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
             continue
-        cell.source = _without_hidden_tests(cell.source)
+        shown = _without_hidden_tests(cell.source)
+        hidden |= {line.strip() for line in cell.source.splitlines()} - {
+            line.strip() for line in shown.splitlines()
+        }
+        cell.source = shown
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
+    hidden = {line for line in hidden if len(line) >= 12}  # not "pass" or "try:"
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            _drop_lines(output, hidden)
     nbformat.write(nb, path)
+
+
+def _drop_lines(output: Any, hidden: set[str]) -> None:
+    """Remove from one output every line that contains a line of a hidden test."""
+
+    def clean(text: Any) -> Any:
+        if isinstance(text, list):
+            text = "".join(str(t) for t in text)
+        if not isinstance(text, str):
+            return text
+        kept = [x for x in text.splitlines(True) if not any(h in x for h in hidden)]
+        return "".join(kept)
+
+    if "text" in output:
+        output["text"] = clean(output["text"])
+    for mime, value in list(output.get("data", {}).items()):
+        if isinstance(value, (str, list)):
+            output["data"][mime] = clean(value)
+    if "traceback" in output:
+        output["traceback"] = [clean(line) for line in output["traceback"]]
 
 
 def feedback(master: Path, out: Path, lesson: str) -> None:
@@ -312,7 +345,7 @@ def feedback(master: Path, out: Path, lesson: str) -> None:
     for folder in sorted((work / "feedback").glob(f"*/{lesson}")):
         target = out / "feedback" / folder.parent.name / lesson
         _keep(folder, target)
-        secret = master / "staging" / folder.parent.name / lesson / "submission_secret.txt"
+        secret = master / "secrets" / folder.parent.name / lesson / "submission_secret.txt"
         if secret.is_file():  # then feedback/ goes back through nbgrader's exchange as it is
             shutil.copy(secret, target / secret.name)
 
@@ -330,6 +363,23 @@ def _without_hidden_tests(source: str) -> str:
 
 
 # ----------------------------------------------------------------------------- the class
+
+
+def _keep_secret(submitted: Path, keep: Path) -> None:
+    """Keep the submission's secret (nbgrader's exchange names the feedback file after it) for
+    the feedback folder, out of the kernel's reach: a small regular file only, never a link."""
+    secret = submitted / "submission_secret.txt"
+    try:
+        fd = os.open(secret, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return  # none, or a link
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return
+        data = handle.read(257)
+    if 0 < len(data) <= 256:
+        keep.mkdir(parents=True, exist_ok=True)
+        (keep / secret.name).write_bytes(data)
 
 
 def prepare_all(
@@ -368,9 +418,7 @@ def prepare_all(
         nbformat.write(nb, folder / f"{sub.lesson}.ipynb")
         if sub.timestamp:
             (folder / "timestamp.txt").write_text(sub.timestamp)
-        secret = sub.path.parent / "submission_secret.txt"  # nbgrader's exchange names
-        if secret.is_file():  # the feedback file a student fetches after it: keep it beside
-            shutil.copy(secret, folder / secret.name)
+        _keep_secret(sub.path.parent, master / "secrets" / sub.student / sub.lesson)
         known[(sub.student, sub.lesson)] = Outcome(sub.student, sub.lesson, "", findings=findings)
         tasks.append((sub.student, sub.lesson))
     unplaced = []
@@ -470,19 +518,33 @@ def _give_back(out: Path) -> None:
 
 
 def _run_pool(master: Path, options: Options, tasks: list[tuple[str, str]]) -> Iterable[Outcome]:
-    if not tasks:
-        return
-    with _pool(options.jobs, len(tasks)) as pool:
-        futures: dict[Future[Outcome], tuple[str, str]] = {
-            pool.submit(grade_one, master, options.out, student, lesson, options): (student, lesson)
-            for student, lesson in tasks
-        }
-        for future in as_completed(futures):
-            student, lesson = futures[future]
-            try:
-                yield future.result()
-            except Exception as error:  # a worker that died (out of memory...)
-                yield Outcome(student, lesson, f"failed: the grading process died ({error})")
+    """Grade the tasks in a pool. If a worker process dies (the out-of-memory killer...), every
+    unfinished task goes to a new pool; if one dies again, the rest are graded one per process,
+    so only the task that kills its process fails."""
+    pending, breaks = list(tasks), 0
+    while pending:
+        alone = breaks >= 2
+        batches = [[task] for task in pending] if alone else [pending]
+        pending = []
+        for batch in batches:
+            with _pool(1 if alone else options.jobs, len(batch)) as pool:
+                futures: dict[Future[Outcome], tuple[str, str]] = {
+                    pool.submit(grade_one, master, options.out, *task, options): task
+                    for task in batch
+                }
+                broken = False
+                for future in as_completed(futures):
+                    task = futures[future]
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        if alone:
+                            died = "failed: its grading process died (out of memory?)"
+                            yield Outcome(*task, died)
+                        else:
+                            broken = True
+                            pending.append(task)
+                breaks += broken
 
 
 def _pool(jobs: int, tasks: int) -> ProcessPoolExecutor:
