@@ -6,18 +6,27 @@ The part of the course's threat model this module implements (docs/INSTRUCTORS.m
   the course folder) holding copies of the files beside the notebook, never other notebooks,
   with its own ``HOME``, ``TMPDIR``, ``IPYTHONDIR`` and ``MPLCONFIGDIR``; the folder is removed
   afterwards. When the grader is root, ``choose_kernel_user("auto")`` picks ``ISOLATED``: every
-  kernel is started as ``unshare --mount --propagation private -- python -I -S sandbox.py PLAN
-  -- setpriv ... -- python -m ipykernel_launcher -f CONNECTION`` (sandbox.py says how), so it
-  runs in a private mount namespace as a uid and gid of its own (``sandbox.KERNEL_UID_BASE`` +
-  its pid: no two running kernels share one, so one student's code cannot signal or attach to
-  another's kernel), with no groups and no capabilities. In that namespace a folder other
+  kernel is started as ``unshare --mount --propagation private --net -- python -I -S sandbox.py
+  PLAN -- setpriv ... -- python -m ipykernel_launcher -f CONNECTION`` (sandbox.py says how), so
+  it runs in a private mount namespace as a uid and gid of its own (``sandbox.KERNEL_UID_BASE``
+  + its pid: no two running kernels share one, so one student's code cannot signal or attach
+  to another's kernel), with no groups and no capabilities. In that namespace a folder other
   users cannot enter above the Python (pyenv's under 0700 ``/root``) shows only the Python,
   pkicourse and the virtual environment, read-only, and every path of ``hidden_paths`` (the
   grader's private folder, the solutions, the grades) shows empty; the grader's 0700 folders
-  stay closed. When the kernel stops, every process left running as its uid is killed. A probe
+  stay closed. It also has a network namespace of its own, with only a loopback (the lessons'
+  TLS servers on 127.0.0.1 work; no other kernel's ports, nor the grader's, are there), and the
+  grader talks to it over ZeroMQ's ``ipc`` transport: unix sockets in the kernel's folder,
+  which is 0700 and its uid's, so another kernel can neither subscribe to its output nor send
+  it requests (over TCP on a shared 127.0.0.1 anyone can). And it has resource limits
+  (``sandbox.MAX_PROCESSES`` processes and threads for its uid, ``MAX_ADDRESS_SPACE`` per
+  process, ``MAX_FILE_SIZE`` per file, no core files, nice + ``NICENESS``): a fork bomb or a
+  huge allocation fails in that kernel alone. When the kernel stops, every process left
+  running as its uid is killed. A probe
   started exactly that way must import pkicourse and ipykernel first; if it cannot (no
   ``unshare``, mounts refused), ``auto`` falls back to plain ``nobody`` if that probe passes
-  (then ``hidden_paths`` has no effect and kernels share one uid), else to a GradingError
+  (then ``hidden_paths`` has no effect, kernels share one uid, 127.0.0.1 over TCP and no
+  limits), else to a GradingError
   saying what to do. Not root: ``auto`` is the grader's own user, and student code can read
   whatever the grader can (the instructor's guide says so).
 * **Noise.** The kernel's own stdout and stderr (ipykernel's "running over TCP without
@@ -42,8 +51,10 @@ background thread that re-installs hooks while a test runs, a student who forges
 reply; when several kernels run as the same user at once (``nobody``, or the grader's own user),
 one student's code signalling or connecting to another student's kernel; with ``ISOLATED``,
 what every user may read anyway (``/tmp``, ``/proc``'s process list and mount table, which
-name the hidden paths), files a kernel leaves in a shared folder such as ``/tmp``, and the
-network.
+name the hidden paths), files a kernel leaves in a shared folder such as ``/tmp`` (which two
+running kernels can also use to talk to each other), CPU time beyond the cell timeout, and
+the disk space many files under the size limit take. (An isolated kernel has no network
+beyond its loopback: a notebook that needs the internet cannot be graded that way.)
 
 Every event is appended to ``resources["pkicourse"]["events"]`` as
 ``{"cell": index, "grade_id": id or None, "what": "timeout" | "killed" | "kernel died" |
@@ -102,6 +113,8 @@ HOOK_KINDS = (
     "builtins",
     "pre-run events",
 )
+#: Longest path of a unix socket, with its final NUL (sun_path of struct sockaddr_un).
+UNIX_PATH_MAX = 107
 RESTORE_REQUEST = "pkicourse_restore_request"
 RESTORE_REPLY = "pkicourse_restore_reply"
 
@@ -312,7 +325,7 @@ def _launch(user: str, home: Path, hidden: list[str]) -> tuple[list[str], dict[s
     """How kernels start: what goes before the kernel's command line, and Popen's arguments."""
     if user == ISOLATED:
         plan = json.dumps({"home": str(home), "covers": mount_plan(home, hidden)})
-        unshare = ["unshare", "--mount", "--propagation", "private", "--"]
+        unshare = ["unshare", "--mount", "--propagation", "private", "--net", "--"]
         return [*unshare, sys.executable, "-I", "-S", sandbox.__file__, plan, "--"], {}
     if user:
         uid, gid = _user_ids(user)
@@ -435,6 +448,17 @@ class _Sandbox:
             "MPLCONFIGDIR": str(self.root / "matplotlib"),
             "PYTHONSAFEPATH": "1",
         }
+
+    def ipc_prefix(self) -> str:
+        """Where the kernel's unix sockets go (``PREFIX-1`` ...), checked against the length a
+        socket's path may have."""
+        prefix = str(self.root / "ipc")
+        if len(prefix.encode()) + 4 > UNIX_PATH_MAX:
+            raise GradingError(
+                f"the kernel's folder {self.root} has too long a path for its unix sockets: "
+                "set TMPDIR to a shorter folder (e.g. /tmp)"
+            )
+        return prefix
 
     def remove(self) -> None:
         def make_writable(function: Callable[..., Any], path: str, _info: Any) -> None:
@@ -592,6 +616,12 @@ class SafeExecute(Execute):  # type: ignore[misc]
         self._sandbox = box = _Sandbox(self._source, self._run_as)
         self.km = self.create_kernel_manager()
         self.km.connection_file = box.connection_file
+        if self.kernel_user == ISOLATED:
+            # Its network is its own loopback: the grader reaches it by unix sockets in its
+            # folder (ipc-1, ipc-2...), which only its uid (and root) can enter.
+            self.km.transport = "ipc"
+            self.km.cache_ports = False
+            self.km.ip = box.ipc_prefix()
         self.km.run_as = self._run_as
         prefix, as_user = _launch(self.kernel_user, box.root, list(self.hidden_paths))
         self.km.wrap = lambda command: [*prefix, *command]
