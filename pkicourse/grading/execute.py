@@ -39,16 +39,39 @@ The part of the course's threat model this module implements (docs/INSTRUCTORS.m
   ``pkicourse_restore_request``. That message never runs through ``run_cell``, so a transformer
   that blanks every cell cannot block it. Before every graded test cell the grader asks for the
   snapshot back and waits for the acknowledgement; without one the test cell fails ("hooks
-  tampered") and earns nothing.
+  tampered") and earns nothing. The reset is cheap and says what changed, but code in the
+  kernel can forge its reply or undo it (a thread re-installing a transformer) or change how
+  cells run where no snapshot looks (``kernel.do_execute``, ``CachingCompiler`` on the class, a
+  transformer function's ``__code__``).
+* **Tests that did not run to their end.** So every graded test cell is sent with one more
+  line, ``assert False, 'pkicourse-sentinel-NONCE'`` (a fresh random nonce per cell, after a
+  blank line and at column 0, so it ends any open block; the notebook keeps the cell's own
+  source; a cell magic ``%%`` is sent as it is). A reply failing with exactly that error: the
+  test ran to its end and passed (the sentinel's error output is removed, nbgrader scores the
+  cell). Another error: the test failed (the sentinel's line is cut from its tracebacks). No
+  error: the notebook's code kept the test from running: the cell gets a
+  ``TestNeutralizedError`` output, earns nothing, and "tests neutralized" is reported. It costs
+  about 10 ms per test cell. A test cell's last expression is no longer its last statement, so
+  its value is not shown (nbgrader's partial credit from a number output does not apply).
 * **Endless loops and dead kernels.** A cell that runs past ``timeout`` is interrupted; if the
   kernel has not settled ``interrupt_grace`` seconds later (a loop that catches
   ``KeyboardInterrupt``), it is killed. A killed or dead kernel (``os._exit``) is replaced by a
   new one, the earlier code cells are run again silently, the cell gets an error output, and
-  grading goes on with the next cell: one student's loop costs seconds.
+  grading goes on with the next cell: one student's loop costs seconds. Each replay costs as
+  much as the cells before it, so there are at most ``MAX_REPLAYS`` (3) per notebook: at the
+  next kill or death the rest of the notebook is not run (each code cell left gets a
+  ``NotebookReplayLimitError`` output; "replay limit" is reported). A fresh kernel without the
+  replay was the other choice: its tests would fail on missing names, less clearly.
+* **A slow notebook.** The whole notebook, replays included, has ``notebook_budget`` seconds
+  (default max(300, 10 x ``timeout``)); each cell's timeout and each replay is cut to what is
+  left. Once it is spent, every code cell left gets a ``NotebookTimeBudgetError`` output (graded
+  ones earn nothing) and "time budget" is reported: a notebook costs at most the budget plus
+  ``interrupt_grace`` and a kernel's stop.
 
-Not defended (see the guide): code that rebinds objects the tests use in other modules, a
-background thread that re-installs hooks while a test runs, a student who forges the restore
-reply; when several kernels run as the same user at once (``nobody``, or the grader's own user),
+Not defended (see the guide): code that rebinds objects the tests use in other modules; code
+that knows the sentinel and runs it alone (it can read the cell it is sent: the sentinel stops
+generic cheats that blank or strip a test cell, not one written against this grader); when
+several kernels run as the same user at once (``nobody``, or the grader's own user),
 one student's code signalling or connecting to another student's kernel; with ``ISOLATED``,
 what every user may read anyway (``/tmp``, ``/proc``'s process list and mount table, which
 name the hidden paths), files a kernel leaves in a shared folder such as ``/tmp`` (which two
@@ -58,7 +81,8 @@ beyond its loopback: a notebook that needs the internet cannot be graded that wa
 
 Every event is appended to ``resources["pkicourse"]["events"]`` as
 ``{"cell": index, "grade_id": id or None, "what": "timeout" | "killed" | "kernel died" |
-"hooks tampered", "seconds": float}``; no output of the student's code goes there.
+"hooks tampered" | "hooks reset (KINDS)" | "tests neutralized" | "time budget" | "replay limit",
+"seconds": float}``; no output of the student's code goes there.
 """
 
 from __future__ import annotations
@@ -117,6 +141,11 @@ HOOK_KINDS = (
 UNIX_PATH_MAX = 107
 RESTORE_REQUEST = "pkicourse_restore_request"
 RESTORE_REPLY = "pkicourse_restore_reply"
+#: Kill-and-replay rounds per notebook; after them the rest of the notebook is not run.
+MAX_REPLAYS = 3
+#: What the line appended to every graded test cell fails with (then a random nonce): a reply
+#: with exactly that error proves the test ran to its end.
+SENTINEL = "pkicourse-sentinel-"
 
 # The kernel side of the hook reset: run once, silently, right after the kernel starts.
 BOOTSTRAP = r"""
@@ -491,6 +520,21 @@ def _is_graded_test(cell: NotebookNode) -> bool:
     return bool(is_grade(cell) and not is_solution(cell))
 
 
+def _with_sentinel(source: str, text: str) -> str:
+    """``source`` and then a top-level line failing with ``text``: the blank line first ends a
+    backslash continuation, the line at column 0 closes any indented block, and a comment ends
+    at the newline. An ``assert`` (not a ``raise``): code that strips a cell's asserts strips it
+    too. A cell magic (``%%``) takes the whole cell as its input: it is left as it is."""
+    if source.lstrip().startswith("%%"):
+        return source
+    return f"{source}\n\nassert False, {text!r}\n"
+
+
+def _without_line(traceback: list[str], text: str) -> list[str]:
+    """A traceback's frames without the lines that show the sentinel's source."""
+    return ["\n".join(x for x in frame.split("\n") if text not in x) for frame in traceback]
+
+
 def _grade_id(cell: NotebookNode) -> str | None:
     grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
     return str(grade_id) if grade_id is not None else None
@@ -510,6 +554,11 @@ class SafeExecute(Execute):  # type: ignore[misc]
     ).tag(config=True)
     shutdown_kernel = Enum(
         ["graceful", "immediate"], default_value="immediate", help="Kill kernels when done"
+    ).tag(config=True)
+    notebook_budget = Float(
+        0.0,
+        help="Seconds the whole notebook may take, replays after kills included; the cells "
+        "left when it is spent are not run (0: max(300, 10 x timeout))",
     ).tag(config=True)
 
     def __init__(self, **kwargs: Any) -> None:
@@ -537,6 +586,12 @@ class SafeExecute(Execute):  # type: ignore[misc]
         self._completed: list[int] = []  # code cells that ran to the end, for a replay
         self._tampered = False
         self._iopub_seconds: int = self.iopub_timeout
+        self._reply: dict[str, Any] | None = None  # the last cell's execute reply
+        self._replays = 0  # kill-and-replay rounds so far
+        self._not_run: NotebookNode | None = None  # once set, the output of every cell left
+        self._budget = self.notebook_budget or max(300.0, 10.0 * (self.timeout or 0))
+        self._started = monotonic()
+        self._deadline = self._started + self._budget
         run_sync(self._async_preprocess)()
         self.set_widgets_metadata()
         return self.nb, self.resources
@@ -556,38 +611,113 @@ class SafeExecute(Execute):  # type: ignore[misc]
     async def _run_cell(self, index: int, cell: NotebookNode) -> None:
         if cell.cell_type != "code" or not cell.source.strip():
             return
-        if _is_graded_test(cell) and not await self._reset_hooks(index, cell):
+        if self._not_run is None and self._left() <= 0:
+            await self._give_up(index, cell, "time budget")
+        if self._not_run is not None:  # the notebook's time or its replays are spent
+            cell.outputs = [self._not_run]
+            return
+        test = _is_graded_test(cell)
+        if test and not await self._reset_hooks(index, cell):
             return
         self._interrupted = False
         self.iopub_timeout = self._iopub_seconds
+        self._reply = None
+        source, sentinel = cell.source, f"{SENTINEL}{secrets.token_hex(8)}"
         started = monotonic()
         try:
-            await self.async_execute_cell(cell, index, execution_count=self.code_cells_executed + 1)
+            if test:  # sent with the sentinel; the notebook keeps the cell's own source
+                cell.source = _with_sentinel(source, sentinel)
+            try:
+                count = self.code_cells_executed + 1
+                await self.async_execute_cell(cell, index, execution_count=count)
+            finally:
+                cell.source = source
         except (CellTimeoutError, DeadKernelError) as problem:
             seconds = monotonic() - started
             killed = isinstance(problem, CellTimeoutError)
             self._record(index, cell, "killed" if killed else "kernel died", seconds)
-            cell.outputs.append(self._stopped_output(killed, seconds))
-            await self._restart(index)
+            restarted = await self._restart(index, cell)
+            cell.outputs.append(self._stopped_output(killed, seconds, restarted))
             return
+        if test and _with_sentinel(source, sentinel) != source:
+            self._check_sentinel(index, cell, sentinel, monotonic() - started)
         if self._interrupted:
             self._record(index, cell, "timeout", monotonic() - started)
         else:
             self._completed.append(index)
 
-    def _stopped_output(self, killed: bool, seconds: float) -> NotebookNode:
+    def on_cell_executed(self, **kwargs: Any) -> None:
+        """Keep the execute reply (nbclient's hook; nbgrader's adds the reply's error)."""
+        self._reply = kwargs.get("execute_reply")
+        super().on_cell_executed(**kwargs)
+
+    def _check_sentinel(
+        self, index: int, cell: NotebookNode, sentinel: str, seconds: float
+    ) -> None:
+        """What the reply to a test cell sent with ``sentinel`` says: it failed with exactly the
+        sentinel (the test ran to its end: it passed, and the sentinel's error goes), with
+        another error (it failed: its outputs stay), or not at all (the notebook's code kept
+        the test from running: it earns nothing)."""
+        content = self._reply["content"] if self._reply is not None else {}
+        if content.get("status") == "error":
+            if (content.get("ename"), content.get("evalue")) == ("AssertionError", sentinel):
+                cell.outputs = [
+                    o
+                    for o in cell.outputs
+                    if o.output_type != "error" or sentinel not in str(o.get("evalue", ""))
+                ]
+            for output in cell.outputs:
+                if output.output_type == "error":
+                    output.traceback = _without_line(list(output.get("traceback", [])), sentinel)
+            return
+        self._record(index, cell, "tests neutralized", seconds)
+        cell.outputs = [
+            _error_output(
+                "TestNeutralizedError",
+                "the test cell did not run to its end: the notebook's code changed how cells run",
+            )
+        ]
+
+    def _left(self) -> float:
+        """Seconds left of the notebook's time budget."""
+        return self._deadline - monotonic()
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        """A cell's timeout, cut to what is left of the notebook's time budget."""
+        timeout: int | None = super()._get_timeout(cell)
+        left = max(1, math.ceil(self._left()))
+        return left if timeout is None else min(timeout, left)
+
+    async def _give_up(self, index: int, cell: NotebookNode, why: str) -> None:
+        """Stop the kernel; the cells left (from ``index`` on) are not run."""
+        self._record(index, cell, why, monotonic() - self._started)
+        await self._stop_kernel()
+        if why == "time budget":
+            text = (
+                f"the notebook ran past its time budget ({self._budget:.0f} s, the runs of "
+                "earlier cells again after a kill included): this cell and the rest were not run"
+            )
+            self._not_run = _error_output("NotebookTimeBudgetError", text)
+        else:
+            text = (
+                f"the kernel was killed or died {MAX_REPLAYS + 1} times: after {MAX_REPLAYS} "
+                "runs of the earlier cells again, this cell and the rest were not run"
+            )
+            self._not_run = _error_output("NotebookReplayLimitError", text)
+
+    def _stopped_output(self, killed: bool, seconds: float, restarted: bool = True) -> NotebookNode:
+        then = (
+            "a new one ran the earlier cells again, and grading went on"
+            if restarted
+            else "the rest of the notebook was not run"
+        )
         if killed:
             return _error_output(
                 "CellTimeoutError",
                 f"the cell ran longer than {self.timeout} s and ignored the interrupt: its "
-                f"kernel was killed after {seconds:.0f} s, a new one ran the earlier cells "
-                "again, and grading went on",
+                f"kernel was killed after {seconds:.0f} s, {then}",
             )
-        return _error_output(
-            "DeadKernelError",
-            "the kernel died while running this cell; a new one ran the earlier cells again, "
-            "and grading went on",
-        )
+        return _error_output("DeadKernelError", f"the kernel died while running this cell; {then}")
 
     def _record(self, index: int, cell: NotebookNode, what: str, seconds: float) -> None:
         event = {"cell": index, "grade_id": _grade_id(cell), "what": what}
@@ -677,19 +807,29 @@ class SafeExecute(Execute):  # type: ignore[misc]
                 self._sandbox.remove()
                 self._sandbox = None
 
-    async def _restart(self, failed: int) -> None:
-        """A new kernel that has run the code cells before ``failed`` that completed."""
-        for _ in range(len(self.nb.cells) + 1):
+    async def _restart(self, failed: int, cell: NotebookNode) -> bool:
+        """A new kernel that has run the code cells before ``failed`` that completed; or, once
+        the time budget or MAX_REPLAYS rounds are spent, none (False): the rest is not run.
+        (Replays cost as much as the cells before: capped, a notebook's cost stays linear.)"""
+        while True:
+            if self._left() <= 0:
+                await self._give_up(failed, cell, "time budget")
+                return False
+            if self._replays >= MAX_REPLAYS:
+                await self._give_up(failed, cell, "replay limit")
+                return False
+            self._replays += 1
             await self._stop_kernel()
             await self._start_kernel()
             earlier = [i for i in self._completed if i < failed]
             for index in earlier:
-                status = await self._silent(self.nb.cells[index].source, self._cell_seconds())
+                seconds = min(self._cell_seconds(), max(1.0, self._left()))
+                status = await self._silent(self.nb.cells[index].source, seconds)
                 if status == "killed":  # ran once in time, not now: leave it out and start over
                     self._completed.remove(index)
                     break
             else:
-                return
+                return True
 
     def _cell_seconds(self) -> float:
         return float(self.timeout) if self.timeout else 1e9
