@@ -11,4 +11,4 @@ from grading_support import Gradebooks, grade_course
 @pytest.fixture(scope="session")
 def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebooks]:
     """The whole course released, handed in by every test learner, and autograded."""
-    yield from grade_course(tmp_path_factory.mktemp("grading"))
+    yield from grade_course(tmp_path_factory.mktemp("grading"), workers=4)
