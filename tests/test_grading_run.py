@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -189,12 +190,14 @@ def test_feedback_drops_hidden_test_lines_wherever_they_are_printed(tmp_path: Pa
     )
     test.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "t", "points": 1}
     printer = nbformat.v4.new_code_cell("print('\\n'.join(In))")  # a student's later cell
-    printer.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"x\n{hidden_line}\n")]
+    printer.outputs = [nbformat.v4.new_output("stream", name="stdout", text="X19zZWNyZXRf\n")]
+    test.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"x\n{hidden_line}\n")]
     path = tmp_path / "graded.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[test, printer]), path)
     run._without_hidden_code(path)
     text = path.read_text()
     assert "_secret_check" not in text and "HIDDEN" not in text
+    assert "X19zZWNyZXRf" not in text, "a later cell's output (In, base64) is dropped"
     assert "visible" in text, "the visible test stays"
 
 
@@ -204,7 +207,11 @@ def test_a_submission_secret_is_kept_only_as_a_small_regular_file(tmp_path: Path
     linked.mkdir()
     (honest / "submission_secret.txt").write_text("0123abcd")
     (linked / "submission_secret.txt").symlink_to(ROOT / "pyproject.toml")
-    run._keep_secret(honest, tmp_path / "keep-honest")
-    run._keep_secret(linked, tmp_path / "keep-linked")
+    piped = tmp_path / "piped"
+    piped.mkdir()
+    os.mkfifo(piped / "submission_secret.txt")  # would block a plain open() for ever
+    assert run._keep_secret(honest, tmp_path / "keep-honest") is None
+    assert "not a regular file" in str(run._keep_secret(linked, tmp_path / "keep-linked"))
+    assert "not a regular file" in str(run._keep_secret(piped, tmp_path / "keep-piped"))
     assert (tmp_path / "keep-honest" / "submission_secret.txt").read_text() == "0123abcd"
     assert not (tmp_path / "keep-linked").exists(), "a link is never followed"

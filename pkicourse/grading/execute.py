@@ -179,6 +179,23 @@ def _pkicourse_bootstrap():
         traces = (sys.gettrace(), sys.getprofile(), threading.gettrace(), threading.getprofile())
         built = dict(vars(builtins))
         compile_flags = shell.compile.flags
+        # Every Python function of the modules that turn a cell into code and run it (IPython's
+        # transformers, compiler and shell, ipykernel, ast, codeop), with its code object: a
+        # patched method or a swapped __code__ is seen and undone.
+        import ast, codeop, types
+        import ipykernel.ipkernel, ipykernel.kernelbase
+        from IPython.core import compilerop, inputtransformer2, interactiveshell
+        functions = []
+        for module in (inputtransformer2, compilerop, interactiveshell, ipykernel.ipkernel,
+                       ipykernel.kernelbase, ast, codeop):
+            owners = [module] + [v for v in vars(module).values()
+                                 if isinstance(v, type) and v.__module__ == module.__name__]
+            for owner in owners:
+                for n, f in list(vars(owner).items()):
+                    if isinstance(f, types.FunctionType):
+                        functions.append((owner, n, f, f.__code__))
+        kernel_own = set(vars(kernel))
+        compile_own = dict(vars(shell.compile))
 
         def differs(a, b):
             try:
@@ -202,7 +219,11 @@ def _pkicourse_bootstrap():
                 "cell execution": any(differs(getattr(shell, n, missing), values[n]) for n in (
                     "run_cell", "run_cell_async", "_run_cell", "run_ast_nodes", "run_code",
                     "transform_cell", "transform_ast", "compile"))
-                or any(c.__dict__.get(n, missing) is not v for c, n, v in on_class),
+                or any(c.__dict__.get(n, missing) is not v for c, n, v in on_class)
+                or any(vars(o).get(n) is not f or f.__code__ is not code
+                       for o, n, f, code in functions)
+                or any(callable(vars(kernel)[n]) for n in set(vars(kernel)) - kernel_own)
+                or set(vars(shell.compile)) != set(compile_own),
                 # (IPython swaps sys.displayhook, stdout and stderr and a few builtins around each
                 # cell by itself: those are restored, not reported.)
                 "sys hooks": any(getattr(sys, n) is not sys_values[n] for n in (
@@ -226,6 +247,17 @@ def _pkicourse_bootstrap():
             for c, n, v in on_class:
                 if c.__dict__.get(n, missing) is not v:
                     setattr(c, n, v)
+            for o, n, f, code in functions:
+                if vars(o).get(n) is not f:
+                    setattr(o, n, f)
+                if f.__code__ is not code:
+                    f.__code__ = code
+            for n in set(vars(kernel)) - kernel_own:
+                if callable(vars(kernel)[n]):  # a method wrapped on the instance
+                    del vars(kernel)[n]
+            for n in set(vars(shell.compile)) - set(compile_own):
+                del vars(shell.compile)[n]
+            vars(shell.compile).update(compile_own)
             for n in names:
                 if shell.has_trait(n):
                     setattr(shell, n, values[n])

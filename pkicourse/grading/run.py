@@ -287,14 +287,23 @@ def _keep(source: Path, target: Path) -> None:
 
 
 def _without_hidden_code(path: Path) -> None:
-    """Remove the hidden tests from a graded notebook and cut test tracebacks to one line; and
-    drop every output line of any cell that shows a line of a hidden test (a student's cell
-    that prints ``In``, say)."""
+    """Make a graded notebook safe to send back: no hidden test in it, nor in what the student's
+    code could print after a hidden test ran.
+
+    - each test cell loses its hidden-test regions, its printed text is cut to 500 characters
+      and its error tracebacks to one line of at most 300;
+    - every other code cell after the first hidden test loses its outputs (student code there
+      could print ``In``, encoded or not);
+    - and every remaining output line that shows a line of a hidden test is dropped.
+    """
     nb = nbformat.read(path, as_version=4)
-    hidden = set()
+    hidden: set[str] = set()
     for cell in nb.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.cell_type != "code" or not meta.get("grade") or meta.get("solution"):
+        is_test = cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+        if not is_test:
+            if hidden and cell.cell_type == "code":
+                cell.outputs = []
             continue
         shown = _without_hidden_tests(cell.source)
         hidden |= {line.strip() for line in cell.source.splitlines()} - {
@@ -302,8 +311,12 @@ def _without_hidden_code(path: Path) -> None:
         }
         cell.source = shown
         for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":  # what the student's functions print
+                output["text"] = "".join(output.get("text", ""))[:500]
             if output.get("output_type") == "error":
-                output["traceback"] = [f"{output.get('ename')}: {output.get('evalue')}"]
+                said = f"{output.get('ename')}: {output.get('evalue')}"
+                output["traceback"] = [said if len(said) <= 300 else said[:297] + "..."]
+                output["evalue"] = str(output.get("evalue", ""))[:300]
     hidden = {line for line in hidden if len(line) >= 12}  # not "pass" or "try:"
     for cell in nb.cells:
         for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -365,21 +378,26 @@ def _without_hidden_tests(source: str) -> str:
 # ----------------------------------------------------------------------------- the class
 
 
-def _keep_secret(submitted: Path, keep: Path) -> None:
+def _keep_secret(submitted: Path, keep: Path) -> str | None:
     """Keep the submission's secret (nbgrader's exchange names the feedback file after it) for
-    the feedback folder, out of the kernel's reach: a small regular file only, never a link."""
+    the feedback folder, out of the kernel's reach: a small regular file only, never a link or
+    a pipe. Returns a finding for the report when there is one that cannot be used."""
     secret = submitted / "submission_secret.txt"
     try:
-        fd = os.open(secret, os.O_RDONLY | os.O_NOFOLLOW)
+        if not stat.S_ISREG(os.lstat(secret).st_mode):
+            return "submission_secret.txt is not a regular file (a link?): ignored"
+        fd = os.open(secret, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
     except OSError:
-        return  # none, or a link
+        return "submission_secret.txt cannot be read: ignored"
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return
-        data = handle.read(257)
-    if 0 < len(data) <= 256:
-        keep.mkdir(parents=True, exist_ok=True)
-        (keep / secret.name).write_bytes(data)
+        data = handle.read(257) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    if not 0 < len(data) <= 256:
+        return "submission_secret.txt is empty or too long: ignored"
+    keep.mkdir(parents=True, exist_ok=True)
+    (keep / secret.name).write_bytes(data)
+    return None
 
 
 def prepare_all(
@@ -418,7 +436,8 @@ def prepare_all(
         nbformat.write(nb, folder / f"{sub.lesson}.ipynb")
         if sub.timestamp:
             (folder / "timestamp.txt").write_text(sub.timestamp)
-        _keep_secret(sub.path.parent, master / "secrets" / sub.student / sub.lesson)
+        odd = _keep_secret(sub.path.parent, master / "secrets" / sub.student / sub.lesson)
+        findings = [*findings, odd] if odd else findings
         known[(sub.student, sub.lesson)] = Outcome(sub.student, sub.lesson, "", findings=findings)
         tasks.append((sub.student, sub.lesson))
     unplaced = []
