@@ -215,3 +215,27 @@ def test_a_submission_secret_is_kept_only_as_a_small_regular_file(tmp_path: Path
     assert "not a regular file" in str(run._keep_secret(piped, tmp_path / "keep-piped"))
     assert (tmp_path / "keep-honest" / "submission_secret.txt").read_text() == "0123abcd"
     assert not (tmp_path / "keep-linked").exists(), "a link is never followed"
+
+
+def test_a_terminated_run_removes_its_private_folder(tmp_path: Path) -> None:
+    """SIGTERM (a hub stopping the server, `timeout`) cleans up like Ctrl-C."""
+    import signal
+    import sys
+    import time
+
+    folder = tmp_path / "class" / "ana" / LESSON
+    folder.mkdir(parents=True)
+    nbformat.write(_learner(), folder / f"{LESSON}.ipynb")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    command = [sys.executable, "-m", "pkicourse.grading", str(tmp_path / "class")]
+    command += ["--out", str(tmp_path / "out"), "--lessons", LESSON, "--kernel-user", "same"]
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    grading = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("pkicourse-grade-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(scratch.glob("pkicourse-grade-*")), "the run made its private folder"
+    grading.send_signal(signal.SIGTERM)
+    assert grading.wait(timeout=120) != 0, "a stopped run does not claim success"
+    assert not list(scratch.glob("pkicourse-grade-*")), "the private folder is removed"
