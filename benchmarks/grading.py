@@ -35,7 +35,9 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 from grading_support import learner_copy, solutions, with_answers  # noqa: E402
-from support import LESSONS, learner_copies  # noqa: E402
+from support import LESSONS, SOURCE  # noqa: E402
+
+from pkicourse.grading import run as grading_run  # noqa: E402
 
 BIN = Path(sys.executable).parent
 MIN_SPEEDUP, MAX_CLASS_S, CLASS_SIZE = 1.7, 600.0, 30
@@ -59,16 +61,14 @@ def build(folder: Path, students: list[str]) -> None:
 
 def plain_nbgrader(course: Path, submitted: Path, timeout: int) -> dict[str, float]:
     """(a): release every lesson, then autograde lesson by lesson; {lesson: seconds}."""
-    learner_copies.copy_sources(course)
+    course.mkdir(parents=True, exist_ok=True)
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         "c.CourseDirectory.course_id = 'pkicourse'\n"
         "c.CourseDirectory.db_url = 'sqlite:///gradebook.db'\n"
         "c.OverwriteCells.add_missing_cells = True\n"
     )
-    api = learner_copies.nbgrader_api(course)
-    for lesson in LESSONS:
-        assert api.generate_assignment(lesson, force=True)["success"], lesson
+    grading_run.release(SOURCE, LESSONS, course)
     shutil.copytree(submitted, course / "submitted")
     env = {**os.environ, "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")])}
     seconds = {}

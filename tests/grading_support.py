@@ -23,8 +23,11 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.api import Grade, Gradebook, SubmittedAssignment
-from support import LESSONS, NOTEBOOKS, SOURCE, learner_copies, nbgrader_meta
+from nbgrader.apps import NbGraderAPI
+from support import LESSONS, NOTEBOOKS, SOURCE, nbgrader_meta
 from wrong_answers import catalogue
+
+from pkicourse.grading import run as grading_run
 
 CATALOGUE = catalogue()
 _MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", re.MULTILINE)
@@ -98,11 +101,9 @@ def _without_asserts(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def grade_lessons(course: Path, lessons: list[str]) -> Path:
     """Release, hand in and autograde ``lessons`` in the course folder ``course``; return the
     gradebook's path."""
-    learner_copies.copy_sources(course)
-    api = learner_copies.nbgrader_api(course)
-    for lesson in lessons:
-        assert api.generate_assignment(lesson, force=True)["success"]
-        released = nbformat.read(course / "release" / lesson / f"{lesson}.ipynb", as_version=4)
+    releases = grading_run.release(SOURCE, lessons, course)
+    api = NbGraderAPI(config=grading_run.nbgrader_config(course))
+    for lesson, released in releases.items():
         students = {
             "alice": nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4),
             "bob": released,

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 import nbformat
-from nbgrader.apps import NbGraderAPI
-from traitlets.config import Config
+
+from pkicourse.errors import GradingError
+from pkicourse.grading import run
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "course" / "source"
@@ -39,7 +38,7 @@ RAISES = "raises-exception"
 
 def lesson_names() -> list[str]:
     """The lessons, in course order: the folders of course/source/."""
-    return sorted(p.name for p in SOURCE.iterdir() if (p / f"{p.name}.ipynb").exists())
+    return run.lesson_names(SOURCE)
 
 
 def is_graded_test(cell: nbformat.NotebookNode) -> bool:
@@ -68,43 +67,21 @@ def _fold_multiple_choice(nb: nbformat.NotebookNode) -> None:
             cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
 
 
-def nbgrader_api(course: Path) -> NbGraderAPI:
-    """nbgrader's Python API for a course folder (source/, release/, submitted/ ...)."""
-    # nbgrader runs the `alembic` command installed beside this Python: make sure it is found.
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
-    config = Config()
-    config.CourseDirectory.root = str(course)
-    config.CourseDirectory.course_id = "pkicourse"
-    config.CourseDirectory.db_url = f"sqlite:///{course / 'gradebook.db'}"
-    return NbGraderAPI(config=config)
-
-
-def copy_sources(course: Path) -> None:
-    """Copy course/source/ to course/source/ under another folder, without lesson output.
-
-    A lesson run from its source folder leaves files in `work/` (and Jupyter checkpoints):
-    nbgrader would hand those out with the lesson, so they are left behind.
-    """
-    shutil.copytree(
-        SOURCE, course / "source", ignore=shutil.ignore_patterns("work", ".ipynb_checkpoints")
-    )
-
-
 def generate(out_dir: Path) -> list[Path]:
-    """Run nbgrader generate_assignment for every lesson; write the learner copies to out_dir."""
+    """Run nbgrader generate_assignment for every lesson; write the learner copies to out_dir.
+
+    The release is the grader's own (`pkicourse.grading.run.release`): the same nbgrader
+    configuration, and the sources copied without lesson output (`work/`, checkpoints)."""
     written = []
     with tempfile.TemporaryDirectory(prefix="pkicourse-nbgrader-") as tmp:
-        course = Path(tmp)
-        copy_sources(course)
-        api = nbgrader_api(course)
-        for name in lesson_names():
-            result = api.generate_assignment(name, force=True)
-            if not result["success"]:
-                raise SystemExit(f"nbgrader could not generate {name}:\n{result['log']}")
-            nb = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
+        try:
+            released = run.release(SOURCE, lesson_names(), Path(tmp))
+        except GradingError as error:
+            raise SystemExit(str(error)) from None
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for name, nb in released.items():
             _tag_graded_tests(nb)
             _fold_multiple_choice(nb)
-            out_dir.mkdir(parents=True, exist_ok=True)
             target = out_dir / f"{name}.ipynb"
             nbformat.write(nb, target)
             written.append(target)
