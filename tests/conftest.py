@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from binder_support import BinderEnv, build
 from grading_support import Gradebooks, grade_course
 
 
@@ -12,3 +13,15 @@ from grading_support import Gradebooks, grade_course
 def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebooks]:
     """The whole course released, handed in by every test learner, and autograded."""
     yield from grade_course(tmp_path_factory.mktemp("grading"), workers=4)
+
+
+@pytest.fixture(scope="session")
+def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
+    """The learner environment built from binder/ (pins, then postBuild), timed and measured."""
+    env = build(tmp_path_factory.mktemp("binder"))
+    print(
+        f"\nBinder environment: install {env.install_s:.1f} s (pip -r binder/requirements.txt "
+        f"{env.pip_s:.1f} s + postBuild {env.post_build_s:.1f} s), {env.size_mb:.0f} MiB, "
+        f"{len(env.pinned)} packages pinned"
+    )
+    return env
