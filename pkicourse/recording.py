@@ -41,7 +41,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import groupby
+from itertools import groupby, takewhile
 from typing import Literal
 
 from cryptography import x509
@@ -661,18 +661,36 @@ _DIFFIE_HELLMAN = (
     "each side made a throwaway (EC)DHE key pair, they swapped public halves, and both derived "
     "the same secret."
 )
-_HYBRID = (
-    "a hybrid of two halves. ECDHE (X25519): each side made a throwaway key pair, they swapped "
-    "public halves, and both derived the same secret. ML-KEM-768: the client made a one-time "
-    "ML-KEM key pair and sent its public (encapsulation) key; the server encapsulated a fresh "
-    "secret to it and sent only the ciphertext, which only the client's one-time private key "
-    "opens. The session keys come from both secrets."
+_KEM = (
+    "the client made a one-time ML-KEM key pair and sent its public (encapsulation) "
+    "key; the server encapsulated a fresh secret to it and sent only the ciphertext, which only "
+    "the client's one-time private key opens."
 )
+_HYBRID = (
+    "a hybrid of two halves. ECDHE ({curve}): each side made a throwaway key pair, they swapped "
+    "public halves, and both derived the same secret. {kem}: " + _KEM + " The session keys "
+    "come from both secrets."
+)
+# The elliptic-curve half of each hybrid group (draft-ietf-tls-ecdhe-mlkem), by name prefix.
+_HYBRID_CURVES = {"X25519": "X25519", "SECP256R1": "P-256", "SECP384R1": "P-384"}
+
+
+def _exchange_words(group: str) -> str:
+    """How the connection's keys were agreed, for its group's name (as tls.GROUPS spells it)."""
+    name = group.upper()
+    if "MLKEM" not in name:
+        return _DIFFIE_HELLMAN
+    size = "".join(takewhile(str.isdigit, name.split("MLKEM", 1)[1]))  # 768 or 1024
+    kem = f"ML-KEM-{size}" if size else "ML-KEM"
+    curve = next((c for prefix, c in _HYBRID_CURVES.items() if name.startswith(prefix)), None)
+    if curve is None:  # MLKEM768 alone: no elliptic-curve half
+        return f"{kem} alone, no elliptic curve: {_KEM} The session keys come from that secret."
+    return _HYBRID.format(curve=curve, kem=kem)
 
 
 def _refuse(recording: Recording, hello: _Hello) -> CannotDecryptError:
     group = f" ({recording.group})" if recording.group else ""
-    exchange = _HYBRID if "MLKEM" in recording.group.upper() else _DIFFIE_HELLMAN
+    exchange = _exchange_words(recording.group)
     if hello.tls13:
         what = "This is a TLS 1.3 recording: TLS 1.3 has no RSA key transport at all. "
         signed = "TLS 1.3 CertificateVerify"

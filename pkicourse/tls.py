@@ -32,8 +32,10 @@ handshake through an ``ssl.MemoryBIO`` pair (``SSLContext.wrap_bio``), keeps the
 server sent, and reads the group from the ServerHello's key_share extension (TLS 1.3,
 RFC 8446 §4.2.8) or from the ServerKeyExchange's named curve (TLS 1.2 ECDHE, RFC 8422 §5.4).
 TLS 1.2 with RSA key transport has no key exchange at all: the client encrypts the
-pre-master secret to the server's RSA key. The group is read, never assumed: OpenSSL 3.0
-picks X25519, OpenSSL 3.5 and later the post-quantum hybrid X25519MLKEM768.
+pre-master secret to the server's RSA key. The group is read, never assumed: OpenSSL up to
+3.4 picks X25519; OpenSSL 3.5 and later pick the post-quantum hybrid X25519MLKEM768 when both
+sides have it (its key shares are bigger: a ClientHello of about 1.5 KB instead of about 0.5 KB).
+tests/test_openssl_differences.py reads real bytes from such an OpenSSL.
 
 The chain the server sent comes from ``get_unverified_chain()``, the chain OpenSSL verified
 (leaf to root, what pins are compared with) from ``get_verified_chain()``: both public on
@@ -259,9 +261,16 @@ def _set_ecdh_curve(context: ssl.SSLContext, curve: object) -> None:
         )
     try:
         context.set_ecdh_curve(curve)  # the server's only group; OpenSSL 3 accepts X25519 too
-    except ValueError as error:
+    except (ValueError, ssl.SSLError) as error:  # SSLError: an object name that is no curve
+        if "MLKEM" in curve.upper().replace("-", ""):
+            raise ArgumentError(
+                f"ecdh_curve takes one elliptic curve, not {_shown(curve)}: Python's ssl "
+                "(set_ecdh_curve) cannot choose an ML-KEM group. OpenSSL 3.5 and later offer "
+                "X25519MLKEM768 by default: leave ecdh_curve out, and read connect(...).group."
+            ) from error
         raise ArgumentError(
-            f"OpenSSL knows no group {_shown(curve)}: try 'X25519', 'prime256v1' or 'secp384r1'."
+            f"OpenSSL knows no group {_shown(curve)} that set_ecdh_curve takes (an elliptic "
+            "curve): try 'X25519', 'prime256v1' or 'secp384r1'."
         ) from error
 
 
@@ -1180,8 +1189,9 @@ _ALERT_WORDS: Mapping[str, str] = MappingProxyType(
         "certificate_expired": "The server refused the client's certificate: it has expired "
         "or is not valid yet.",
         "certificate_revoked": "The server refused the client's certificate: it is revoked.",
-        "handshake_failure": "The server ended the handshake: no cipher suite or parameters "
-        "in common, or (TLS 1.2) a client certificate it requires was not sent.",
+        "handshake_failure": "The server ended the handshake: no cipher suite, key-exchange "
+        "group or other parameters in common, or (TLS 1.2) a client certificate it requires "
+        "was not sent.",
         "protocol_version": "Client and server share no TLS version they both allow.",
     }
 )
