@@ -24,7 +24,7 @@ ifeq ($(shell id -u),0)
 ROOT_FLAGS := --allow-root
 endif
 
-.PHONY: lab test bench bench-lessons lint notebooks grade clean
+.PHONY: lab update-lessons test bench bench-lessons lint notebooks binder-lock grade clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "pkicourse needs Python 3.10 or newer; this is " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
@@ -48,9 +48,18 @@ $(VENV)/.grade: pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[lab,grade]'
 	@touch $@
 
+# The learner works in their own copies (made on the first run, ignored by git), so `git pull`
+# never collides with their answers; tools/my_notebooks.py says when the course updated a lesson.
+MY_NOTEBOOKS ?= my-notebooks
 lab: $(VENV)/.lab
+	@$(BIN)/python tools/my_notebooks.py --mine "$(MY_NOTEBOOKS)"
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(ROOT_FLAGS) \
-		--ServerApp.root_dir=notebooks --LabApp.default_url=/lab/tree/00-index.ipynb
+		--ServerApp.root_dir="$(MY_NOTEBOOKS)" --LabApp.default_url=/lab/tree/00-index.ipynb
+
+# Take the course's new version of updated lessons (all, or LESSON=03-certificates): the learner's
+# copy is kept as NN-name.mine-<date>.ipynb and their answers are carried over.
+update-lessons: $(VENV)/.lab
+	@$(BIN)/python tools/my_notebooks.py --mine "$(MY_NOTEBOOKS)" --update $(LESSON)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check .
@@ -70,6 +79,13 @@ test: lint bench-lessons
 
 notebooks: $(VENV)/.test
 	$(BIN)/python tools/learner_copies.py
+
+# Refresh binder/requirements.txt: every package Binder installs, pinned for binder/runtime.txt's
+# Python (tools/binder_lock.py). Needs the package registry; uv makes the lock.
+UV_VERSION := 0.13.9
+binder-lock: $(VENV)/.test
+	$(PIP) uv==$(UV_VERSION)
+	$(BIN)/python tools/binder_lock.py
 
 # Grade a class: SUBMISSIONS is a folder of submissions (submitted/<student>/<lesson>/ or an LMS
 # download); GRADE_FLAGS passes options, e.g. GRADE_FLAGS="--student bob --timeout 20".

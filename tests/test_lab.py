@@ -1,7 +1,8 @@
-"""The README's first command, `make lab`, headless: JupyterLab serves the lessons folder.
+"""The README's first command, `make lab`, headless: JupyterLab serves the learner's own copies.
 
-The lessons folder (notebooks/) is the root a learner sees, and the URL that `make lab` opens or
-prints goes straight to 00-index.
+The root a learner sees is their own folder (MY_NOTEBOOKS, my-notebooks/ by default; here a
+temporary one), copied from the committed notebooks/ on the first run, and the URL that `make lab`
+opens or prints goes straight to 00-index.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import nbformat
 from support import ROOT, free_port
 
 
@@ -28,8 +30,9 @@ def test_make_lab_serves_the_index(tmp_path: Path) -> None:
     port, token = free_port(), "pkicourse-test"
     flags = f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
     env = {**os.environ, "HOME": str(tmp_path), "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")}
+    mine = tmp_path / "my-notebooks"
     lab = subprocess.Popen(
-        ["make", "-s", "lab", f"VENV={sys.prefix}", f"LAB_FLAGS={flags}"],
+        ["make", "-s", "lab", f"VENV={sys.prefix}", f"LAB_FLAGS={flags}", f"MY_NOTEBOOKS={mine}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -52,6 +55,13 @@ def test_make_lab_serves_the_index(tmp_path: Path) -> None:
             raise AssertionError(f"JupyterLab did not answer on {base} within 90 s")
         assert status == 200
         assert json.loads(body)["content"]["cells"][0]["source"].startswith("# 00 ·")
+        # What is served is the learner's copy: a change to it shows, notebooks/ stays as it was.
+        index = nbformat.read(mine / "00-index.ipynb", as_version=4)
+        index.cells[0].source = "# 00 · my own notes"
+        nbformat.write(index, mine / "00-index.ipynb")
+        status, body = _get(f"{base}/api/contents/00-index.ipynb?token={token}")
+        assert json.loads(body)["content"]["cells"][0]["source"] == "# 00 · my own notes"
+        assert "my own notes" not in (ROOT / "notebooks" / "00-index.ipynb").read_text()
         status, page = _get(f"{base}/lab/tree/00-index.ipynb?token={token}")
         assert status == 200 and b"JupyterLab" in page
         notification = "@jupyterlab/apputils-extension:notification"
@@ -70,3 +80,5 @@ def test_make_lab_serves_the_index(tmp_path: Path) -> None:
             os.killpg(lab.pid, signal.SIGTERM)
         output = lab.communicate(timeout=30)[0]
     assert f"127.0.0.1:{port}/lab/tree/00-index.ipynb?token=" in output, "print the URL"
+    assert "Made your own copies of the lessons in my-notebooks/" in output, output
+    assert len(list(mine.glob("*.ipynb"))) == len(list((ROOT / "notebooks").glob("*.ipynb")))
