@@ -196,9 +196,9 @@ def sync(course: Path, mine: Path, record: dict) -> list[str]:
                 f"{copy.stem}.mine-<date>.ipynb and start again from the course's version."
             )
             continue
-        if known and known["course"] == sha256(course_file.read_bytes()):
+        if known and known.get("course") == sha256(course_file.read_bytes()):
             continue  # the course has not changed this lesson since the copy
-        if fingerprint(theirs) == (known or record_of(course_file))["cells"]:
+        if fingerprint(theirs) == (known or record_of(course_file)).get("cells"):
             shutil.copyfile(course_file, copy)  # nothing of the learner's to lose (outputs only)
             record[name] = record_of(course_file)
             if known:
