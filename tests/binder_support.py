@@ -35,6 +35,7 @@ class BinderEnv:
 
     venv: Path
     repo: Path
+    home: Path
     pip_s: float
     post_build_s: float
     size_mb: float
@@ -85,7 +86,8 @@ def copy_repository(target: Path) -> Path:
 def build(folder: Path) -> BinderEnv:
     """Build the learner environment in ``folder``/venv, timed; serve ``folder``/repo."""
     repo = copy_repository(folder / "repo")
-    venv = folder / "venv"
+    venv, home = folder / "venv", folder / "home"
+    home.mkdir()
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     env = {**os.environ, "PATH": os.pathsep.join([str(venv / "bin"), os.environ["PATH"]])}
     env.pop("PYTHONPATH", None)
@@ -106,9 +108,12 @@ def build(folder: Path) -> BinderEnv:
     )
     pip_s = time.monotonic() - started
     started = time.monotonic()
-    subprocess.run(["bash", "binder/postBuild"], cwd=repo, env=env, check=True)
+    # Binder runs postBuild as the learner, whose home (matplotlib's font cache) the image keeps.
+    subprocess.run(
+        ["bash", "binder/postBuild"], cwd=repo, env={**env, "HOME": str(home)}, check=True
+    )
     post_build_s = time.monotonic() - started
-    return BinderEnv(venv, repo, pip_s, post_build_s, size_mb(venv), pins())
+    return BinderEnv(venv, repo, home, pip_s, post_build_s, size_mb(venv), pins())
 
 
 def installed(env: BinderEnv) -> dict[str, str]:
@@ -124,10 +129,10 @@ def installed(env: BinderEnv) -> dict[str, str]:
 
 
 @contextmanager
-def lab(env: BinderEnv, home: Path, token: str, settings: Path | None = None) -> Iterator[str]:
-    """JupyterLab from the environment, serving the repository copy as Binder does; its URL."""
+def lab(env: BinderEnv, token: str) -> Iterator[str]:
+    """JupyterLab from the environment, serving the repository copy as Binder does, with the
+    learner's home and JupyterLab's default settings; its URL."""
     port = free_port()
-    extra = {"JUPYTERLAB_SETTINGS_DIR": str(settings)} if settings else {}
     server = subprocess.Popen(
         [
             str(env.bin / "jupyter"),
@@ -140,8 +145,11 @@ def lab(env: BinderEnv, home: Path, token: str, settings: Path | None = None) ->
             f"--ServerApp.root_dir={env.repo}",
             "--LabApp.expose_app_in_browser=True",
         ],
-        env={**os.environ, "HOME": str(home), "PATH": f"{env.bin}{os.pathsep}{os.environ['PATH']}"}
-        | extra,
+        env={
+            **os.environ,
+            "HOME": str(env.home),
+            "PATH": f"{env.bin}{os.pathsep}{os.environ['PATH']}",
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

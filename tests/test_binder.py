@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from urllib.parse import quote
 
 from binder_support import LOCK, MAX_INSTALL_S, MAX_SIZE_MB, BinderEnv, installed, pins
 from support import ROOT
@@ -99,3 +100,26 @@ def test_the_lock_pins_everything_a_learner_needs_and_nothing_else() -> None:
     assert f"for\n# Python {runtime.removeprefix('python-')}" in text, (
         "the lock was made for another Python than binder/runtime.txt: run make binder-lock"
     )
+
+
+def binder_link() -> str:
+    """The Binder link, made from the repository's address in pyproject.toml's [project.urls]:
+    JupyterLab opening the first lesson."""
+    project = binder_lock.tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    match = re.fullmatch(
+        r"https://github\.com/([\w.-]+)/([\w.-]+?)/?", project["urls"]["Repository"]
+    )
+    assert match, "[project.urls] Repository must be the repository's GitHub address"
+    path = quote("lab/tree/notebooks/00-index.ipynb", safe="")
+    return f"https://mybinder.org/v2/gh/{match[1]}/{match[2]}/HEAD?urlpath={path}"
+
+
+def test_the_readme_badge_and_link_come_from_the_repository_address() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    badge = f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder_link()})"
+    assert badge in readme, (
+        f"README.md must carry the Binder badge made from pyproject.toml:\n{badge}"
+    )
+    links = re.findall(r"https://mybinder\.org/v2/[^)\s]+", readme)
+    assert links and set(links) == {binder_link()}, f"a Binder link differs from {binder_link()}"
+    assert (ROOT / "notebooks" / "00-index.ipynb").is_file()
