@@ -1,5 +1,5 @@
 # pkicourse: two commands for learners and instructors (see README.md).
-#   make lab    set everything up, open the course in JupyterLab at notebooks/00-index.ipynb
+#   make lab    set everything up, open your own copies of the lessons (my-notebooks/) in JupyterLab
 #   make test   set everything up, run every test (lint, types, benchmark, unit tests, lessons)
 #   make grade SUBMISSIONS=folder   grade a class (docs/INSTRUCTORS.md); grades go to grades/
 
@@ -75,7 +75,7 @@ bench-lessons: $(VENV)/.test
 	$(BIN)/python benchmarks/lessons.py
 
 test: lint bench-lessons
-	$(BIN)/python -m pytest tests notebooks course/source --nbval-lax
+	$(BIN)/python -m pytest tests course/source --nbval-lax --durations=25
 
 notebooks: $(VENV)/.test
 	$(BIN)/python tools/learner_copies.py

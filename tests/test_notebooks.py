@@ -1,8 +1,9 @@
 """The lessons: shape, learner copies in sync with their nbgrader source, exercises that bite.
 
-nbval (`pytest --nbval-lax notebooks course/source`) runs every cell of every lesson; these
-tests check what nbval cannot: that the learner copies are what nbgrader makes from the source,
-and that in a learner copy exactly the graded test cells fail, each with NotImplementedError.
+nbval (`pytest --nbval-lax course/source`) runs every cell of every lesson with its solutions;
+these tests check what nbval cannot: that the learner copies are what nbgrader makes from the
+source, and that in a learner copy exactly the graded test cells fail, each with
+NotImplementedError (tests/test_browser.py checks the same in JupyterLab).
 """
 
 from __future__ import annotations

@@ -23,16 +23,6 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert re.search(r"^make test$", ci, re.MULTILINE)
 
 
-def test_binder_installs_what_a_learner_needs() -> None:
-    """binder/requirements.txt = runtime dependencies + the lab extra, and no nbgrader."""
-    wanted = set(PYPROJECT["project"]["dependencies"])
-    wanted |= set(PYPROJECT["project"]["optional-dependencies"]["lab"])
-    lines = (ROOT / "binder" / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    listed = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
-    assert listed == wanted
-    assert not any("nbgrader" in line for line in listed)
-
-
 def test_package_is_typed_and_exports_names() -> None:
     assert (ROOT / "pkicourse" / "py.typed").exists()
     for module in sorted((ROOT / "pkicourse").glob("[a-z]*.py")):
