@@ -102,7 +102,13 @@ def grade_lessons(course: Path, lessons: list[str]) -> Path:
     """Release, hand in and autograde ``lessons`` in the course folder ``course``; return the
     gradebook's path."""
     releases = grading_run.release(SOURCE, lessons, course)
-    api = NbGraderAPI(config=grading_run.nbgrader_config(course))
+    config = grading_run.nbgrader_config(course)
+    # Kernels talk over unix sockets in this course folder: with TCP, a port chosen for one
+    # kernel could be taken (by another grading process's kernel or a lesson's server) before
+    # the kernel binds it ("Address already in use").
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(course / "kernel")
+    api = NbGraderAPI(config=config)
     for lesson, released in releases.items():
         students = {
             "alice": nbformat.read(SOURCE / lesson / f"{lesson}.ipynb", as_version=4),
