@@ -81,10 +81,8 @@ notebooks: $(VENV)/.test
 	$(BIN)/python tools/learner_copies.py
 
 # Refresh binder/requirements.txt: every package Binder installs, pinned for binder/runtime.txt's
-# Python (tools/binder_lock.py). Needs the package registry; uv makes the lock.
-UV_VERSION := 0.13.9
+# Python (tools/binder_lock.py). Needs the package registry; uv (installed on first use) makes it.
 binder-lock: $(VENV)/.test
-	$(PIP) uv==$(UV_VERSION)
 	$(BIN)/python tools/binder_lock.py
 
 # Grade a class: SUBMISSIONS is a folder of submissions (submitted/<student>/<lesson>/ or an LMS

@@ -89,7 +89,7 @@ __all__ = [
 HOST = "127.0.0.1"  # every course server listens here only
 
 #: TLS "supported groups" codepoints (IANA registry; RFC 8446 §4.2.7, RFC 8422, RFC 7919,
-#: draft-ietf-tls-ecdhe-mlkem) and their names.
+#: RFC 8998, draft-ietf-tls-ecdhe-mlkem) and their names.
 GROUPS: Mapping[int, str] = MappingProxyType(
     {
         0x0017: "secp256r1",
@@ -97,6 +97,7 @@ GROUPS: Mapping[int, str] = MappingProxyType(
         0x0019: "secp521r1",
         0x001D: "X25519",
         0x001E: "X448",
+        0x0029: "curveSM2",
         0x0100: "ffdhe2048",
         0x0101: "ffdhe3072",
         0x0102: "ffdhe4096",
@@ -108,6 +109,7 @@ GROUPS: Mapping[int, str] = MappingProxyType(
         0x11EB: "SecP256r1MLKEM768",
         0x11EC: "X25519MLKEM768",
         0x11ED: "SecP384r1MLKEM1024",
+        0x11EE: "curveSM2MLKEM768",
         0x6399: "X25519Kyber768Draft00",
     }
 )

@@ -10,12 +10,15 @@ outlives "Run All" by default.
     remove_private_keys(WORK, keep=False)
 
 Lessons: 01-asymmetric-keys, 02-session-keys and every later lesson that writes files.
+``save_my_work()`` packs your notebooks and their files into one zip to download (Binder keeps
+nothing when its session ends), private keys left out.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import zipfile
 from pathlib import Path
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -24,7 +27,13 @@ from cryptography.hazmat.primitives import serialization
 from pkicourse.errors import InvalidChoiceError
 from pkicourse.keys import _MAX_KEY_FILE_BYTES  # larger than any key file: not read
 
-__all__ = ["WORK_FOLDER", "holds_private_key", "lesson_folder", "remove_private_keys"]
+__all__ = [
+    "WORK_FOLDER",
+    "holds_private_key",
+    "lesson_folder",
+    "remove_private_keys",
+    "save_my_work",
+]
 
 WORK_FOLDER = "work"
 _LESSON_NAME = re.compile(r"[0-9]{2}-[a-z0-9-]+")
@@ -91,3 +100,34 @@ def remove_private_keys(folder: Path, *, keep: bool = False) -> list[Path]:
         if folder.parent.name == WORK_FOLDER and not any(folder.parent.iterdir()):
             os.rmdir(folder.parent)
     return keys
+
+
+def save_my_work(name: str = "my-work.zip") -> Path:
+    """Zip the notebooks of this folder and their ``work/`` files, private keys left out.
+
+    Run it in any lesson: the zip is written beside the notebooks (``zipfile``, nothing else);
+    download it from JupyterLab's file browser (right-click › Download). Symbolic links and
+    checkpoints are skipped; it says what it packed and what it left out. Returns the zip's path.
+    """
+    if not isinstance(name, str) or not re.fullmatch(r"[\w.-]+\.zip", name):
+        raise InvalidChoiceError(f"name must be a file name ending in .zip, not {name!r}.")
+    here = Path.cwd()
+    target = here / name
+    files = [*sorted(here.glob("*.ipynb")), *sorted((here / WORK_FOLDER).rglob("*"))]
+    packed, left_out = [], []
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            if path.is_symlink() or not path.is_file() or ".ipynb_checkpoints" in path.parts:
+                continue
+            if holds_private_key(path):
+                left_out.append(path.relative_to(here))
+                continue
+            archive.write(path, path.relative_to(here))
+            packed.append(path)
+    size = target.stat().st_size
+    print(f"Saved {len(packed)} file(s) to {name} ({size / 1024:.0f} KiB): download it from the")
+    print("file browser (right-click › Download) before the session ends.")
+    if left_out:
+        print(f"Left out {len(left_out)} private key file(s): keys are not carried around.")
+        print("\n".join(f"  {path}" for path in left_out))
+    return target

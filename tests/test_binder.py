@@ -82,6 +82,8 @@ def test_environment_is_exactly_the_lock_and_the_course(binder_env: BinderEnv) -
         check=True,
     ).stdout.split()
     assert all(str(binder_env.venv) in line for line in where), where
+    leftovers = [p.name for p in binder_env.repo.iterdir() if p.name.endswith(".egg-info")]
+    assert not (binder_env.repo / "build").exists() and not leftovers, "postBuild left its build"
     settings = binder_env.venv / "share/jupyter/lab/settings/overrides.json"
     assert settings.read_text() == (ROOT / "binder/overrides.json").read_text()
 
@@ -90,12 +92,16 @@ def test_the_lock_pins_everything_a_learner_needs_and_nothing_else() -> None:
     locked = pins()
     text = LOCK.read_text(encoding="utf-8")
     assert f"# {len(locked)} packages." in text, "the header's count is not the lock's"
+    assert f"Input sha256 {binder_lock.input_digest()}" in text, (
+        "pyproject.toml's dependencies, lab extra or build requirements, or the lock tool, "
+        "changed since binder/requirements.txt was made: run make binder-lock"
+    )
     requirement_lines = [
         line for line in text.splitlines() if line and not line[0].isspace() and line[0] != "#"
     ]
     unpinned = [line for line in requirement_lines if not re.match(r"^\S+==\S+ \\$", line)]
     assert not unpinned, f"lines without an exact pin and hashes: {unpinned}"
-    for wanted in binder_lock.learner_requirements():
+    for wanted in [*binder_lock.learner_requirements(), *binder_lock.BASE]:
         requirement = Requirement(wanted)
         name = re.sub(r"[-_.]+", "-", requirement.name).lower()
         assert name in locked, f"{wanted} (pyproject.toml) is not in the lock: run make binder-lock"

@@ -1,9 +1,10 @@
 """The course on an OpenSSL newer than this machine's: real bytes from OpenSSL 3.5 and later.
 
-Binder's Python links conda-forge's OpenSSL (3.6 when this was written), whose default TLS 1.3
-group is the post-quantum hybrid X25519MLKEM768 (codepoint 0x11EC): a ClientHello of about
-1.5 KB with two key shares, a ServerHello of about 1.2 KB. This machine's Python links OpenSSL
-3.0 (X25519, a ClientHello of about 0.5 KB). The lessons must not depend on the difference.
+Binder's Python links conda-forge's OpenSSL (3.5.4 in repo2docker's base environment when this
+was written), whose default TLS 1.3 group is the post-quantum hybrid X25519MLKEM768 (codepoint
+0x11EC): a ClientHello of about 1.5 KB with two key shares, a ServerHello of about 1.2 KB. This
+machine's Python links OpenSSL 3.0 (X25519, a ClientHello of about 0.5 KB). The lessons must
+not depend on the difference.
 
 tests/data_openssl35/ holds real flights made by pyOpenSSL on the OpenSSL that ``cryptography``
 bundles (4.0.3 here; see its README), and the gallery's verdicts from a client on it. These

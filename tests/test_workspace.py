@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from pkicourse.errors import CourseError
-from pkicourse.workspace import holds_private_key, lesson_folder, remove_private_keys
+from pkicourse.errors import CourseError, InvalidChoiceError
+from pkicourse.workspace import holds_private_key, lesson_folder, remove_private_keys, save_my_work
 
 
 @pytest.fixture
@@ -121,3 +122,35 @@ def test_openssl_written_keys_are_found(tmp_path: Path) -> None:
     if made.returncode != 0:
         pytest.skip("this openssl cannot write a traditional RSA key")
     assert holds_private_key(target)
+
+
+def test_save_my_work_packs_notebooks_and_files_but_no_private_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "01-asymmetric-keys.ipynb").write_text("{}")
+    work = tmp_path / "work" / "01-asymmetric-keys"
+    work.mkdir(parents=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (work / "innocent-name.txt").write_bytes(pem)
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    (work / "server.pub").write_bytes(public)
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "x-checkpoint.ipynb").write_text("{}")
+    saved = save_my_work()
+    with zipfile.ZipFile(saved) as archive:
+        names = sorted(archive.namelist())
+        assert all(b"PRIVATE KEY" not in archive.read(n) for n in names)
+    assert names == ["01-asymmetric-keys.ipynb", "work/01-asymmetric-keys/server.pub"]
+    out = capsys.readouterr().out
+    assert "Left out 1 private key file(s)" in out and "innocent-name.txt" in out
+    assert "BEGIN" not in out
+    with pytest.raises(InvalidChoiceError):
+        save_my_work("../elsewhere.zip")
