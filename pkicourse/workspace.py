@@ -125,8 +125,9 @@ def save_my_work(name: str = "my-work.zip") -> Path:
             archive.write(path, path.relative_to(here))
             packed.append(path)
     size = target.stat().st_size
-    print(f"Saved {len(packed)} file(s) to {name} ({size / 1024:.0f} KiB): download it from the")
-    print("file browser (right-click › Download) before the session ends.")
+    print(f"Saved {len(packed)} file(s) to {target} ({size / 1024:.0f} KiB), as they are on disk:")
+    print("save your notebooks first (File › Save All). Then download it from the file browser")
+    print("(right-click › Download) before the session ends.")
     if left_out:
         print(f"Left out {len(left_out)} private key file(s): keys are not carried around.")
         print("\n".join(f"  {path}" for path in left_out))

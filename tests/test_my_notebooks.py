@@ -272,3 +272,35 @@ def test_make_update_lessons_runs_the_tool(tmp_path: Path) -> None:
     assert "Made your own copies" in out and "03-certificates.ipynb: now the course's" in out
     assert len(list(mine.glob("03-certificates.mine-*.ipynb"))) == 1
     assert (ROOT / "my-notebooks").exists() == real_existed, "the real my-notebooks/ is left alone"
+
+
+def test_without_the_record_an_old_starter_is_not_carried_over_a_new_one(course: Course) -> None:
+    """The record lost, the course changes an exercise's starter: the learner's copy still holds
+    the old starter (it raises NotImplementedError), which must not replace the new one; a draft
+    that still raises is named, and kept in the .mine copy."""
+    course.run()
+    course.learner_edit("03-certificates", retitle)  # the learner worked in the lesson
+    (course.mine / ".course-versions.json").unlink()
+    new_starter = (
+        "def matches_host(cert, hostname):\n    # a better hint\n    raise NotImplementedError()"
+    )
+    course.course_update("03-certificates", answer("ex1", new_starter))
+    out = course.run("--update", "03-certificates")
+    assert cell(course.mine_nb("03-certificates"), "ex1").source == new_starter
+    assert "NOT carried over" in out and "exercise ex1 (unfinished" in out
+    [kept] = course.kept("03-certificates")
+    assert "raise NotImplementedError()" in cell(nbformat.read(kept, as_version=4), "ex1").source
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [{"course": "x", "cells": "y", "answers": []}, {"course": 1}, [], "x"],
+    ids=["answers-a-list", "course-a-number", "a-list", "a-string"],
+)
+def test_a_hand_edited_record_entry_is_set_aside_not_a_crash(course: Course, entry: object) -> None:
+    course.run()
+    course.learner_edit("03-certificates", answer("ex1", MY_EX1))
+    (course.mine / ".course-versions.json").write_text(json.dumps({"03-certificates.ipynb": entry}))
+    out = course.run("--update", "03-certificates")
+    assert ".course-versions.json could not be read" in out
+    assert cell(course.mine_nb("03-certificates"), "ex1").source == MY_EX1

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ".course-versions.json"
 CHECK_LABEL = re.compile(r"""check\(\s*("[^"]*"|'[^']*')""")  # check("label", my_guess, ...)
+STARTER = "raise NotImplementedError()"  # the last line of every exercise's starter code
 GUESS = re.compile(r"^(\w+)\s*=\s*None\s*#\s*←.*$", re.MULTILINE)  # my_guess = None  # ← ...
 
 
@@ -109,6 +110,9 @@ def carry_answers(old: dict, new: dict, recorded: dict) -> tuple[list[str], list
     for gid, cell in answer_cells(old).items():
         if sha256(cell["source"]) == originals.get(gid):
             continue  # never started
+        if STARTER in cell["source"] and gid in new_answers:  # a draft, or an old starter
+            lost.append(f"exercise {gid} (unfinished: it still raises NotImplementedError)")
+            continue
         if gid not in new_answers:
             lost.append(f"exercise {gid} (no longer in the lesson)")
         elif new_answers[gid]["source"] != cell["source"]:
@@ -149,13 +153,23 @@ def keep_aside(path: Path, tag: str) -> Path:
     return path.rename(kept)
 
 
+def _well_formed(entry: object) -> bool:
+    """A lesson's entry as record_of writes it (a hand-edited one may be anything)."""
+    return (
+        isinstance(entry, dict)
+        and all(isinstance(entry.get(key), str) for key in ("course", "cells"))
+        and isinstance(entry.get("answers"), dict)
+        and all(isinstance(v, str) for v in entry["answers"].values())
+    )
+
+
 def load_record(mine: Path) -> dict:
     path = mine / RECORD
     if not path.exists():
         return {}
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(record, dict) or not all(isinstance(v, dict) for v in record.values()):
+        if not isinstance(record, dict) or not all(_well_formed(v) for v in record.values()):
             raise ValueError("it is not a table of lessons")
     except (OSError, ValueError) as err:
         kept = keep_aside(path, "broken")
@@ -269,8 +283,11 @@ def main(argv: list[str] | None = None) -> int:
             + "".join(f"  {stem}\n" for stem in pending)
             + "To take the new version (yours is kept as NN-name.mine-<date>.ipynb and your "
             "answers are carried over into the new one):\n"
-            + "  make update-lessons                # every lesson listed\n"
-            + f"  make update-lessons LESSON={pending[0]}   # one of them\n"
+            + "  make update-lessons                            # every lesson listed\n"
+            + f"  make update-lessons LESSON={pending[0]}\n"
+            + "Stop JupyterLab first (Ctrl+C), or run it in JupyterLab's terminal as\n"
+            + "  make -C .. update-lessons\n"
+            + "Without make: python tools/my_notebooks.py --update [LESSON]\n"
         )
     save_record(mine, record)
     return 0
