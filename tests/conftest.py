@@ -18,10 +18,4 @@ def gradebook(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gradebooks]:
 @pytest.fixture(scope="session")
 def binder_env(tmp_path_factory: pytest.TempPathFactory) -> BinderEnv:
     """The learner environment built from binder/ (pins, then postBuild), timed and measured."""
-    env = build(tmp_path_factory.mktemp("binder"))
-    print(
-        f"\nBinder environment: install {env.install_s:.1f} s (pip -r binder/requirements.txt "
-        f"{env.pip_s:.1f} s + postBuild {env.post_build_s:.1f} s), {env.size_mb:.0f} MiB, "
-        f"{len(env.pinned)} packages pinned"
-    )
-    return env
+    return build(tmp_path_factory.mktemp("binder"))  # tests/test_binder.py prints the figures
