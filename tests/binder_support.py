@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
 from support import ROOT, free_port
 
 LOCK = ROOT / "binder" / "requirements.txt"
@@ -60,11 +61,7 @@ class BinderEnv:
 def pins() -> dict[str, str]:
     """{normalized name: version} of every `name==version` line of binder/requirements.txt."""
     found = re.findall(r"^([A-Za-z0-9._-]+)==(\S+)", LOCK.read_text(encoding="utf-8"), re.M)
-    return {_normalized(name): version for name, version in found}
-
-
-def _normalized(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return {canonicalize_name(name): version for name, version in found}
 
 
 def size_mb(folder: Path) -> float:
@@ -135,7 +132,7 @@ def installed(env: BinderEnv) -> dict[str, str]:
     out = subprocess.run(
         [str(env.bin / "python"), "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    return {_normalized(n): v for n, v in (line.split(" ", 1) for line in out.splitlines())}
+    return {canonicalize_name(n): v for n, v in (line.split(" ", 1) for line in out.splitlines())}
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from support import ROOT
 sys.path.insert(0, str(ROOT / "tools"))
 import binder_lock  # noqa: E402
 from packaging.requirements import Requirement  # noqa: E402
+from packaging.utils import canonicalize_name  # noqa: E402
 
 #: Tools for instructors and tests: a learner's environment must not carry them.
 NOT_FOR_LEARNERS = {
@@ -105,7 +106,7 @@ def test_the_lock_pins_everything_a_learner_needs_and_nothing_else() -> None:
     assert not unpinned, f"lines without an exact pin and hashes: {unpinned}"
     for wanted in [*binder_lock.learner_requirements(), *binder_lock.BASE]:
         requirement = Requirement(wanted)
-        name = re.sub(r"[-_.]+", "-", requirement.name).lower()
+        name = canonicalize_name(requirement.name)
         assert name in locked, f"{wanted} (pyproject.toml) is not in the lock: run make binder-lock"
         assert requirement.specifier.contains(locked[name], prereleases=True), (
             f"the lock pins {name}=={locked[name]}, outside {wanted} (pyproject.toml): "

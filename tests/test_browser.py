@@ -17,9 +17,7 @@ with JupyterLab's default settings. Each lesson's learner copy is opened there. 
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -34,11 +32,6 @@ pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="no Chromium: apt-get install -y chromium"
 )
 TOKEN = "pkicourse-browser-test"
-
-
-def _api(base: str, path: str) -> object:
-    with urllib.request.urlopen(f"{base}{path}?token={TOKEN}", timeout=10) as response:
-        return json.load(response)
 
 
 @pytest.fixture(scope="module")
